@@ -1,0 +1,179 @@
+"""The OpenAPI 3.1 document, derived from the same route table the gateway serves."""
+
+from collections.abc import Iterator
+from typing import Any
+
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
+
+from gateway.decoding import is_leaf
+from gateway.descriptors import Access
+from gateway.routing import Route, RouteTable, field_at
+from gateway.schemas import REF_PREFIX, WELL_KNOWN, Schema, SchemaSet, is_output_only, is_required
+from gateway.templates import PathTemplate, SegmentKind
+
+SECURITY_SCHEME = "bearerAuth"
+ERROR_SCHEMA = "Error"
+# Query parameters cannot carry these: they are objects or lists of objects in JSON.
+NOT_IN_QUERY = frozenset(
+    {"google.protobuf.Struct", "google.protobuf.ListValue", "google.protobuf.Any", "google.protobuf.Empty"}
+)
+
+
+def build_openapi(routes: RouteTable, title: str = "Marketplace API", version: str = "v1") -> dict[str, Any]:
+    schemas = SchemaSet()
+    paths: dict[str, dict[str, Any]] = {}
+    for route in routes.routes:
+        paths.setdefault(openapi_path(route.template), {})[route.http_method.lower()] = _operation(route, schemas)
+    components = {
+        "schemas": {ERROR_SCHEMA: _error_schema(), **dict(sorted(schemas.components.items()))},
+        "securitySchemes": {SECURITY_SCHEME: {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": title, "version": version},
+        "paths": dict(sorted(paths.items())),
+        "components": components,
+    }
+
+
+def openapi_path(template: PathTemplate) -> str:
+    """`/v1/{name=shelves/*}:archive` becomes `/v1/{name}:archive`."""
+    starts = {variable.start: variable for variable in template.variables}
+    parts, index = [], 0
+    while index < len(template.segments):
+        variable = starts.get(index)
+        if variable:
+            parts.append("{" + variable.field_path + "}")
+            index = variable.end
+        else:
+            segment = template.segments[index]
+            parts.append(segment.literal or ("**" if segment.kind is SegmentKind.MULTI else "*"))
+            index += 1
+    return "/" + "/".join(parts) + (":" + template.verb if template.verb else "")
+
+
+def _operation(route: Route, schemas: SchemaSet) -> dict[str, Any]:
+    rpc = route.rpc
+    operation: dict[str, Any] = {
+        "operationId": f"{rpc.service_name}_{rpc.name}" + (f"_{route.binding}" if route.binding else ""),
+        "tags": [rpc.service_name],
+        "summary": rpc.name,
+        "description": f"gRPC `{rpc.grpc_path}`.",
+        "parameters": _path_parameters(route, schemas) + _query_parameters(route, schemas),
+        "responses": {
+            "200": _success_response(route, schemas),
+            "default": {"description": "An error.", "content": _json(_ref(ERROR_SCHEMA))},
+        },
+    }
+    if route.body:
+        operation["requestBody"] = {"required": True, "content": _json(_body_schema(route, schemas))}
+    if rpc.access != Access.ACCESS_PUBLIC:
+        operation["security"] = [{SECURITY_SCHEME: []}]
+    return operation
+
+
+def _path_parameters(route: Route, schemas: SchemaSet) -> list[dict[str, Any]]:
+    request = route.rpc.descriptor.input_type
+    return [
+        {
+            "name": path,
+            "in": "path",
+            "required": True,
+            "schema": schemas.field_schema(field_at(request, path), with_behavior=False),
+        }
+        for path in route.path_fields
+    ]
+
+
+def _query_parameters(route: Route, schemas: SchemaSet) -> list[dict[str, Any]]:
+    if route.body == "*":
+        return []
+    bound = set(route.path_fields) | ({route.body} if route.body else set())
+    return list(_query_fields(route.rpc.descriptor.input_type, "", bound, True, schemas, ()))
+
+
+def _query_fields(
+    message: Descriptor,
+    prefix: str,
+    bound: set[str],
+    required: bool,
+    schemas: SchemaSet,
+    enclosing: tuple[Descriptor, ...],
+) -> Iterator[dict[str, Any]]:
+    """Every field a query parameter can set, nested fields dotted (`near.lat`); bound holds full paths."""
+    for field in message.fields:
+        name = prefix + field.name
+        if name in bound or is_output_only(field):
+            continue
+        if field.type == FieldDescriptor.TYPE_MESSAGE and field.message_type.full_name in NOT_IN_QUERY:
+            continue
+        field_required = required and is_required(field)
+        if not is_leaf(field):
+            outer = (*enclosing, message)  # a message that contains itself stops the descent
+            if not field.is_repeated and field.message_type not in outer:
+                yield from _query_fields(field.message_type, name + ".", bound, field_required, schemas, outer)
+            continue
+        parameter: dict[str, Any] = {
+            "name": name,
+            "in": "query",
+            "schema": schemas.field_schema(field, with_behavior=False),
+        }
+        if field_required:
+            parameter["required"] = True
+        if parameter["schema"].get("type") == "object":
+            parameter.update(style="deepObject", explode=True)  # a map: labels[key]=value
+        yield parameter
+
+
+def _body_schema(route: Route, schemas: SchemaSet) -> Schema:
+    request = route.rpc.descriptor.input_type
+    # A PATCH sends only what changes, so the body's REQUIRED fields are not required there.
+    partial = route.http_method == "PATCH"
+    if route.body != "*":
+        field = request.fields_by_name[route.body]
+        if partial and field.type == FieldDescriptor.TYPE_MESSAGE and not is_leaf(field):
+            return schemas.message_schema(field.message_type, required=False)
+        return schemas.field_schema(field)
+    if route.path_fields or partial:
+        in_path = frozenset(path for path in route.path_fields if "." not in path)
+        return schemas.message_schema(request, without=in_path, required=not partial)
+    return schemas.message_ref(request)
+
+
+def _success_response(route: Route, schemas: SchemaSet) -> dict[str, Any]:
+    reply = route.rpc.descriptor.output_type
+    if route.rpc.server_streaming:
+        data = schemas.message_ref(reply)
+        description = f"Server-Sent Events; each event's `data` is one JSON {reply.full_name}."
+        return {
+            "description": description,
+            "content": {"text/event-stream": {"schema": {"type": "string"}, "x-event-data": data}},
+        }
+    schema = (
+        schemas.field_schema(reply.fields_by_name[route.response_body])
+        if route.response_body
+        else schemas.message_ref(reply)
+    )
+    return {"description": f"A {reply.full_name}.", "content": _json(schema)}
+
+
+def _error_schema() -> Schema:
+    return {
+        "type": "object",
+        "description": "A gRPC status as JSON; `details` holds google.rpc.BadRequest, ErrorInfo and the like.",
+        "properties": {
+            "code": {"type": "integer", "description": "The gRPC status code number."},
+            "status": {"type": "string", "description": "The gRPC status code name, such as INVALID_ARGUMENT."},
+            "message": {"type": "string"},
+            "details": {"type": "array", "items": WELL_KNOWN["google.protobuf.Any"]},
+        },
+        "required": ["code", "status", "message", "details"],
+    }
+
+
+def _ref(name: str) -> Schema:
+    return {"$ref": REF_PREFIX + name}
+
+
+def _json(schema: Schema) -> dict[str, Any]:
+    return {"application/json": {"schema": schema}}

@@ -1,0 +1,1 @@
+"""Development tooling for the marketplace: code generation, local stack, benchmarks."""

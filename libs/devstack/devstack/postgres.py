@@ -1,0 +1,157 @@
+"""Finding a PostgreSQL with PostGIS for the local stack and the tests.
+
+Order: $DATABASE_URL; else the server on 127.0.0.1:5432 if it answers; else a
+private cluster under .run/pgdata on a free port (initdb refuses root, so as root
+it runs as the postgres user). PostGIS is installed from Debian when missing.
+"""
+
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+from devstack.paths import RUN
+
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+PGDATA = RUN / "pgdata"
+POSTGIS_PACKAGE = "postgresql-15-postgis-3"
+
+
+def _with_database(url: str, database: str, driver: str = "postgresql") -> str:
+    parts = urlsplit(url)
+    return urlunsplit((driver, parts.netloc, f"/{database}", parts.query, ""))
+
+
+def admin_url(url: str) -> str:
+    """The same server's maintenance database, in the form asyncpg takes."""
+    return _with_database(url, "postgres")
+
+
+def service_url(url: str, database: str) -> str:
+    """The SQLAlchemy URL of one service's database on the server."""
+    return _with_database(url, database, "postgresql+asyncpg")
+
+
+async def _answers(url: str) -> bool:
+    try:
+        connection = await asyncpg.connect(admin_url(url), timeout=3)
+    except (TimeoutError, OSError, asyncpg.PostgresError):
+        return False
+    await connection.close()
+    return True
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _bin_dir() -> Path:
+    for candidate in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
+        if (candidate / "initdb").exists():
+            return candidate
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).parent
+    raise SystemExit("no PostgreSQL found: set DATABASE_URL or install PostgreSQL 15 (initdb)")
+
+
+def _as_owner(args: list[str]) -> list[str]:
+    """initdb and pg_ctl refuse root: run them as postgres, which then owns the data folder."""
+    if os.geteuid() == 0:
+        shutil.chown(RUN, "postgres")
+        return ["runuser", "-u", "postgres", "--", *args]
+    return args
+
+
+def start_private_cluster() -> str:
+    """Starts (creating on first use) the cluster under .run/pgdata and returns its URL."""
+    bin_dir = _bin_dir()
+    RUN.mkdir(exist_ok=True)
+    port_file = RUN / "pgport"
+    if not (PGDATA / "PG_VERSION").exists():
+        subprocess.run(
+            _as_owner([str(bin_dir / "initdb"), "-D", str(PGDATA), "-U", "postgres", "--auth=trust", "-E", "UTF8"]),
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    port = int(port_file.read_text()) if port_file.exists() else _free_port()
+    port_file.write_text(str(port))
+    status = subprocess.run(_as_owner([str(bin_dir / "pg_ctl"), "-D", str(PGDATA), "status"]), capture_output=True)
+    if status.returncode != 0:
+        options = f"-p {port} -k {PGDATA} -c listen_addresses=127.0.0.1"
+        subprocess.run(
+            _as_owner(
+                [
+                    str(bin_dir / "pg_ctl"),
+                    "-D",
+                    str(PGDATA),
+                    "-l",
+                    str(PGDATA / "server.log"),
+                    "-o",
+                    options,
+                    "-w",
+                    "start",
+                ]
+            ),
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    return f"postgresql://postgres@127.0.0.1:{port}/postgres"
+
+
+async def _has_postgis(url: str) -> bool:
+    connection = await asyncpg.connect(admin_url(url))
+    try:
+        return bool(await connection.fetchval("SELECT count(*) FROM pg_available_extensions WHERE name = 'postgis'"))
+    finally:
+        await connection.close()
+
+
+def ensure_postgis(url: str) -> None:
+    if asyncio.run(_has_postgis(url)):
+        return
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        raise SystemExit(f"PostGIS is missing on {url}: install {POSTGIS_PACKAGE}")
+    subprocess.run(["apt-get", "update", "-qq"], check=True)
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", POSTGIS_PACKAGE],
+        check=True,
+        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+    )
+
+
+def find_server() -> str:
+    """A reachable server URL with PostGIS available."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        url = admin_url(url)
+    elif asyncio.run(_answers(DEFAULT_URL)):
+        url = DEFAULT_URL
+    else:
+        url = start_private_cluster()
+    ensure_postgis(url)
+    return url
+
+
+async def create_database(url: str, name: str) -> None:
+    connection = await asyncpg.connect(admin_url(url))
+    try:
+        if not await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+
+
+async def drop_database(url: str, name: str) -> None:
+    connection = await asyncpg.connect(admin_url(url))
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()

@@ -1,0 +1,54 @@
+"""Generates Python code from protos/ with grpcio-tools.
+
+The google/api and google/rpc protos are not committed: they are copied from the
+installed googleapis-common-protos into .build/googleapis, which buf.yaml lists as
+a second module, so that protoc and buf both work offline.
+"""
+
+import shutil
+import sys
+from importlib.resources import files
+from pathlib import Path
+
+from grpc_tools import protoc
+
+from devstack.paths import CONTRACTS, GOOGLEAPIS, PROTOS
+
+GOOGLE_PACKAGES = ("api", "rpc")
+
+
+def copy_google_protos(target: Path = GOOGLEAPIS) -> Path:
+    """Copies google/api/*.proto and google/rpc/*.proto from site-packages into target."""
+    for package in GOOGLE_PACKAGES:
+        source = files("google") / package
+        destination = target / "google" / package
+        destination.mkdir(parents=True, exist_ok=True)
+        for entry in source.iterdir():
+            if entry.name.endswith(".proto"):
+                (destination / entry.name).write_bytes(entry.read_bytes())
+    return target
+
+
+def proto_files() -> list[Path]:
+    return sorted(PROTOS.rglob("*.proto"))
+
+
+def generate(out: Path = CONTRACTS) -> None:
+    """Writes *_pb2.py, *_pb2.pyi and *_pb2_grpc.py for every proto under protos/ into out."""
+    googleapis = copy_google_protos()
+    well_known = files("grpc_tools") / "_proto"
+    generated = out / "marketplace"
+    if generated.exists():
+        shutil.rmtree(generated)
+    args = [
+        "grpc_tools.protoc",
+        f"-I{PROTOS}",
+        f"-I{googleapis}",
+        f"-I{well_known}",
+        f"--python_out={out}",
+        f"--pyi_out={out}",
+        f"--grpc_python_out={out}",
+        *(str(path) for path in proto_files()),
+    ]
+    if protoc.main(args) != 0:
+        sys.exit("protoc failed")

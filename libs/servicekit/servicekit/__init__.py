@@ -1,0 +1,1 @@
+"""The small shared runtime of every marketplace service."""

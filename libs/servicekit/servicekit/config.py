@@ -1,0 +1,63 @@
+"""Typed settings read from environment variables, with defaults that work locally."""
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_PORTS = {"catalog": 50051, "accounts": 50052, "trading": 50053, "messaging": 50054}
+CONTEXTS = tuple(DEFAULT_PORTS)
+
+
+class MissingSetting(RuntimeError):
+    """A setting without a default is absent from the environment."""
+
+
+def env(name: str, default: str | None = None) -> str:
+    value = os.environ.get(name, default)
+    if value is None:
+        raise MissingSetting(f"environment variable {name} is required")
+    return value
+
+
+def service_address(context: str) -> str:
+    """host:port of another context's gRPC server, from <CONTEXT>_ADDR."""
+    return env(f"{context.upper()}_ADDR", f"127.0.0.1:{DEFAULT_PORTS[context]}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What one service process needs to run."""
+
+    service: str
+    database_url: str
+    grpc_port: int
+    environment: str = "development"
+    log_level: str = "INFO"
+    auth_issuer: str = "marketplace-accounts"
+    auth_audience: str = "marketplace"
+    auth_jwks_file: Path | None = None
+    auth_signing_key_file: Path | None = None
+    shutdown_grace_seconds: float = 10.0
+    addresses: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def development(self) -> bool:
+        return self.environment == "development"
+
+    @classmethod
+    def from_env(cls, service: str) -> "Settings":
+        jwks = os.environ.get("AUTH_JWKS_FILE")
+        signing_key = os.environ.get("AUTH_SIGNING_KEY_FILE")
+        return cls(
+            service=service,
+            database_url=env("DATABASE_URL", f"postgresql+asyncpg://postgres@127.0.0.1:5432/{service}"),
+            grpc_port=int(env("GRPC_PORT", str(DEFAULT_PORTS[service]))),
+            environment=env("ENVIRONMENT", "development"),
+            log_level=env("LOG_LEVEL", "INFO"),
+            auth_issuer=env("AUTH_ISSUER", cls.auth_issuer),
+            auth_audience=env("AUTH_AUDIENCE", cls.auth_audience),
+            auth_jwks_file=Path(jwks) if jwks else None,
+            auth_signing_key_file=Path(signing_key) if signing_key else None,
+            shutdown_grace_seconds=float(env("SHUTDOWN_GRACE_SECONDS", "10")),
+            addresses={context: service_address(context) for context in CONTEXTS if context != service},
+        )

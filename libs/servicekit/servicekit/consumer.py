@@ -1,0 +1,112 @@
+"""An idempotent consumer of another context's event feed.
+
+The consumer's cursor and the ids of the events it handled live in its own
+database and change in the same transaction as the handler's effect, so a crash
+on either side, or a feed that sends an event twice, never doubles an effect and
+never skips one.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+import grpc
+from sqlalchemy import DateTime, String, func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from marketplace.common.v1 import events_pb2, events_pb2_grpc
+from servicekit.db import Database
+
+log = logging.getLogger("servicekit.consumer")
+
+Handler = Callable[[AsyncSession, events_pb2.Event], Awaitable[None]]
+
+
+class ConsumerCursorMixin:
+    """Where each consumer of this service stands in the feed it follows."""
+
+    __tablename__ = "consumer_cursors"
+
+    consumer: Mapped[str] = mapped_column(String(100), primary_key=True)
+    cursor: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class ProcessedEventMixin:
+    """The events each consumer of this service has handled, for de-duplication."""
+
+    __tablename__ = "processed_events"
+
+    consumer: Mapped[str] = mapped_column(String(100), primary_key=True)
+    event_cursor: Mapped[str] = mapped_column(String(100), primary_key=True)
+    processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class EventConsumer:
+    """Follows one producer's feed and applies `handle` to every event exactly once."""
+
+    def __init__(
+        self,
+        db: Database,
+        channel: grpc.aio.Channel,
+        name: str,
+        handle: Handler,
+        cursor_model: type[ConsumerCursorMixin],
+        processed_model: type[ProcessedEventMixin],
+    ) -> None:
+        self._db = db
+        self._feed = events_pb2_grpc.EventFeedServiceStub(channel)
+        self._name = name
+        self._handle = handle
+        self._cursors = cursor_model
+        self._processed = processed_model
+
+    async def cursor(self) -> str:
+        async with self._db.read() as session:
+            return await session.scalar(select(self._cursors.cursor).where(self._cursors.consumer == self._name)) or ""
+
+    async def _apply(self, event: events_pb2.Event) -> bool:
+        """Handles the event unless it was handled before; True when it had an effect."""
+        async with self._db.begin() as session:
+            claimed = await session.execute(
+                insert(self._processed)
+                .values(consumer=self._name, event_cursor=event.cursor)
+                .on_conflict_do_nothing()
+                .returning(self._processed.event_cursor)
+            )
+            if claimed.first() is None:
+                return False
+            await self._handle(session, event)
+            await session.execute(
+                insert(self._cursors)
+                .values(consumer=self._name, cursor=event.cursor)
+                .on_conflict_do_update(
+                    index_elements=["consumer"], set_={"cursor": event.cursor, "updated_at": func.now()}
+                )
+            )
+            return True
+
+    async def catch_up(self) -> int:
+        """Handles every event committed so far and returns how many had an effect."""
+        return await self._consume(follow=False)
+
+    async def _consume(self, follow: bool) -> int:
+        applied = 0
+        request = events_pb2.StreamEventsRequest(after=await self.cursor(), follow=follow)
+        async for event in self._feed.StreamEvents(request):
+            applied += await self._apply(event)
+        return applied
+
+    async def run(self, retry_seconds: float = 1.0) -> None:
+        """Follows the feed until cancelled, reconnecting after the producer goes away."""
+        while True:
+            try:
+                await self._consume(follow=True)
+            except grpc.aio.AioRpcError as exc:
+                log.warning("consumer %s lost its feed (%s); retrying", self._name, exc.code().name)
+            await asyncio.sleep(retry_seconds)

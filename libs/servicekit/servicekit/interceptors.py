@@ -1,0 +1,178 @@
+"""Server interceptors: logging, error mapping, authentication and required fields.
+
+Each wraps the handler's behaviour; the server installs them outermost first, so
+the log line sees the final status and the error mapper sees what auth raises.
+"""
+
+import inspect
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import grpc
+from grpc.aio import ServerInterceptor, ServicerContext
+
+from servicekit.auth import TokenVerifier, set_caller
+from servicekit.descriptors import Access, method_access
+from servicekit.errors import DETAILS_KEY, DomainError, Unauthenticated, rich_status
+from servicekit.validation import check_required
+
+log = logging.getLogger("servicekit.rpc")
+
+Behavior = Callable[[Any, ServicerContext], Any]
+
+
+def metadata_value(context: ServicerContext, key: str) -> str | None:
+    for name, value in context.invocation_metadata() or ():
+        if name == key:
+            return value
+    return None
+
+
+async def _result(value: Any) -> Any:
+    return await value if inspect.isawaitable(value) else value
+
+
+class _WrappingInterceptor(ServerInterceptor):
+    """Wraps unary and server-streaming behaviours with `around` / `around_stream`."""
+
+    async def intercept_service(self, continuation, handler_call_details):
+        handler = await continuation(handler_call_details)
+        if handler is None:
+            return None
+        method = handler_call_details.method
+        if handler.unary_unary:
+            inner = handler.unary_unary
+
+            async def unary(request, context):
+                return await self.around(method, request, context, lambda: _result(inner(request, context)))
+
+            return grpc.unary_unary_rpc_method_handler(unary, handler.request_deserializer, handler.response_serializer)
+        if handler.unary_stream:
+            inner_stream = handler.unary_stream
+
+            async def stream(request, context):
+                async for message in self.around_stream(
+                    method, request, context, lambda: inner_stream(request, context)
+                ):
+                    yield message
+
+            return grpc.unary_stream_rpc_method_handler(
+                stream, handler.request_deserializer, handler.response_serializer
+            )
+        return handler
+
+    async def around(self, method: str, request: Any, context: ServicerContext, call: Callable[[], Awaitable]) -> Any:
+        return await call()
+
+    async def around_stream(
+        self, method: str, request: Any, context: ServicerContext, call: Callable[[], AsyncIterator]
+    ) -> AsyncIterator:
+        async for message in call():
+            yield message
+
+
+class LoggingInterceptor(_WrappingInterceptor):
+    """One line per RPC: method, status, duration and request id."""
+
+    def _log(self, method: str, context: ServicerContext, started: float) -> None:
+        code = context.code() or grpc.StatusCode.OK
+        log.info(
+            "rpc method=%s status=%s duration_ms=%.1f request_id=%s",
+            method,
+            code.name if isinstance(code, grpc.StatusCode) else code,
+            (time.perf_counter() - started) * 1000,
+            metadata_value(context, "x-request-id") or "-",
+        )
+
+    async def around(self, method, request, context, call):
+        started = time.perf_counter()
+        try:
+            return await call()
+        finally:
+            self._log(method, context, started)
+
+    async def around_stream(self, method, request, context, call):
+        started = time.perf_counter()
+        try:
+            async for message in call():
+                yield message
+        finally:
+            self._log(method, context, started)
+
+
+class ErrorInterceptor(_WrappingInterceptor):
+    """Turns domain errors into statuses with google.rpc details; hides the rest as INTERNAL."""
+
+    def __init__(self, domain: str) -> None:
+        self._domain = domain
+
+    async def _abort(self, exc: Exception, method: str, context: ServicerContext):
+        if isinstance(exc, DomainError):
+            status = rich_status(exc, self._domain)
+            await context.abort(exc.code, exc.message, trailing_metadata=((DETAILS_KEY, status.SerializeToString()),))
+        if isinstance(exc, NotImplementedError):
+            await context.abort(grpc.StatusCode.UNIMPLEMENTED, f"{method} is not implemented yet")
+        log.exception("unexpected error in %s", method)
+        await context.abort(grpc.StatusCode.INTERNAL, "internal error")
+
+    async def around(self, method, request, context, call):
+        try:
+            return await call()
+        except Exception as exc:
+            if isinstance(exc, grpc.aio.AbortError):
+                raise
+            await self._abort(exc, method, context)
+
+    async def around_stream(self, method, request, context, call):
+        try:
+            async for message in call():
+                yield message
+        except Exception as exc:
+            if isinstance(exc, grpc.aio.AbortError):
+                raise
+            await self._abort(exc, method, context)
+
+
+class AuthInterceptor(_WrappingInterceptor):
+    """Verifies the bearer token and puts the caller in the request context."""
+
+    def __init__(self, verifier: TokenVerifier | None) -> None:
+        self._verifier = verifier
+
+    def _authenticate(self, method: str, context: ServicerContext):
+        header = metadata_value(context, "authorization")
+        access = method_access(method)
+        if not header:
+            if access == Access.ACCESS_USER:
+                raise Unauthenticated("sign in first: this method needs a bearer token")
+            return set_caller(None)
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise Unauthenticated("the authorization header must be 'Bearer <token>'")
+        if self._verifier is None:
+            raise Unauthenticated("this service has no keys to verify tokens with")
+        return set_caller(self._verifier.verify(token.strip()))
+
+    async def around(self, method, request, context, call):
+        self._authenticate(method, context)
+        return await call()
+
+    async def around_stream(self, method, request, context, call):
+        self._authenticate(method, context)
+        async for message in call():
+            yield message
+
+
+class RequiredFieldsInterceptor(_WrappingInterceptor):
+    """Rejects requests that leave a `(google.api.field_behavior) = REQUIRED` field empty."""
+
+    async def around(self, method, request, context, call):
+        check_required(request)
+        return await call()
+
+    async def around_stream(self, method, request, context, call):
+        check_required(request)
+        async for message in call():
+            yield message

@@ -1,0 +1,111 @@
+"""The grpc.aio server of a service: interceptors, health, reflection, graceful stop."""
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import grpc
+from google.protobuf.descriptor import ServiceDescriptor
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1._async import HealthServicer
+from grpc_reflection.v1alpha import reflection
+
+from marketplace.common.v1 import events_pb2, events_pb2_grpc
+from servicekit.config import Settings
+from servicekit.consumer import EventConsumer
+from servicekit.interceptors import AuthInterceptor, ErrorInterceptor, LoggingInterceptor, RequiredFieldsInterceptor
+from servicekit.outbox import EventFeedServicer, OutboxEventMixin
+from servicekit.runtime import Runtime
+
+log = logging.getLogger("servicekit.server")
+
+
+@dataclass(frozen=True)
+class Registration:
+    """A servicer, the generated function that adds it, and its service descriptor."""
+
+    servicer: Any
+    add_to_server: Callable[[Any, grpc.aio.Server], None]
+    descriptor: ServiceDescriptor
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """Everything the kit needs to run, migrate and seed one service."""
+
+    name: str
+    root: Path
+    servicers: Callable[[Runtime], Sequence[Registration]]
+    outbox: type[OutboxEventMixin]
+    seed: Callable[[Runtime], Awaitable[None]] | None = None
+    consumers: Callable[[Runtime], Sequence[EventConsumer]] = field(default=lambda runtime: ())
+
+
+@dataclass
+class RunningService:
+    server: grpc.aio.Server
+    port: int
+    runtime: Runtime
+    health: HealthServicer
+    tasks: list[asyncio.Task]
+
+    async def stop(self, grace: float | None = None) -> None:
+        """Stops taking calls, lets running ones finish within grace, then closes everything."""
+        await self.health.enter_graceful_shutdown()
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        await self.server.stop(self.runtime.settings.shutdown_grace_seconds if grace is None else grace)
+        await self.runtime.close()
+
+
+async def start(spec: ServiceSpec, settings: Settings, runtime: Runtime | None = None) -> RunningService:
+    """Starts the service on settings.grpc_port (0 picks a free port)."""
+    runtime = runtime or Runtime(settings)
+    server = grpc.aio.server(
+        interceptors=[
+            LoggingInterceptor(),
+            ErrorInterceptor(domain=f"{spec.name}.marketplace"),
+            AuthInterceptor(runtime.verifier),
+            RequiredFieldsInterceptor(),
+        ]
+    )
+    registrations = [
+        *spec.servicers(runtime),
+        Registration(
+            EventFeedServicer(runtime.db, spec.outbox),
+            events_pb2_grpc.add_EventFeedServiceServicer_to_server,
+            events_pb2.DESCRIPTOR.services_by_name["EventFeedService"],
+        ),
+    ]
+    health = HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health, server)
+    for registration in registrations:
+        registration.add_to_server(registration.servicer, server)
+        await health.set(registration.descriptor.full_name, health_pb2.HealthCheckResponse.SERVING)
+    await health.set("", health_pb2.HealthCheckResponse.SERVING)
+    names = [r.descriptor.full_name for r in registrations]
+    reflection.enable_server_reflection(
+        [*names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME], server
+    )
+    port = server.add_insecure_port(f"[::]:{settings.grpc_port}")
+    await server.start()
+    tasks = [asyncio.create_task(consumer.run()) for consumer in spec.consumers(runtime)]
+    log.info("%s serving on port %d", spec.name, port)
+    return RunningService(server=server, port=port, runtime=runtime, health=health, tasks=tasks)
+
+
+async def serve(spec: ServiceSpec, settings: Settings) -> None:
+    """Runs until SIGTERM or SIGINT, then stops gracefully."""
+    running = await start(spec, settings)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopping.set)
+    await stopping.wait()
+    log.info("%s stopping", spec.name)
+    await running.stop()

@@ -1,0 +1,1 @@
+"""Test support for the marketplace: real PostgreSQL, real servers, no mocks."""

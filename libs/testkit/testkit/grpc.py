@@ -1,0 +1,29 @@
+"""Reading rich error details from a failed call, as clients do."""
+
+import grpc
+from google.rpc import error_details_pb2, status_pb2
+
+from servicekit.errors import DETAILS_KEY
+
+
+def _details(error: grpc.aio.AioRpcError) -> list:
+    for key, value in error.trailing_metadata() or ():
+        if key == DETAILS_KEY:
+            return list(status_pb2.Status.FromString(value).details)
+    return []
+
+
+def error_reason(error: grpc.aio.AioRpcError) -> str | None:
+    for detail in _details(error):
+        info = error_details_pb2.ErrorInfo()
+        if detail.Unpack(info):
+            return info.reason
+    return None
+
+
+def field_violations(error: grpc.aio.AioRpcError) -> dict[str, str]:
+    for detail in _details(error):
+        bad_request = error_details_pb2.BadRequest()
+        if detail.Unpack(bad_request):
+            return {v.field: v.description for v in bad_request.field_violations}
+    return {}

@@ -1,0 +1,64 @@
+"""The four services started for real on free ports against the run's databases."""
+
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import grpc
+
+from servicekit.auth import SigningKey
+from servicekit.config import CONTEXTS, Settings
+from servicekit.server import RunningService, ServiceSpec, start
+from testkit.databases import create_migrated, drop, run_prefix
+from testkit.ports import free_port
+from testkit.tokens import AUDIENCE, ISSUER
+
+
+def spec_of(context: str) -> ServiceSpec:
+    return importlib.import_module(f"{context}.app").SPEC
+
+
+@dataclass
+class Stack:
+    addresses: dict[str, str]
+    database_urls: dict[str, str]
+    signing_key: SigningKey
+    running: dict[str, RunningService] = field(default_factory=dict)
+    _channels: dict[str, grpc.aio.Channel] = field(default_factory=dict)
+
+    def channel(self, context: str) -> grpc.aio.Channel:
+        if context not in self._channels:
+            self._channels[context] = grpc.aio.insecure_channel(self.addresses[context])
+        return self._channels[context]
+
+
+async def start_stack(server_url: str, signing_key: SigningKey, key_dir: Path) -> Stack:
+    prefix = run_prefix()
+    specs = {context: spec_of(context) for context in CONTEXTS}
+    # One at a time: Alembic's `context` is process-global.
+    urls = [await create_migrated(server_url, specs[context], f"{prefix}_{context}") for context in CONTEXTS]
+    addresses = {context: f"127.0.0.1:{free_port()}" for context in CONTEXTS}
+    stack = Stack(addresses=addresses, database_urls=dict(zip(CONTEXTS, urls, strict=True)), signing_key=signing_key)
+    for context in CONTEXTS:
+        settings = Settings(
+            service=context,
+            database_url=stack.database_urls[context],
+            grpc_port=int(addresses[context].rsplit(":", 1)[1]),
+            auth_issuer=ISSUER,
+            auth_audience=AUDIENCE,
+            auth_jwks_file=key_dir / "jwks.json",
+            auth_signing_key_file=key_dir / "signing.pem",
+            shutdown_grace_seconds=0,
+            addresses={other: address for other, address in addresses.items() if other != context},
+        )
+        stack.running[context] = await start(specs[context], settings)
+    return stack
+
+
+async def stop_stack(stack: Stack, server_url: str) -> None:
+    for channel in stack._channels.values():
+        await channel.close()
+    for running in stack.running.values():
+        await running.stop(grace=0)
+    for url in stack.database_urls.values():
+        await drop(server_url, url.rsplit("/", 1)[1])

@@ -1,0 +1,7 @@
+"""`python -m accounts serve | migrate [--to REV] | seed`."""
+
+from accounts.app import SPEC
+from servicekit.cli import main
+
+if __name__ == "__main__":
+    main(SPEC)

@@ -1,0 +1,1 @@
+"""The catalog context: what can be traded, and the items people own."""

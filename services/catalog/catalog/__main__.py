@@ -1,0 +1,7 @@
+"""`python -m catalog serve | migrate [--to REV] | seed`."""
+
+from catalog.app import SPEC
+from servicekit.cli import main
+
+if __name__ == "__main__":
+    main(SPEC)

@@ -1,0 +1,29 @@
+"""How the kit runs the catalog: its servicers, outbox and seed."""
+
+from pathlib import Path
+
+from catalog.api import CatalogApi
+from catalog.models import OutboxEvent
+from catalog.seed import seed
+from marketplace.catalog.v1 import catalog_service_pb2, catalog_service_pb2_grpc
+from servicekit.runtime import Runtime
+from servicekit.server import Registration, ServiceSpec
+
+
+def servicers(runtime: Runtime) -> list[Registration]:
+    return [
+        Registration(
+            CatalogApi(runtime.db),
+            catalog_service_pb2_grpc.add_CatalogServiceServicer_to_server,
+            catalog_service_pb2.DESCRIPTOR.services_by_name["CatalogService"],
+        )
+    ]
+
+
+SPEC = ServiceSpec(
+    name="catalog",
+    root=Path(__file__).resolve().parent.parent,
+    servicers=servicers,
+    outbox=OutboxEvent,
+    seed=seed,
+)

@@ -1,0 +1,94 @@
+import uuid
+
+import grpc
+import pytest
+
+from marketplace.catalog.v1 import catalog_service_pb2 as pb
+from marketplace.catalog.v1 import resources_pb2
+from testkit.grpc import error_reason, field_violations
+
+
+def new_game(name: str | None = None, **fields) -> pb.CreateGameRequest:
+    return pb.CreateGameRequest(game=resources_pb2.Game(name=name or f"Game {uuid.uuid4().hex[:8]}", **fields))
+
+
+async def test_admin_creates_a_game_and_reads_it_back(catalog, admin):
+    created = await catalog.CreateGame(new_game(description="Shooter"), metadata=admin)
+    fetched = await catalog.GetGame(pb.GetGameRequest(game_id=created.id))
+    assert fetched.name == created.name
+    assert fetched.description == "Shooter"
+    assert fetched.create_time.seconds > 0
+
+
+async def test_a_user_who_is_not_admin_cannot_create_a_game(catalog, user):
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await catalog.CreateGame(new_game(), metadata=user)
+    assert err.value.code() is grpc.StatusCode.PERMISSION_DENIED
+
+
+async def test_creating_a_game_needs_a_token(catalog):
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await catalog.CreateGame(new_game())
+    assert err.value.code() is grpc.StatusCode.UNAUTHENTICATED
+
+
+async def test_a_missing_name_is_named_in_the_error(catalog, admin):
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await catalog.CreateGame(pb.CreateGameRequest(game=resources_pb2.Game(description="x")), metadata=admin)
+    assert err.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+    assert "game.name" in field_violations(err.value)
+
+
+async def test_a_name_too_long_and_a_bad_logo_url_are_both_reported(catalog, admin):
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await catalog.CreateGame(new_game("x" * 10_000, logo_url="ftp://nope"), metadata=admin)
+    assert set(field_violations(err.value)) == {"game.name", "game.logo_url"}
+
+
+async def test_game_names_are_unique_whatever_their_case(catalog, admin):
+    name = f"Unique {uuid.uuid4().hex[:8]}"
+    await catalog.CreateGame(new_game(name), metadata=admin)
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await catalog.CreateGame(new_game(name.upper()), metadata=admin)
+    assert err.value.code() is grpc.StatusCode.ALREADY_EXISTS
+    assert error_reason(err.value) == "GAME_NAME_TAKEN"
+
+
+async def test_repeating_a_request_id_creates_the_game_once(catalog, admin):
+    request = new_game()
+    request.request_id = uuid.uuid4().hex
+    first = await catalog.CreateGame(request, metadata=admin)
+    second = await catalog.CreateGame(request, metadata=admin)
+    assert first.id == second.id
+
+
+async def test_an_unknown_game_is_not_found_and_a_bad_id_is_invalid(catalog):
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await catalog.GetGame(pb.GetGameRequest(game_id=str(uuid.uuid4())))
+    assert err.value.code() is grpc.StatusCode.NOT_FOUND
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await catalog.GetGame(pb.GetGameRequest(game_id="not-a-uuid"))
+    assert err.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+    assert "game_id" in field_violations(err.value)
+
+
+async def test_pages_of_games_cover_every_game_once(catalog, admin):
+    for _ in range(5):
+        await catalog.CreateGame(new_game(), metadata=admin)
+    seen, token = [], ""
+    while True:
+        page = await catalog.ListGames(pb.ListGamesRequest(page_size=2, page_token=token))
+        assert len(page.games) <= 2
+        seen += [game.id for game in page.games]
+        token = page.next_page_token
+        if not token:
+            break
+    assert len(seen) == len(set(seen)) >= 5
+    names = [(await catalog.GetGame(pb.GetGameRequest(game_id=i))).name.lower() for i in seen]
+    assert names == sorted(names)
+
+
+async def test_a_method_not_built_yet_answers_unimplemented(catalog, admin):
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await catalog.ListCategories(pb.ListCategoriesRequest(game_id=str(uuid.uuid4())), metadata=admin)
+    assert err.value.code() is grpc.StatusCode.UNIMPLEMENTED

@@ -1,0 +1,27 @@
+"""How the kit runs messaging: its servicers and outbox."""
+
+from pathlib import Path
+
+from marketplace.messaging.v1 import messaging_service_pb2, messaging_service_pb2_grpc
+from messaging.api import MessagingApi
+from messaging.models import OutboxEvent
+from servicekit.runtime import Runtime
+from servicekit.server import Registration, ServiceSpec
+
+
+def servicers(runtime: Runtime) -> list[Registration]:
+    return [
+        Registration(
+            MessagingApi(runtime.db),
+            messaging_service_pb2_grpc.add_MessagingServiceServicer_to_server,
+            messaging_service_pb2.DESCRIPTOR.services_by_name["MessagingService"],
+        )
+    ]
+
+
+SPEC = ServiceSpec(
+    name="messaging",
+    root=Path(__file__).resolve().parent.parent,
+    servicers=servicers,
+    outbox=OutboxEvent,
+)

@@ -1,0 +1,27 @@
+"""How the kit runs trading: its servicers and outbox."""
+
+from pathlib import Path
+
+from marketplace.trading.v1 import trading_service_pb2, trading_service_pb2_grpc
+from servicekit.runtime import Runtime
+from servicekit.server import Registration, ServiceSpec
+from trading.api import TradingApi
+from trading.models import OutboxEvent
+
+
+def servicers(runtime: Runtime) -> list[Registration]:
+    return [
+        Registration(
+            TradingApi(runtime.db),
+            trading_service_pb2_grpc.add_TradingServiceServicer_to_server,
+            trading_service_pb2.DESCRIPTOR.services_by_name["TradingService"],
+        )
+    ]
+
+
+SPEC = ServiceSpec(
+    name="trading",
+    root=Path(__file__).resolve().parent.parent,
+    servicers=servicers,
+    outbox=OutboxEvent,
+)
