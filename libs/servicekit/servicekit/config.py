@@ -38,6 +38,7 @@ class Settings:
     auth_jwks_file: Path | None = None
     auth_signing_key_file: Path | None = None
     shutdown_grace_seconds: float = 10.0
+    call_timeout_seconds: float = 5.0
     addresses: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -59,5 +60,6 @@ class Settings:
             auth_jwks_file=Path(jwks) if jwks else None,
             auth_signing_key_file=Path(signing_key) if signing_key else None,
             shutdown_grace_seconds=float(env("SHUTDOWN_GRACE_SECONDS", "10")),
+            call_timeout_seconds=float(env("CALL_TIMEOUT_SECONDS", "5")),
             addresses={context: service_address(context) for context in CONTEXTS if context != service},
         )

@@ -106,3 +106,10 @@ def rich_status(error: DomainError, domain: str) -> status_pb2.Status:
         packed.Pack(message)
         details.append(packed)
     return status_pb2.Status(code=getattr(code_pb2, error.code.name), message=error.message, details=details)
+
+
+class Unavailable(DomainError):
+    """Another context this call needs did not answer in time; the call may be retried."""
+
+    code = StatusCode.UNAVAILABLE
+    reason = "DEPENDENCY_UNAVAILABLE"

@@ -12,6 +12,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from geoalchemy2 import alembic_helpers
 from sqlalchemy import MetaData, pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -50,6 +51,9 @@ def _configure(connection: Connection, service: str, metadata: MetaData) -> None
         version_table=version_table(service),
         include_name=include_name,
         compare_type=True,
+        # GeoAlchemy2 renders spatial columns and their GIST indexes the way it creates them.
+        render_item=alembic_helpers.render_item,
+        process_revision_directives=alembic_helpers.writer,
     )
     with context.begin_transaction():
         context.run_migrations()

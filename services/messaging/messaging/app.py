@@ -4,6 +4,7 @@ from pathlib import Path
 
 from marketplace.messaging.v1 import messaging_service_pb2, messaging_service_pb2_grpc
 from messaging.api import MessagingApi
+from messaging.clients import Trading
 from messaging.models import OutboxEvent
 from servicekit.runtime import Runtime
 from servicekit.server import Registration, ServiceSpec
@@ -12,7 +13,7 @@ from servicekit.server import Registration, ServiceSpec
 def servicers(runtime: Runtime) -> list[Registration]:
     return [
         Registration(
-            MessagingApi(runtime.db),
+            MessagingApi(runtime.db, Trading(runtime.channel("trading"), runtime.settings.call_timeout_seconds)),
             messaging_service_pb2_grpc.add_MessagingServiceServicer_to_server,
             messaging_service_pb2.DESCRIPTOR.services_by_name["MessagingService"],
         )

@@ -1,0 +1,69 @@
+"""Use cases of messaging: one function per action; the end of `db.begin()` is the commit."""
+
+from uuid import UUID
+
+from sqlalchemy import func
+
+from marketplace.messaging.v1 import events_pb2
+from messaging import domain, repository
+from messaging.clients import Trading
+from messaging.models import Conversation, IdempotencyKey, Message, OutboxEvent
+from servicekit import idempotency, outbox
+from servicekit.auth import Caller
+from servicekit.db import Database
+from servicekit.pagination import Page, page_result
+
+
+async def start_conversation(
+    db: Database, trading: Trading, caller: Caller, listing_id: UUID, text: str, request_id: str
+) -> repository.ConversationView:
+    """Opens the caller's conversation with the listing's seller (or finds it) and sends text."""
+    text = domain.check_text(text)
+    listing = await trading.listing(listing_id)
+    if listing.seller_id == caller.user_id:
+        raise domain.ConversationWithYourself("this is your own listing")
+    scope = f"start_conversation:{caller.user_id}"
+    async with db.begin() as session:
+        if request_id and (first := await idempotency.claim(session, IdempotencyKey, scope, request_id)):
+            return await repository.view_for(session, await session.get(Conversation, first), caller.user_id)
+        conversation = await repository.find_conversation(session, listing.id, caller.user_id)
+        if conversation is None:
+            conversation = await repository.add_conversation(session, listing.id, caller.user_id, listing.seller_id)
+            started = events_pb2.ConversationStarted(
+                conversation_id=str(conversation.id),
+                listing_id=str(listing.id),
+                buyer_id=str(caller.user_id),
+                seller_id=str(listing.seller_id),
+            )
+            outbox.add(session, OutboxEvent, "messaging.conversation.started", conversation.id, started)
+        if text:
+            await _send(session, conversation, caller.user_id, text)
+        if request_id:
+            await idempotency.complete(session, IdempotencyKey, scope, request_id, conversation.id)
+        return await repository.view_for(session, conversation, caller.user_id)
+
+
+async def _send(session, conversation: Conversation, sender_id: UUID, text: str) -> Message:
+    message = Message(conversation_id=conversation.id, sender_id=sender_id, text=text)
+    session.add(message)
+    conversation.updated_at = func.now()
+    await session.flush()
+    await session.refresh(conversation, ["updated_at"])
+    recipient = conversation.seller_id if sender_id == conversation.buyer_id else conversation.buyer_id
+    sent = events_pb2.MessageSent(
+        message_id=str(message.id),
+        conversation_id=str(conversation.id),
+        listing_id=str(conversation.listing_id),
+        sender_id=str(sender_id),
+        recipient_id=str(recipient),
+    )
+    outbox.add(session, OutboxEvent, "messaging.message.sent", message.id, sent)
+    return message
+
+
+async def list_conversations(
+    db: Database, caller: Caller, archived: bool, listing_id: UUID | None, page: Page
+) -> tuple[list[repository.ConversationView], str]:
+    async with db.read() as session:
+        views = await repository.list_for_participant(session, caller.user_id, archived, listing_id, page)
+    return page_result(views, page, lambda view: (view.conversation.updated_at, view.conversation.id))

@@ -1,0 +1,39 @@
+import uuid
+
+import pytest
+
+from marketplace.common.v1 import money_pb2
+from marketplace.messaging.v1 import messaging_service_pb2_grpc
+from marketplace.trading.v1 import resources_pb2, trading_service_pb2, trading_service_pb2_grpc
+from servicekit.auth import Role
+from testkit.tokens import bearer, mint
+
+
+@pytest.fixture
+def messaging(stack):
+    return messaging_service_pb2_grpc.MessagingServiceStub(stack.channel("messaging"))
+
+
+@pytest.fixture
+def person(signing_key):
+    """A new signed-in user each time it is called: (user id, metadata)."""
+
+    def make(role: Role = Role.BOTH):
+        user_id = uuid.uuid4()
+        return user_id, bearer(mint(signing_key, user_id, role))
+
+    return make
+
+
+@pytest.fixture
+async def listing_of(stack):
+    """Creates a free-form listing in the real trading service for the given seller metadata."""
+    trading = trading_service_pb2_grpc.TradingServiceStub(stack.channel("trading"))
+
+    async def create(seller_auth) -> resources_pb2.Listing:
+        listing = resources_pb2.Listing(title="Signed ball", price=money_pb2.Money(currency="USD", amount_minor=2500))
+        return await trading.CreateListing(
+            trading_service_pb2.CreateListingRequest(listing=listing), metadata=seller_auth
+        )
+
+    return create
