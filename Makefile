@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PACKAGES := $(wildcard libs/*/pyproject.toml services/*/pyproject.toml gateway/pyproject.toml)
 PROTOS := $(shell find protos -name '*.proto')
 
-.PHONY: setup proto run test lint fmt migrate revision bench
+.PHONY: setup proto run test lint fmt migrate revision docs bench
 
 setup: $(VENV)/.installed
 
@@ -41,6 +41,9 @@ migrate: proto
 
 revision: proto
 	$(BIN)/python -m devstack revision $(SERVICE) -m "$(MESSAGE)"
+
+docs: proto
+	$(BIN)/python -m devstack docs
 
 bench: proto
 	$(BIN)/python -m devstack bench

@@ -9,6 +9,9 @@ from gateway.descriptors import RpcMethod
 
 Metadata = tuple[tuple[str, str], ...]
 
+# Spread calls over every address DNS gives (headless Services in Kubernetes list each pod).
+CHANNEL_OPTIONS = [("grpc.lb_policy_name", "round_robin")]
+
 
 class Backends:
     """Channels by context (`catalog`, ...). They belong to an event loop, so open() runs in the app's lifespan."""
@@ -20,7 +23,10 @@ class Backends:
         self.channels: dict[str, grpc.aio.Channel] = {}
 
     async def open(self) -> None:
-        self.channels = {context: grpc.aio.insecure_channel(address) for context, address in self.addresses.items()}
+        self.channels = {
+            context: grpc.aio.insecure_channel(f"dns:///{address}", options=CHANNEL_OPTIONS)
+            for context, address in self.addresses.items()
+        }
 
     async def close(self) -> None:
         for channel in self.channels.values():

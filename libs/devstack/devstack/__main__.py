@@ -1,4 +1,4 @@
-"""`python -m devstack proto | run | bench`."""
+"""`python -m devstack proto | postgres | run | migrate | bench | revision`."""
 
 import argparse
 
@@ -8,6 +8,14 @@ def main() -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("proto", help="generate Python code from protos/")
     commands.add_parser("postgres", help="print the URL of a PostgreSQL with PostGIS, starting one if needed")
+    commands.add_parser("run", help="migrate, seed and run the four services and the gateway until Ctrl-C")
+    commands.add_parser("migrate", help="create the four databases if missing and migrate them to head")
+    bench = commands.add_parser("bench", help="measure the gateway against direct gRPC and a bare ceiling")
+    bench.add_argument("--scenario", choices=["gateway"], default="gateway")
+    bench.add_argument("--concurrency", type=int, default=32, help="concurrent clients (default 32)")
+    bench.add_argument("--seconds", type=float, default=10.0, help="measured seconds per target (default 10)")
+    bench.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each (default 2)")
+    commands.add_parser("docs", help="write each service's schema diagram to services/<ctx>/docs/schema.md")
     revision = commands.add_parser("revision", help="autogenerate a migration of one service")
     revision.add_argument("service")
     revision.add_argument("-m", "--message", required=True)
@@ -20,6 +28,22 @@ def main() -> None:
         from devstack.postgres import find_server
 
         print(find_server())
+    elif args.command == "run":
+        from devstack.run import run
+
+        raise SystemExit(run())
+    elif args.command == "migrate":
+        from devstack.run import migrate
+
+        raise SystemExit(migrate())
+    elif args.command == "bench":
+        from devstack.bench.gateway import bench
+
+        raise SystemExit(bench(args.concurrency, args.seconds, args.warmup))
+    elif args.command == "docs":
+        from devstack.erd import write_all
+
+        write_all()
     elif args.command == "revision":
         from devstack.revision import new_revision
 

@@ -32,6 +32,11 @@ def admin_url(url: str) -> str:
     return _with_database(url, "postgres")
 
 
+def database_url(url: str, database: str) -> str:
+    """Another database on the same server, in the form asyncpg takes."""
+    return _with_database(url, database)
+
+
 def service_url(url: str, database: str) -> str:
     """The SQLAlchemy URL of one service's database on the server."""
     return _with_database(url, database, "postgresql+asyncpg")

@@ -29,26 +29,23 @@ def copy_google_protos(target: Path = GOOGLEAPIS) -> Path:
     return target
 
 
-def proto_files() -> list[Path]:
-    return sorted(PROTOS.rglob("*.proto"))
-
-
-def generate(out: Path = CONTRACTS) -> None:
-    """Writes *_pb2.py, *_pb2.pyi and *_pb2_grpc.py for every proto under protos/ into out."""
+def generate(out: Path = CONTRACTS, protos: Path = PROTOS) -> None:
+    """Writes *_pb2.py, *_pb2.pyi and *_pb2_grpc.py for every proto under protos into out."""
     googleapis = copy_google_protos()
     well_known = files("grpc_tools") / "_proto"
     generated = out / "marketplace"
     if generated.exists():
         shutil.rmtree(generated)
+    out.mkdir(parents=True, exist_ok=True)
     args = [
         "grpc_tools.protoc",
-        f"-I{PROTOS}",
+        f"-I{protos}",
         f"-I{googleapis}",
         f"-I{well_known}",
         f"--python_out={out}",
         f"--pyi_out={out}",
         f"--grpc_python_out={out}",
-        *(str(path) for path in proto_files()),
+        *(str(path) for path in sorted(protos.rglob("*.proto"))),
     ]
     if protoc.main(args) != 0:
         sys.exit("protoc failed")

@@ -8,6 +8,9 @@ from servicekit.auth import TokenVerifier
 from servicekit.config import Settings
 from servicekit.db import Database
 
+# Spread calls over every address DNS gives (headless Services in Kubernetes list each pod).
+CHANNEL_OPTIONS = [("grpc.lb_policy_name", "round_robin")]
+
 
 class Runtime:
     def __init__(self, settings: Settings, verifier: TokenVerifier | None = None) -> None:
@@ -19,7 +22,8 @@ class Runtime:
     def channel(self, context: str) -> grpc.aio.Channel:
         """A shared channel to another context, opened on first use."""
         if context not in self._channels:
-            self._channels[context] = grpc.aio.insecure_channel(self.settings.addresses[context])
+            target = f"dns:///{self.settings.addresses[context]}"
+            self._channels[context] = grpc.aio.insecure_channel(target, options=CHANNEL_OPTIONS)
         return self._channels[context]
 
     async def close(self) -> None:

@@ -23,6 +23,9 @@ from servicekit.runtime import Runtime
 
 log = logging.getLogger("servicekit.server")
 
+# Clients reconnect, and so re-resolve DNS and find new replicas, at least this often.
+SERVER_OPTIONS = [("grpc.max_connection_age_ms", 5 * 60_000), ("grpc.max_connection_age_grace_ms", 30_000)]
+
 
 @dataclass(frozen=True)
 class Registration:
@@ -67,6 +70,7 @@ async def start(spec: ServiceSpec, settings: Settings, runtime: Runtime | None =
     """Starts the service on settings.grpc_port (0 picks a free port)."""
     runtime = runtime or Runtime(settings)
     server = grpc.aio.server(
+        options=SERVER_OPTIONS,
         interceptors=[
             LoggingInterceptor(),
             ErrorInterceptor(domain=f"{spec.name}.marketplace"),

@@ -6,7 +6,7 @@ from testkit.tokens import bearer, mint
 
 
 @pytest.fixture
-def catalog(stack):
+async def catalog(stack):
     return catalog_service_pb2_grpc.CatalogServiceStub(stack.channel("catalog"))
 
 

@@ -10,7 +10,7 @@ from testkit.tokens import bearer, mint
 
 
 @pytest.fixture
-def messaging(stack):
+async def messaging(stack):
     return messaging_service_pb2_grpc.MessagingServiceStub(stack.channel("messaging"))
 
 

@@ -6,7 +6,7 @@ from testkit.tokens import bearer, mint
 
 
 @pytest.fixture
-def trading(stack):
+async def trading(stack):
     return trading_service_pb2_grpc.TradingServiceStub(stack.channel("trading"))
 
 
