@@ -76,7 +76,7 @@ async def start(spec: ServiceSpec, settings: Settings, runtime: Runtime | None =
             ErrorInterceptor(domain=f"{spec.name}.marketplace"),
             AuthInterceptor(runtime.verifier),
             RequiredFieldsInterceptor(),
-        ]
+        ],
     )
     registrations = [
         *spec.servicers(runtime),

@@ -1,0 +1,1 @@
+"""`python -m devstack bench`: measurements of the running system, each in a private stack."""

@@ -1,0 +1,233 @@
+"""Benchmark "gateway": what the HTTP/JSON gateway costs in front of a gRPC service.
+
+A private stack (databases bench_<context>, dropped at the end; free ports; its own keys)
+with one game, then three targets under the same closed-loop load, one after the other:
+
+    gateway   GET /v1/games/{id} over HTTP/1.1 -> gateway -> catalog GetGame -> PostgreSQL
+    direct    catalog GetGame over gRPC                   -> catalog         -> PostgreSQL
+    ceiling   GET /echo over HTTP/1.1 -> bare Starlette -> grpc.aio Health.Check (no database)
+
+The load generator is this process; every server is a child process. Servers log at WARNING
+(one log line per request would otherwise be part of what is measured).
+"""
+
+import asyncio
+import os
+import platform
+import shutil
+import socket
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import grpc
+import httpx
+from rich.console import Console
+from rich.table import Table
+
+from devstack.bench.load import Call, Result, measure
+from devstack.config import StackConfig
+from devstack.keys import KeyFiles, ensure_keys
+from devstack.paths import SERVICES
+from devstack.postgres import drop_database, find_server
+from devstack.services import base_env, create_databases, migrate_all, python, start_all, wait_http_ok, wait_serving
+from devstack.stack import ChildFailed, Supervisor, install_stop_handlers
+from marketplace.catalog.v1 import catalog_service_pb2, catalog_service_pb2_grpc
+from servicekit.auth import Role, access_token_claims
+from servicekit.config import Settings
+
+DB_PREFIX = "bench_"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def admin_token(keys: KeyFiles) -> str:
+    defaults = Settings(service="bench", database_url="", grpc_port=0)
+    claims = access_token_claims(
+        uuid.uuid4(),
+        Role.ADMIN,
+        issuer=defaults.auth_issuer,
+        audience=defaults.auth_audience,
+        now=datetime.now(UTC),
+        ttl=timedelta(minutes=30),
+    )
+    return keys.load_signing_key().sign(claims)
+
+
+async def create_game(gateway_url: str, token: str) -> str:
+    async with httpx.AsyncClient(base_url=gateway_url, timeout=10) as client:
+        reply = await client.post(
+            "/v1/games",
+            json={"name": f"Bench game {uuid.uuid4().hex[:8]}", "description": "Made by make bench."},
+            headers={"authorization": f"Bearer {token}"},
+        )
+        reply.raise_for_status()
+        return reply.json()["id"]
+
+
+async def http_clients(base_url: str, path: str, count: int) -> tuple[list[httpx.AsyncClient], list[Call]]:
+    """One httpx client with one keep-alive connection per simulated user.
+
+    A single pooled AsyncClient shared by 32 tasks spends more time in its pool than on the
+    wire (it measured 150 requests/s against a bare Starlette route that one client per
+    connection drives at 650), so each user gets its own.
+    """
+    clients = [
+        httpx.AsyncClient(base_url=base_url, limits=httpx.Limits(max_connections=1), timeout=30) for _ in range(count)
+    ]
+
+    def call_of(client: httpx.AsyncClient) -> Call:
+        async def call() -> None:
+            (await client.get(path)).raise_for_status()
+
+        return call
+
+    return clients, [call_of(client) for client in clients]
+
+
+async def measure_http(name: str, base_url: str, path: str, concurrency: int, seconds: float, warmup: float) -> Result:
+    clients, calls = await http_clients(base_url, path, concurrency)
+    try:
+        await asyncio.gather(*(call() for call in calls))  # connect every client, check the answer
+        return await measure(name, calls, seconds=seconds, warmup=warmup)
+    finally:
+        await asyncio.gather(*(client.aclose() for client in clients))
+
+
+async def measure_grpc(
+    name: str, address: str, game_id: str, concurrency: int, seconds: float, warmup: float
+) -> Result:
+    """The same number of concurrent callers on one channel, as the gateway itself calls the catalog."""
+    async with grpc.aio.insecure_channel(address) as channel:
+        stub = catalog_service_pb2_grpc.CatalogServiceStub(channel)
+        request = catalog_service_pb2.GetGameRequest(game_id=game_id)
+
+        async def call() -> None:
+            await stub.GetGame(request, timeout=30)
+
+        await call()
+        return await measure(name, [call] * concurrency, seconds=seconds, warmup=warmup)
+
+
+async def run_targets(
+    config: StackConfig, game_id: str, ceiling_url: str, concurrency: int, seconds: float, warmup: float
+) -> list[Result]:
+    return [
+        await measure_http("gateway", config.gateway_url, f"/v1/games/{game_id}", concurrency, seconds, warmup),
+        await measure_grpc("direct", config.address("catalog"), game_id, concurrency, seconds, warmup),
+        await measure_http("ceiling", ceiling_url, "/echo", concurrency, seconds, warmup),
+    ]
+
+
+TARGETS = {
+    "gateway": "HTTP GET /v1/games/{id} -> gateway -> catalog GetGame (gRPC) -> PostgreSQL",
+    "direct": "gRPC GetGame -> catalog -> PostgreSQL",
+    "ceiling": "HTTP GET /echo -> bare Starlette -> gRPC Health.Check (no database)",
+}
+
+
+def report(console: Console, results: list[Result], concurrency: int, seconds: float, warmup: float) -> None:
+    by_name = {result.name: result for result in results}
+    console.print(f"[bold]{concurrency} concurrent clients, {seconds:g} s measured after {warmup:g} s warm-up[/]")
+    table = Table()
+    for column in ("target", "requests/s", "p50 ms", "p99 ms", "errors"):
+        table.add_column(column, justify="left" if column == "target" else "right")
+    for result in results:
+        table.add_row(result.name, f"{result.rate:,.0f}", f"{result.p50:.1f}", f"{result.p99:.1f}", str(result.errors))
+    console.print(table)
+    for name, path in TARGETS.items():
+        console.print(f"  {name:8} {path}", soft_wrap=True)
+    gateway = by_name["gateway"]
+    for other in ("direct", "ceiling"):
+        base = by_name[other]
+        console.print(
+            f"gateway/{other}: requests/s {gateway.rate / base.rate:.2f}x, "
+            f"p50 {gateway.p50 / base.p50:.2f}x, p99 {gateway.p99 / base.p99:.2f}x",
+            soft_wrap=True,
+        )
+
+
+def describe_machine(console: Console) -> None:
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    console.print(
+        f"machine: {os.cpu_count()} CPU cores, Python {platform.python_version()}, load average {load} before the run.\n"
+        f"The load generator (one asyncio process: httpx HTTP/1.1, one keep-alive connection per client; one grpc.aio channel) runs apart from "
+        f"the servers but shares the {os.cpu_count()} cores with them and with PostgreSQL, so the figures are "
+        "relative: compare the rows, not the absolute numbers, with another machine's.",
+        soft_wrap=True,
+    )
+
+
+async def _bench(server: str, console: Console, concurrency: int, seconds: float, warmup: float) -> int:
+    supervisor = Supervisor(console)
+    install_stop_handlers(supervisor)
+    state_dir = Path(tempfile.mkdtemp(prefix="devstack-bench-"))
+    config = StackConfig(
+        ports={context: free_port() for context in SERVICES},
+        gateway_port=free_port(),
+        db_prefix=DB_PREFIX,
+        state_dir=state_dir,
+    )
+    env = base_env({"LOG_LEVEL": "WARNING", "SHUTDOWN_GRACE_SECONDS": "1"})
+    env.pop("DATABASE_URL", None)
+    try:
+        try:
+            for context in SERVICES:  # whatever an interrupted run left behind
+                await drop_database(server, config.database(context))
+            await create_databases(server, config)
+            keys = ensure_keys(config.key_dir)
+            console.print("[bold]migrating the bench databases[/]")
+            await migrate_all(supervisor, server, config, env)
+            console.print("[bold]starting the stack and the ceiling[/]")
+            started = time.monotonic()
+            await start_all(supervisor, server, config, keys, env)
+            echo_port, ceiling_port = free_port(), free_port()
+            await supervisor.start("echo", python("devstack.bench.echo", "grpc", str(echo_port)), env)
+            await supervisor.start(
+                "ceiling",
+                python("devstack.bench.echo", "http", str(ceiling_port), f"127.0.0.1:{echo_port}"),
+                env,
+            )
+            deadline = time.monotonic() + config.start_timeout
+            await wait_serving(supervisor, f"127.0.0.1:{echo_port}", deadline)
+            ceiling_url = f"http://127.0.0.1:{ceiling_port}"
+            await wait_http_ok(supervisor, f"{ceiling_url}/echo", deadline)
+            console.print(f"up in {time.monotonic() - started:.0f} s")
+            game_id = await create_game(config.gateway_url, admin_token(keys))
+            describe_machine(console)
+            console.print(f"[bold]measuring[/] gateway, direct, ceiling: about {3 * (seconds + warmup):.0f} s")
+            results = await run_targets(config, game_id, ceiling_url, concurrency, seconds, warmup)
+            supervisor.check_alive()
+            report(console, results, concurrency, seconds, warmup)
+            return 0
+        except ChildFailed as failure:
+            supervisor.report_failure(failure.child)
+            return 1
+        except (TimeoutError, httpx.HTTPError, grpc.aio.AioRpcError) as error:
+            console.print(f"[bold red]bench failed: {error!r}[/]")
+            return 1
+    except asyncio.CancelledError:
+        console.print("interrupted")
+        return 130
+    finally:
+        await supervisor.stop_all()
+        for context in SERVICES:
+            await drop_database(server, config.database(context))
+        shutil.rmtree(state_dir, ignore_errors=True)
+
+
+def bench(concurrency: int = 32, seconds: float = 10.0, warmup: float = 2.0) -> int:
+    if concurrency < 1 or seconds <= 0 or warmup < 0:
+        raise SystemExit("--concurrency must be at least 1, --seconds above 0, --warmup not below 0")
+    console = Console(highlight=False)
+    try:
+        server = find_server()
+        return asyncio.run(_bench(server, console, concurrency, seconds, warmup))
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,144 @@
+"""`python -m devstack run` (make run) and `python -m devstack migrate` (make migrate).
+
+run: find PostgreSQL, create the four databases, make the token keys once, migrate and
+seed, start the four services and the gateway, wait until all are healthy, print where
+they are, and stop every child on Ctrl-C or SIGTERM, or as soon as one of them dies.
+"""
+
+import asyncio
+import contextlib
+import importlib
+import json
+import time
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from devstack.config import StackConfig
+from devstack.keys import admin_password, ensure_keys
+from devstack.paths import ROOT, SERVICES
+from devstack.postgres import find_server
+from devstack.services import base_env, check_ports_free, create_databases, has_seed, migrate_all, start_all
+from devstack.stack import ChildFailed, Supervisor, install_stop_handlers
+
+
+def _grpcurl() -> str:
+    local = ROOT / ".venv" / "bin" / "grpcurl"
+    return str(local.relative_to(ROOT)) if local.exists() else "grpcurl"
+
+
+def demo_users() -> tuple[str, str] | None:
+    """The demo users the accounts seed makes in development and their password, if it says which."""
+    try:
+        seed = importlib.import_module("accounts.seed")
+        return ", ".join(user[0] for user in seed.DEMO_USERS), seed.DEMO_PASSWORD
+    except (ImportError, AttributeError, IndexError, TypeError):
+        return None
+
+
+def summary(config: StackConfig, password: str, seeded_admin: bool, elapsed: float) -> Panel:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("gateway", config.gateway_url)
+    table.add_row("API docs", f"{config.gateway_url}/docs")
+    for context in SERVICES:
+        table.add_row(context, f"{config.address(context)} (gRPC)")
+    table.add_row("admin", config.admin_email)
+    table.add_row("password", password)
+    if not seeded_admin:
+        table.add_row("", "[yellow]accounts has no seed: not created[/]")
+    if seeded_admin and (demo := demo_users()):
+        table.add_row("demo users", demo[0])
+        table.add_row("their password", demo[1])
+    return Panel(table, title=f"[bold green]up in {elapsed:.0f} s[/]", subtitle="Ctrl-C stops all", expand=False)
+
+
+def examples(config: StackConfig, password: str) -> list[str]:
+    grpcurl, catalog = _grpcurl(), config.address("catalog")
+    login = json.dumps({"login": config.admin_email, "password": password})
+    return [
+        f"curl -s {config.gateway_url}/v1/games",
+        f"curl -s {config.gateway_url}/v1/sessions -H 'content-type: application/json' -d '{login}'",
+        f"{grpcurl} -plaintext {catalog} list",
+        f"{grpcurl} -plaintext {catalog} marketplace.catalog.v1.CatalogService/ListGames",
+        f"{grpcurl} -plaintext {catalog} grpc.health.v1.Health/Check",
+    ]
+
+
+def print_summary(console: Console, config: StackConfig, password: str, seeded_admin: bool, elapsed: float) -> None:
+    console.print(summary(config, password, seeded_admin, elapsed))
+    console.print("[bold]try[/]")
+    for line in examples(config, password):
+        console.print(Text(f"  {line}"), soft_wrap=True)
+
+
+async def _run(config: StackConfig, server: str, console: Console) -> int:
+    started = time.monotonic()
+    supervisor = Supervisor(console)
+    install_stop_handlers(supervisor)
+    env = base_env()
+    keys = ensure_keys(config.key_dir)
+    password = admin_password(config.state_dir, env)
+    seeds = {context: {} for context in SERVICES if has_seed(context)}
+    if "accounts" in seeds:
+        seeds["accounts"] = {"ADMIN_EMAIL": config.admin_email, "ADMIN_PASSWORD": password}
+    try:
+        try:
+            await create_databases(server, config)
+            console.print("[bold]migrating and seeding[/]")
+            await migrate_all(supervisor, server, config, env, seed=seeds)
+            console.print("[bold]starting the services and the gateway[/]")
+            await start_all(supervisor, server, config, keys, env)
+            print_summary(console, config, password, "accounts" in seeds, time.monotonic() - started)
+            child = await supervisor.first_exit()
+            raise ChildFailed(child)
+        except ChildFailed as failure:
+            supervisor.report_failure(failure.child)
+            return 1
+        except TimeoutError as error:
+            console.print(f"[bold red]{error}[/]")
+            return 1
+    except asyncio.CancelledError:
+        return 0
+    finally:
+        await supervisor.stop_all()
+        console.print("[bold]stopped[/]")
+
+
+def run() -> int:
+    console = Console(highlight=False)
+    config = StackConfig.from_env()
+    check_ports_free(config)
+    try:
+        console.print("[bold]finding PostgreSQL[/]")
+        server = find_server()
+        console.print(f"PostgreSQL: {server}")
+        return asyncio.run(_run(config, server, console))
+    except KeyboardInterrupt:
+        return 130
+
+
+def migrate() -> int:
+    console = Console(highlight=False)
+    config = StackConfig.from_env()
+    server = find_server()
+
+    async def go() -> int:
+        supervisor = Supervisor(console)
+        try:
+            await create_databases(server, config)
+            await migrate_all(supervisor, server, config, base_env())
+        except ChildFailed as failure:
+            supervisor.report_failure(failure.child)
+            return 1
+        finally:
+            await supervisor.stop_all()
+        console.print(f"migrated {', '.join(config.database(context) for context in SERVICES)} to head")
+        return 0
+
+    with contextlib.suppress(KeyboardInterrupt):
+        return asyncio.run(go())
+    return 130
