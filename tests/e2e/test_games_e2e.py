@@ -5,6 +5,7 @@ import uuid
 import pytest
 
 from servicekit.auth import Role
+from testkit.api import violations
 from testkit.tokens import mint
 
 
@@ -16,16 +17,6 @@ def admin_headers(signing_key):
 @pytest.fixture
 def user_headers(signing_key):
     return {"Authorization": f"Bearer {mint(signing_key, role=Role.BOTH)}"}
-
-
-def violations(response) -> set[str]:
-    body = response.json()
-    return {
-        violation["field"]
-        for detail in body["details"]
-        if detail["@type"].endswith("google.rpc.BadRequest")
-        for violation in detail["field_violations"]
-    }
 
 
 async def test_create_read_and_list_a_game(api, admin_headers):

@@ -1,0 +1,52 @@
+"""Helpers for end-to-end tests that talk to the gateway over HTTP, as a client would."""
+
+import uuid
+from dataclasses import dataclass
+
+import httpx
+
+PASSWORD = "correct horse battery"
+
+
+def fresh_user(**fields) -> dict:
+    suffix = uuid.uuid4().hex[:10]
+    return {"email": f"e2e-{suffix}@example.com", "username": f"e2e_{suffix}", "password": PASSWORD} | fields
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def detail(response: httpx.Response, type_name: str) -> dict:
+    [found] = [d for d in response.json()["details"] if d["@type"].endswith(f"/google.rpc.{type_name}")]
+    return found
+
+
+def violations(response: httpx.Response) -> set[str]:
+    return {violation["field"] for violation in detail(response, "BadRequest")["field_violations"]}
+
+
+async def register(api: httpx.AsyncClient, **fields) -> dict:
+    response = await api.post("/v1/users", json=fresh_user(**fields))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def sign_in(api: httpx.AsyncClient, login: str, password: str = PASSWORD) -> dict:
+    response = await api.post("/v1/sessions", json={"login": login, "password": password})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+@dataclass(frozen=True)
+class Person:
+    """A registered, signed-in user."""
+
+    id: str
+    headers: dict[str, str]
+
+
+async def signed_up(api: httpx.AsyncClient) -> Person:
+    user = await register(api)
+    session = await sign_in(api, user["email"])
+    return Person(id=user["id"], headers=bearer(session["access_token"]))
