@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PACKAGES := $(wildcard libs/*/pyproject.toml services/*/pyproject.toml gateway/pyproject.toml)
 PROTOS := $(shell find protos -name '*.proto')
 
-.PHONY: setup proto run test lint fmt migrate revision docs bench
+.PHONY: setup proto run test lint breaking fmt migrate revision docs bench
 
 setup: $(VENV)/.installed
 
@@ -31,6 +31,9 @@ lint: proto
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/buf lint
+
+breaking: proto
+	$(BIN)/python -m devstack breaking --against $(or $(AGAINST),main)
 
 fmt: setup
 	$(BIN)/ruff check --fix .

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from devstack.breaking import breaking
 from devstack.paths import CONTRACTS, ROOT
 from devstack.protos import generate
 
@@ -40,3 +41,19 @@ def test_a_changed_proto_makes_the_generated_code_stale(tmp_path):
     )
     generate(tmp_path / "out", protos)
     assert _differences(tmp_path / "out" / "marketplace", CONTRACTS / "marketplace")
+
+
+def test_breaking_check_passes_against_the_same_protos():
+    result = breaking("HEAD")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_breaking_check_catches_a_removed_field(tmp_path):
+    source = tmp_path / "repo"
+    shutil.copytree(ROOT / "protos", source / "protos")
+    shutil.copy(ROOT / "buf.yaml", source / "buf.yaml")
+    money = source / "protos" / "marketplace" / "common" / "v1" / "money.proto"
+    money.write_text(money.read_text().replace("int64 amount_minor = 2;", "reserved 2;"))
+    result = breaking("HEAD", source)
+    assert result.returncode != 0
+    assert "amount_minor" in result.stdout

@@ -15,6 +15,8 @@ def main() -> None:
     bench.add_argument("--concurrency", type=int, default=32, help="concurrent clients (default 32)")
     bench.add_argument("--seconds", type=float, default=10.0, help="measured seconds per target (default 10)")
     bench.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each (default 2)")
+    breaking = commands.add_parser("breaking", help="buf breaking of protos/ against a git ref")
+    breaking.add_argument("--against", default="main", help="git ref of the baseline (default main)")
     commands.add_parser("docs", help="write each service's schema diagram to services/<ctx>/docs/schema.md")
     revision = commands.add_parser("revision", help="autogenerate a migration of one service")
     revision.add_argument("service")
@@ -40,6 +42,12 @@ def main() -> None:
         from devstack.bench.gateway import bench
 
         raise SystemExit(bench(args.concurrency, args.seconds, args.warmup))
+    elif args.command == "breaking":
+        from devstack.breaking import breaking
+
+        result = breaking(args.against)
+        print(result.stdout + result.stderr, end="")
+        raise SystemExit(result.returncode)
     elif args.command == "docs":
         from devstack.erd import write_all
 
