@@ -10,8 +10,9 @@ ARG PYTHON_IMAGE=python:3.11.14-slim-bookworm
 FROM ${PYTHON_IMAGE} AS contracts
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
+COPY requirements/codegen.txt requirements/codegen.txt
+RUN pip install -r requirements/codegen.txt
 COPY libs/devstack/ libs/devstack/
-RUN pip install ./libs/devstack
 COPY protos/ protos/
 COPY libs/contracts/ libs/contracts/
 # devstack locates the repository from its own source file, so it runs from /src/libs/devstack
