@@ -49,4 +49,4 @@ docs: proto
 	$(BIN)/python -m devstack docs
 
 bench: proto
-	$(BIN)/python -m devstack bench
+	$(BIN)/python -m devstack bench $(BENCH_ARGS)

@@ -69,7 +69,7 @@ def create_app(
         lifespan=lifespan,
     )
     # Whatever the gateway's own routes do not match goes to the proxy, which answers 404 and 405 itself.
-    app.router.default = Proxy(routes, backends, stream_timings, settings.max_body_bytes)
+    app.router.default = Proxy(routes, backends, stream_timings, settings.max_body_bytes, settings.trusted_proxy_hops)
     app.state.routes = routes
     app.state.openapi = document
     return app

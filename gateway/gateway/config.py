@@ -30,6 +30,9 @@ class Settings:
     stream_keepalive_seconds: float = 15.0
     health_timeout_seconds: float = 2.0
     max_body_bytes: int = 1024 * 1024
+    # Proxies in front of the gateway (an Ingress controller) whose X-Forwarded-For entries are
+    # trusted; the client is the entry that many places from the right, else the peer.
+    trusted_proxy_hops: int = 0
     log_level: str = "info"
 
     @classmethod
@@ -53,5 +56,6 @@ class Settings:
             ),
             health_timeout_seconds=config("HEALTH_TIMEOUT_SECONDS", cast=float, default=cls.health_timeout_seconds),
             max_body_bytes=config("MAX_BODY_BYTES", cast=int, default=cls.max_body_bytes),
+            trusted_proxy_hops=config("TRUSTED_PROXY_HOPS", cast=int, default=cls.trusted_proxy_hops),
             log_level=config("LOG_LEVEL", default=cls.log_level).lower(),
         )

@@ -18,12 +18,18 @@ ROUTE_TEMPLATE_KEY = "gateway.route_template"
 
 class Proxy:
     def __init__(
-        self, routes: RouteTable, backends: Backends, stream_timings: StreamTimings, max_body_bytes: int
+        self,
+        routes: RouteTable,
+        backends: Backends,
+        stream_timings: StreamTimings,
+        max_body_bytes: int,
+        trusted_proxy_hops: int = 0,
     ) -> None:
         self.routes = routes
         self.backends = backends
         self.stream_timings = stream_timings
         self.max_body_bytes = max_body_bytes
+        self.trusted_proxy_hops = trusted_proxy_hops
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
@@ -55,7 +61,7 @@ class Proxy:
         route = resolved.route
         request.scope[ROUTE_TEMPLATE_KEY] = route.template.text
         message = await request_message(route, request, resolved.path_values, self.max_body_bytes)
-        metadata = forwarded_metadata(request)
+        metadata = forwarded_metadata(request, self.trusted_proxy_hops)
         if route.rpc.server_streaming:
             apply_last_event_id(request, message)
             return await event_stream_response(self.backends.stream(route.rpc, message, metadata), self.stream_timings)

@@ -144,7 +144,15 @@ def test_each_image_installs_only_its_own_service(name):
         assert not re.search(r"(^|[\s/])gateway/", text), f"{name}.Dockerfile copies the gateway"
     for path in context_paths(name):
         assert path.startswith(
-            ("protos/", "requirements/codegen.txt", "libs/devstack/", "libs/contracts/", "libs/servicekit/", own, "deploy/images/")
+            (
+                "protos/",
+                "requirements/codegen.txt",
+                "libs/devstack/",
+                "libs/contracts/",
+                "libs/servicekit/",
+                own,
+                "deploy/images/",
+            )
         ), path
         assert "testkit" not in path and not path.startswith(("tests", ".")), path
     installs = [i.args for i in parse(name) if i.keyword == "RUN" and "pip install" in i.args and i.stage == 1]

@@ -1,5 +1,6 @@
 """Accounts through the gateway over HTTP, as a client sees them: register, sign in, use the token."""
 
+import asyncio
 import uuid
 from datetime import timedelta
 
@@ -10,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from accounts import service
 from servicekit.auth import Role, SigningKey
 from servicekit.db import Database
+from testkit.api import Person, signed_up
 from testkit.tokens import mint
 
 PASSWORD = "correct horse battery"
@@ -146,13 +148,21 @@ BAD_TOKENS = {
 }
 
 
+def on_every_service(api, headers: dict[str, str]) -> dict:
+    """One request to each of the four services, with these headers."""
+    return {
+        "accounts": lambda: api.get("/v1/users/me", headers=headers),
+        "catalog": lambda: api.post("/v1/games", json={"name": f"Game {uuid.uuid4().hex[:8]}"}, headers=headers),
+        "trading": lambda: api.get(f"/v1/listings/{uuid.uuid4()}", headers=headers),
+        "messaging": lambda: api.get("/v1/conversations", headers=headers),
+    }
+
+
 @pytest.mark.parametrize("kind", BAD_TOKENS)
-async def test_a_bad_token_is_401_on_accounts_and_on_catalog(api, signing_key, kind):
-    headers = bearer(BAD_TOKENS[kind](signing_key))
-    me = await api.get("/v1/users/me", headers=headers)
-    assert me.status_code == 401, me.text
-    game = await api.post("/v1/games", json={"name": f"Game {uuid.uuid4().hex[:8]}"}, headers=headers)
-    assert game.status_code == 401, game.text
+async def test_a_bad_token_is_401_on_every_service(api, signing_key, kind):
+    for service_name, request in on_every_service(api, bearer(BAD_TOKENS[kind](signing_key))).items():
+        response = await request()
+        assert response.status_code == 401, (service_name, response.text)
 
 
 async def test_me_without_a_token_is_401(api):
@@ -205,3 +215,176 @@ async def test_a_signed_in_admin_creates_a_game_and_a_signed_in_user_may_not(api
     user = await sign_in(api, (await register(api))["email"])
     refused = await api.post("/v1/games", json={"name": f"{name} 2"}, headers=bearer(user["access_token"]))
     assert refused.status_code == 403
+
+
+# Profiles --------------------------------------------------------------------------------
+
+
+async def test_patch_me_changes_the_fields_sent_with_nested_location_paths(api):
+    me = await signed_up(api)
+    patched = await api.patch(
+        "/v1/users/me",
+        json={"display_name": "Ada", "location": {"latitude": 52.52, "longitude": 13.405}},
+        headers=me.headers,
+    )
+    assert patched.status_code == 200, patched.text
+    profile = patched.json()["profile"]
+    assert profile["display_name"] == "Ada"
+    assert (profile["location"]["latitude"], profile["location"]["longitude"]) == (52.52, 13.405)
+    # Only the latitude sent: the gateway's mask is location.latitude, the longitude stays.
+    moved = await api.patch("/v1/users/me", json={"location": {"latitude": 48.137}}, headers=me.headers)
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["profile"]["location"] == {"latitude": 48.137, "longitude": 13.405}
+    assert moved.json()["profile"]["display_name"] == "Ada"
+    # An explicit mask in the query wins over the body.
+    masked = await api.patch(
+        "/v1/users/me?update_mask=bio", json={"bio": "Collector.", "display_name": "ignored"}, headers=me.headers
+    )
+    assert (masked.json()["profile"]["bio"], masked.json()["profile"]["display_name"]) == ("Collector.", "Ada")
+
+
+async def test_patch_me_with_bad_values_is_400_naming_each(api):
+    me = await signed_up(api)
+    response = await api.patch(
+        "/v1/users/me",
+        json={"avatar_url": "not a url", "location": {"latitude": 100, "longitude": 0}},
+        headers=me.headers,
+    )
+    assert response.status_code == 400
+    assert violations(response) == {"profile.avatar_url", "profile.location.latitude"}
+    assert (await api.patch("/v1/users/me", json={"bio": "x"})).status_code == 401
+
+
+async def test_a_public_profile_is_open_to_anyone_and_shows_nothing_private(api):
+    me = await signed_up(api)
+    await api.patch("/v1/users/me", json={"bio": "Hi", "location": {"latitude": 1, "longitude": 2}}, headers=me.headers)
+    response = await api.get(f"/v1/users/{me.id}")
+    assert response.status_code == 200, response.text
+    public = response.json()
+    assert (public["user_id"], public["bio"], public["verification_level"]) == (me.id, "Hi", 0)
+    assert not {"email", "phone", "location", "profile"} & set(public)
+    assert (await api.get(f"/v1/users/{uuid.uuid4()}")).status_code == 404
+    assert (await api.get("/v1/users/not-a-uuid")).status_code == 400
+    # "me" is the caller's own view, not a user id.
+    assert (await api.get("/v1/users/me", headers=me.headers)).json()["id"] == me.id
+
+
+# Verifications ---------------------------------------------------------------------------
+
+
+async def admin_of(api, accounts_db) -> Person:
+    email = f"admin-{uuid.uuid4().hex[:8]}@example.com"
+    await service.ensure_admin(accounts_db, email, "admin password 1")
+    session = await sign_in(api, email, "admin password 1")
+    return Person(id=session["user_id"], headers=bearer(session["access_token"]))
+
+
+async def test_a_verification_is_asked_approved_by_an_admin_and_raises_the_level(api, accounts_db):
+    me, admin = await signed_up(api), await admin_of(api, accounts_db)
+    asked = await api.post(
+        "/v1/verifications",
+        json={"type": "VERIFICATION_TYPE_EMAIL", "data": {"email": "ada@example.com"}},
+        headers=me.headers,
+    )
+    assert asked.status_code == 200, asked.text
+    verification = asked.json()
+    assert (verification["status"], verification["data"]) == (
+        "VERIFICATION_STATUS_PENDING",
+        {"email": "ada@example.com"},
+    )
+
+    refused = await api.post(f"/v1/verifications/{verification['id']}:approve", headers=me.headers)
+    assert refused.status_code == 403
+
+    approved = await api.post(f"/v1/verifications/{verification['id']}:approve", headers=admin.headers)
+    assert approved.status_code == 200, approved.text
+    assert (approved.json()["status"], approved.json()["reviewer_id"]) == ("VERIFICATION_STATUS_APPROVED", admin.id)
+    public = (await api.get(f"/v1/users/{me.id}")).json()
+    assert (public["verification_level"], public["verified"]) == (1, ["VERIFICATION_TYPE_EMAIL"])
+
+    again = await api.post(f"/v1/verifications/{verification['id']}:approve", headers=admin.headers)
+    assert again.status_code == 409
+
+
+async def test_a_rejection_carries_its_reason_and_non_admins_may_not_reject(api, accounts_db):
+    me, admin = await signed_up(api), await admin_of(api, accounts_db)
+    asked = (await api.post("/v1/verifications", json={"type": "VERIFICATION_TYPE_ADDRESS"}, headers=me.headers)).json()
+    url = f"/v1/verifications/{asked['id']}:reject"
+    assert (await api.post(url, json={"reason": "no"}, headers=me.headers)).status_code == 403
+    assert (await api.post(url, json={}, headers=admin.headers)).status_code == 400
+    rejected = await api.post(url, json={"reason": "The bill is older than three months."}, headers=admin.headers)
+    assert rejected.status_code == 200, rejected.text
+    assert rejected.json()["reason"] == "The bill is older than three months."
+    assert rejected.json()["status"] == "VERIFICATION_STATUS_REJECTED"
+    assert (
+        await api.post("/v1/verifications/" + str(uuid.uuid4()) + ":approve", headers=admin.headers)
+    ).status_code == 404
+
+
+async def test_verifications_are_listed_to_their_owner_and_to_admins(api, accounts_db):
+    me, other, admin = await signed_up(api), await signed_up(api), await admin_of(api, accounts_db)
+    mine = (await api.post("/v1/verifications", json={"type": "VERIFICATION_TYPE_PHONE"}, headers=me.headers)).json()
+    listed = (await api.get("/v1/verifications", headers=me.headers)).json()["verifications"]
+    assert [v["id"] for v in listed] == [mine["id"]]
+    assert (await api.get(f"/v1/verifications?user_id={me.id}", headers=other.headers)).status_code == 403
+    queue = await api.get(
+        f"/v1/verifications?status=VERIFICATION_STATUS_PENDING&user_id={me.id}", headers=admin.headers
+    )
+    assert [v["id"] for v in queue.json()["verifications"]] == [mine["id"]]
+    assert (
+        await api.post("/v1/verifications", json={"type": "VERIFICATION_TYPE_PHONE"}, headers=me.headers)
+    ).status_code == 409
+    assert (await api.post("/v1/verifications", json={}, headers=me.headers)).status_code == 400
+
+
+# Suspensions and throttling ----------------------------------------------------------------
+
+
+async def status_within(request, wanted: int, seconds: float = 10.0) -> int:
+    """The other services learn of a suspension from accounts' event feed: poll briefly."""
+    async with asyncio.timeout(seconds):
+        while (response := await request()).status_code != wanted:
+            await asyncio.sleep(0.05)
+    return response.status_code
+
+
+async def test_a_suspended_users_token_is_401_on_every_service_until_reinstated(api, accounts_db):
+    user, admin = await register(api), await admin_of(api, accounts_db)
+    session = await sign_in(api, user["email"])
+    headers = bearer(session["access_token"])
+    requests = on_every_service(api, headers)
+    assert (await requests["accounts"]()).status_code == 200
+    assert (await requests["messaging"]()).status_code == 200
+
+    refused = await api.post(f"/v1/users/{user['id']}:suspend", json={"reason": "fraud"}, headers=headers)
+    assert refused.status_code == 403
+    suspended = await api.post(f"/v1/users/{user['id']}:suspend", json={"reason": "fraud"}, headers=admin.headers)
+    assert suspended.status_code == 200, suspended.text
+    assert suspended.json()["status"] == "USER_STATUS_SUSPENDED"
+
+    me = await requests["accounts"]()
+    assert me.status_code == 401 and detail(me, "ErrorInfo")["reason"] == "USER_SUSPENDED"
+    for name in ("catalog", "trading", "messaging"):
+        assert await status_within(requests[name], 401) == 401, name
+    login = await api.post("/v1/sessions", json={"login": user["email"], "password": PASSWORD})
+    assert login.status_code == 403
+    refresh = await api.post("/v1/sessions:refresh", json={"refresh_token": session["refresh_token"]})
+    assert refresh.status_code == 401
+
+    reinstated = await api.post(f"/v1/users/{user['id']}:reinstate", headers=admin.headers)
+    assert reinstated.json()["status"] == "USER_STATUS_ACTIVE"
+    fresh = bearer((await sign_in(api, user["email"]))["access_token"])
+    assert await status_within(on_every_service(api, fresh)["messaging"], 200) == 200
+    assert (await api.get("/v1/users/me", headers=fresh)).status_code == 200
+
+
+async def test_repeated_wrong_passwords_are_429_and_then_even_the_right_one_waits(api):
+    user = await register(api)
+    for _ in range(5):
+        wrong = await api.post("/v1/sessions", json={"login": user["email"], "password": "not the password"})
+        assert wrong.status_code == 401
+    throttled = await api.post("/v1/sessions", json={"login": user["username"], "password": PASSWORD})
+    assert throttled.status_code == 429, throttled.text
+    info = detail(throttled, "ErrorInfo")
+    assert info["reason"] == "TOO_MANY_FAILED_SIGN_INS"
+    assert int(info["metadata"]["retry_after_seconds"]) > 0

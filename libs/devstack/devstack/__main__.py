@@ -11,7 +11,9 @@ def main() -> None:
     commands.add_parser("run", help="migrate, seed and run the four services and the gateway until Ctrl-C")
     commands.add_parser("migrate", help="create the four databases if missing and migrate them to head")
     bench = commands.add_parser("bench", help="measure the gateway against direct gRPC and a bare ceiling")
-    bench.add_argument("--scenario", choices=["gateway"], default="gateway")
+    bench.add_argument("--scenario", choices=["gateway", "catalog", "ledger"], default="gateway")
+    bench.add_argument("--items", type=int, default=1_000_000, help="catalog: items to load (default 1,000,000)")
+    bench.add_argument("--runs", type=int, default=30, help="catalog: measured runs with the indexes (default 30)")
     bench.add_argument("--concurrency", type=int, default=32, help="concurrent clients (default 32)")
     bench.add_argument("--seconds", type=float, default=10.0, help="measured seconds per target (default 10)")
     bench.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each (default 2)")
@@ -38,6 +40,14 @@ def main() -> None:
         from devstack.run import migrate
 
         raise SystemExit(migrate())
+    elif args.command == "bench" and args.scenario == "catalog":
+        from devstack.bench.catalog import bench as bench_catalog
+
+        raise SystemExit(bench_catalog(args.items, args.runs))
+    elif args.command == "bench" and args.scenario == "ledger":
+        from devstack.bench.ledger import bench as bench_ledger
+
+        raise SystemExit(bench_ledger(args.concurrency, args.seconds, args.warmup))
     elif args.command == "bench":
         from devstack.bench.gateway import bench
 

@@ -33,7 +33,7 @@ def mermaid(metadata: MetaData) -> str:
         lines += [_column_line(table, column) for column in table.columns]
         lines.append("    }")
     for table in sorted(metadata.tables.values(), key=lambda t: t.name):
-        for key in sorted(table.foreign_keys, key=lambda k: k.parent.name):
+        for key in sorted(table.foreign_keys, key=lambda k: (k.parent.name, k.column.table.name, k.column.name)):
             lines.append(f'    {key.column.table.name} ||--o{{ {table.name} : "{key.parent.name}"')
     return "\n".join(lines) + "\n"
 

@@ -5,6 +5,7 @@ the public keys of a JSON Web Key Set, chosen by the token's `kid` header so tha
 a new key can be rolled in while tokens signed by the old one are still in use.
 """
 
+import asyncio
 import base64
 import contextvars
 import hashlib
@@ -68,23 +69,45 @@ def set_caller(caller: Caller | None) -> contextvars.Token:
     return _current_caller.set(caller)
 
 
+def _keys_by_id(jwks: dict) -> dict[str, jwt.PyJWK]:
+    if not jwks.get("keys"):
+        return {}
+    return {key.key_id: key for key in jwt.PyJWKSet.from_dict(jwks).keys}
+
+
 class TokenVerifier:
-    """Checks signature, expiry, issuer and audience of access tokens."""
+    """Checks signature, expiry, issuer and audience of access tokens.
+
+    The keys are those configured (a JWKS file) and those last fetched from accounts
+    (`use_fetched_keys`), so a key accounts rolls in is trusted without a restart.
+    """
 
     def __init__(self, jwks: dict, *, issuer: str, audience: str) -> None:
-        self._keys = {key.key_id: key for key in jwt.PyJWKSet.from_dict(jwks).keys}
+        self._keys = _keys_by_id(jwks)
+        self._fetched: dict[str, jwt.PyJWK] = {}
         self._issuer = issuer
         self._audience = audience
+        self._unknown_key_seen = asyncio.Event()
 
     @classmethod
     def from_file(cls, path: Path, *, issuer: str, audience: str) -> "TokenVerifier":
         return cls(json.loads(path.read_text()), issuer=issuer, audience=audience)
 
+    def use_fetched_keys(self, jwks: dict) -> None:
+        """Trusts these keys, from accounts' ListSigningKeys, beside the configured ones."""
+        self._fetched = _keys_by_id(jwks)
+        self._unknown_key_seen.clear()
+
+    async def wait_for_unknown_key(self) -> None:
+        """Returns once a token named a key id nobody knows: perhaps accounts rolled in a new key."""
+        await self._unknown_key_seen.wait()
+
     def verify(self, token: str) -> Caller:
         try:
             kid = jwt.get_unverified_header(token).get("kid")
-            key = self._keys.get(kid)
+            key = self._keys.get(kid) or self._fetched.get(kid)
             if key is None:
+                self._unknown_key_seen.set()
                 raise Unauthenticated("the access token is signed by an unknown key")
             claims = jwt.decode(
                 token,

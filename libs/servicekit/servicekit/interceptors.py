@@ -16,6 +16,7 @@ from grpc.aio import ServerInterceptor, ServicerContext
 from servicekit.auth import TokenVerifier, set_caller
 from servicekit.descriptors import Access, method_access
 from servicekit.errors import DETAILS_KEY, DomainError, Unauthenticated, rich_status
+from servicekit.suspensions import SuspendedUsers
 from servicekit.validation import check_required
 
 log = logging.getLogger("servicekit.rpc")
@@ -136,10 +137,11 @@ class ErrorInterceptor(_WrappingInterceptor):
 
 
 class AuthInterceptor(_WrappingInterceptor):
-    """Verifies the bearer token and puts the caller in the request context."""
+    """Verifies the bearer token, refuses those of suspended users, and puts the caller in the request context."""
 
-    def __init__(self, verifier: TokenVerifier | None) -> None:
+    def __init__(self, verifier: TokenVerifier | None, suspended: SuspendedUsers | None = None) -> None:
         self._verifier = verifier
+        self._suspended = suspended
 
     def _authenticate(self, method: str, context: ServicerContext):
         header = metadata_value(context, "authorization")
@@ -153,7 +155,10 @@ class AuthInterceptor(_WrappingInterceptor):
             raise Unauthenticated("the authorization header must be 'Bearer <token>'")
         if self._verifier is None:
             raise Unauthenticated("this service has no keys to verify tokens with")
-        return set_caller(self._verifier.verify(token.strip()))
+        caller = self._verifier.verify(token.strip())
+        if self._suspended is not None:
+            self._suspended.check(caller.user_id)
+        return set_caller(caller)
 
     async def around(self, method, request, context, call):
         self._authenticate(method, context)

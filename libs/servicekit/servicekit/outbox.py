@@ -100,6 +100,23 @@ async def committed_after(
     return list(await session.scalars(stmt))
 
 
+async def head_cursor(session: AsyncSession, model: type[OutboxEventMixin]) -> str:
+    """Where a consumer that has seen everything in this transaction's snapshot starts following.
+
+    The newest event of the transactions older than every one running: each of those is in the
+    snapshot, and every event the feed hands out after this cursor is of a transaction that was
+    running or had not begun. Read it in the same REPEATABLE READ transaction as the state it goes with.
+    """
+    stmt = (
+        select(model.txid, model.id)
+        .where(model.txid < OLDEST_RUNNING_TXID)
+        .order_by(model.txid.desc(), model.id.desc())
+        .limit(1)
+    )
+    newest = (await session.execute(stmt)).first()
+    return format_cursor(*newest) if newest else ""
+
+
 class EventFeedServicer(events_pb2_grpc.EventFeedServiceServicer):
     """Streams a service's outbox to the consumers that follow it."""
 

@@ -1,12 +1,11 @@
-"""What a running service holds: settings, its database, token keys, channels to others."""
-
-from pathlib import Path
+"""What a running service holds: settings, its database, token keys, suspended users, channels to others."""
 
 import grpc
 
 from servicekit.auth import TokenVerifier
 from servicekit.config import Settings
 from servicekit.db import Database
+from servicekit.suspensions import SuspendedUsers
 
 # Spread calls over every address DNS gives (headless Services in Kubernetes list each pod).
 CHANNEL_OPTIONS = [("grpc.lb_policy_name", "round_robin")]
@@ -17,12 +16,20 @@ class Runtime:
         self.settings = settings
         self.db = Database(settings.database_url)
         self.verifier = verifier or _verifier_from_settings(settings)
+        self.suspended = SuspendedUsers()
+        # Where this process serves, once it does: accounts follows its own feed like any replica.
+        self.own_address: str | None = None
         self._channels: dict[str, grpc.aio.Channel] = {}
 
     def channel(self, context: str) -> grpc.aio.Channel:
-        """A shared channel to another context, opened on first use."""
+        """A shared channel to another context (or to this process itself), opened on first use."""
         if context not in self._channels:
-            target = f"dns:///{self.settings.addresses[context]}"
+            address = self.settings.addresses.get(context)
+            if address is None and context == self.settings.service:
+                address = self.own_address
+            if address is None:
+                raise KeyError(f"no address for {context}")
+            target = f"dns:///{address}"
             self._channels[context] = grpc.aio.insecure_channel(target, options=CHANNEL_OPTIONS)
         return self._channels[context]
 
@@ -32,8 +39,10 @@ class Runtime:
         await self.db.dispose()
 
 
-def _verifier_from_settings(settings: Settings) -> TokenVerifier | None:
-    path: Path | None = settings.auth_jwks_file
-    if path is None:
-        return None
-    return TokenVerifier.from_file(path, issuer=settings.auth_issuer, audience=settings.auth_audience)
+def _verifier_from_settings(settings: Settings) -> TokenVerifier:
+    """The configured keys (AUTH_JWKS_FILE) when there are some; accounts' published keys are added as fetched."""
+    if settings.auth_jwks_file is None:
+        return TokenVerifier({"keys": []}, issuer=settings.auth_issuer, audience=settings.auth_audience)
+    return TokenVerifier.from_file(
+        settings.auth_jwks_file, issuer=settings.auth_issuer, audience=settings.auth_audience
+    )

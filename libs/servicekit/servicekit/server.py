@@ -20,6 +20,7 @@ from servicekit.consumer import EventConsumer
 from servicekit.interceptors import AuthInterceptor, ErrorInterceptor, LoggingInterceptor, RequiredFieldsInterceptor
 from servicekit.outbox import EventFeedServicer, OutboxEventMixin
 from servicekit.runtime import Runtime
+from servicekit.suspensions import follow_suspensions, refresh_signing_keys
 
 log = logging.getLogger("servicekit.server")
 
@@ -74,7 +75,7 @@ async def start(spec: ServiceSpec, settings: Settings, runtime: Runtime | None =
         interceptors=[
             LoggingInterceptor(),
             ErrorInterceptor(domain=f"{spec.name}.marketplace"),
-            AuthInterceptor(runtime.verifier),
+            AuthInterceptor(runtime.verifier, runtime.suspended),
             RequiredFieldsInterceptor(),
         ],
     )
@@ -98,9 +99,24 @@ async def start(spec: ServiceSpec, settings: Settings, runtime: Runtime | None =
     )
     port = server.add_insecure_port(f"[::]:{settings.grpc_port}")
     await server.start()
+    runtime.own_address = f"127.0.0.1:{port}"
     tasks = [asyncio.create_task(consumer.run()) for consumer in spec.consumers(runtime)]
+    tasks += _follow_accounts(runtime)
     log.info("%s serving on port %d", spec.name, port)
     return RunningService(server=server, port=port, runtime=runtime, health=health, tasks=tasks)
+
+
+def _follow_accounts(runtime: Runtime) -> list[asyncio.Task]:
+    """Every service follows accounts' suspensions and signing keys (see servicekit.suspensions)."""
+    try:
+        channel = runtime.channel("accounts")
+    except KeyError:
+        log.warning("no ACCOUNTS_ADDR: tokens of suspended users are not refused here")
+        return []
+    return [
+        asyncio.create_task(follow_suspensions(runtime.suspended, channel)),
+        asyncio.create_task(refresh_signing_keys(runtime.verifier, channel)),
+    ]
 
 
 async def serve(spec: ServiceSpec, settings: Settings) -> None:

@@ -1,22 +1,35 @@
 """The accounts gRPC servicer: proto <-> domain, nothing else."""
 
-from google.protobuf import empty_pb2
+import json
+
+from google.protobuf import empty_pb2, json_format, struct_pb2
 from grpc.aio import ServicerContext
 
-from accounts import domain, service
-from accounts.models import Profile, User
+from accounts import domain, service, wallets
+from accounts.domain import Entry, Posting, WalletBalance
+from accounts.ledger import Ledger
+from accounts.models import Profile, User, Verification
+from accounts.service import UserView
 from accounts.tokens import IssuedSession, TokenIssuer
 from marketplace.accounts.v1 import accounts_service_pb2 as pb
 from marketplace.accounts.v1 import accounts_service_pb2_grpc as pb_grpc
 from marketplace.accounts.v1 import resources_pb2
+from marketplace.common.v1 import money_pb2
 from servicekit import enums
 from servicekit.auth import Role, require_caller
 from servicekit.convert import timestamp
 from servicekit.db import Database
-from servicekit.errors import FieldViolation
+from servicekit.errors import FieldViolation, InvalidArgument
 from servicekit.geo import point_from_wkb
+from servicekit.ids import parse_id
+from servicekit.interceptors import metadata_value
+from servicekit.money import CURRENCY, Money, check_money
+from servicekit.pagination import page_request
+from servicekit.suspensions import SuspendedUsers
 
 JWK_FIELDS = tuple(resources_pb2.SigningKey.DESCRIPTOR.fields_by_name)
+MAX_REQUEST_ID = 200
+FORWARDED_FOR = "x-forwarded-for"
 
 
 def profile_to_proto(profile: Profile) -> resources_pb2.Profile:
@@ -29,7 +42,7 @@ def profile_to_proto(profile: Profile) -> resources_pb2.Profile:
     )
 
 
-def user_to_proto(user: User) -> resources_pb2.User:
+def user_to_proto(user: User, verification_level: int = 0) -> resources_pb2.User:
     return resources_pb2.User(
         id=str(user.id),
         email=user.email,
@@ -38,9 +51,30 @@ def user_to_proto(user: User) -> resources_pb2.User:
         role=enums.to_proto(resources_pb2.Role, user.role),
         status=enums.to_proto(resources_pb2.UserStatus, user.status),
         profile=profile_to_proto(user.profile),
+        verification_level=verification_level,
         create_time=timestamp(user.created_at),
         # The user's own view changes when either the account or the profile does.
         update_time=timestamp(max(user.updated_at, user.profile.updated_at)),
+    )
+
+
+def view_to_proto(view: UserView) -> resources_pb2.User:
+    return user_to_proto(view.user, view.verification_level)
+
+
+def public_profile_to_proto(view: UserView) -> resources_pb2.PublicProfile:
+    """What anyone may see: no email, phone or location."""
+    user = view.user
+    return resources_pb2.PublicProfile(
+        user_id=str(user.id),
+        username=user.username,
+        display_name=user.profile.display_name or user.username,
+        bio=user.profile.bio,
+        avatar_url=user.profile.avatar_url,
+        role=enums.to_proto(resources_pb2.Role, user.role),
+        verification_level=view.verification_level,
+        verified=[enums.to_proto(resources_pb2.VerificationType, kind) for kind in view.verified],
+        create_time=timestamp(user.created_at),
     )
 
 
@@ -54,6 +88,62 @@ def session_to_proto(issued: IssuedSession) -> resources_pb2.Session:
     )
 
 
+def money(currency: str, amount_minor: int) -> money_pb2.Money:
+    return money_pb2.Money(currency=currency, amount_minor=amount_minor)
+
+
+def wallet_to_proto(wallet: WalletBalance) -> resources_pb2.Wallet:
+    return resources_pb2.Wallet(
+        user_id=str(wallet.user_id),
+        currency=wallet.currency,
+        balance=money(wallet.currency, wallet.available_minor),
+        held=money(wallet.currency, wallet.held_minor),
+        update_time=timestamp(wallet.updated_at),
+    )
+
+
+def entry_to_proto(entry: Entry) -> resources_pb2.LedgerEntry:
+    return resources_pb2.LedgerEntry(
+        id=str(entry.id),
+        posting_id=str(entry.posting_id),
+        user_id=str(entry.user_id) if entry.user_id else "",
+        account=enums.to_proto(resources_pb2.LedgerAccount, entry.account),
+        amount=money(entry.currency, entry.amount_minor),
+        kind=enums.to_proto(resources_pb2.PostingKind, entry.kind),
+        transaction_id=str(entry.transaction_id) if entry.transaction_id else "",
+        request_id=entry.request_id,
+        create_time=timestamp(entry.created_at),
+    )
+
+
+def posting_to_proto(posting: Posting) -> resources_pb2.Posting:
+    return resources_pb2.Posting(
+        id=str(posting.id),
+        kind=enums.to_proto(resources_pb2.PostingKind, posting.kind),
+        request_id=posting.request_id,
+        transaction_id=str(posting.transaction_id) if posting.transaction_id else "",
+        entries=[entry_to_proto(entry) for entry in posting.entries],
+        create_time=timestamp(posting.created_at),
+    )
+
+
+def verification_to_proto(verification: Verification) -> resources_pb2.Verification:
+    data = struct_pb2.Struct()
+    data.update(verification.data)
+    return resources_pb2.Verification(
+        id=str(verification.id),
+        user_id=str(verification.user_id),
+        type=enums.to_proto(resources_pb2.VerificationType, verification.type),
+        data=data,
+        status=enums.to_proto(resources_pb2.VerificationStatus, verification.status),
+        reason=verification.rejection_reason,
+        reviewer_id=str(verification.reviewer_id) if verification.reviewer_id else "",
+        create_time=timestamp(verification.submitted_at),
+        update_time=timestamp(verification.updated_at),
+        review_time=timestamp(verification.decided_at),
+    )
+
+
 def registration_from_proto(request: pb.CreateUserRequest) -> domain.NewUser:
     violations: list[FieldViolation] = []
     role = enums.from_proto(resources_pb2.Role, Role, request.role, "role", violations)
@@ -63,17 +153,86 @@ def registration_from_proto(request: pb.CreateUserRequest) -> domain.NewUser:
     return domain.validate_registration(registration, violations)
 
 
+def profile_values_from_proto(profile: resources_pb2.Profile) -> domain.ProfileValues:
+    location = (profile.location.latitude, profile.location.longitude) if profile.HasField("location") else None
+    return domain.ProfileValues(
+        display_name=profile.display_name, bio=profile.bio, avatar_url=profile.avatar_url, location=location
+    )
+
+
+def verification_from_proto(verification: resources_pb2.Verification) -> domain.NewVerification:
+    violations: list[FieldViolation] = []
+    kind = enums.from_proto(
+        resources_pb2.VerificationType, domain.VerificationType, verification.type, "verification.type", violations
+    )
+    data = json_format.MessageToDict(verification.data)
+    domain.validate_verification(kind, len(json.dumps(data).encode()), violations)
+    return domain.NewVerification(type=kind, data=data)
+
+
+def request_id_violation(request_id: str, *, required: bool) -> FieldViolation | None:
+    if required and not request_id:
+        return FieldViolation("request_id", "is required")
+    if len(request_id) > MAX_REQUEST_ID:
+        return FieldViolation("request_id", f"must be at most {MAX_REQUEST_ID} characters")
+    return None
+
+
+def optional_id(field: str, value: str, violations: list[FieldViolation]):
+    if not value:
+        return None
+    try:
+        return parse_id(field, value)
+    except InvalidArgument as error:
+        violations += error.violations
+        return None
+
+
+def transfer_from_proto(request, user_fields: tuple[str, ...]) -> tuple[list, Money, object]:
+    """The ids, amount and transaction id of a Hold, Capture or Release, or every problem at once."""
+    violations: list[FieldViolation] = []
+    if problem := request_id_violation(request.request_id, required=True):
+        violations.append(problem)
+    ids = []
+    for field in user_fields:
+        ids.append(optional_id(field, getattr(request, field), violations))
+    amount = check_money("amount", request.amount, violations)
+    transaction_id = optional_id("transaction_id", request.transaction_id, violations)
+    if violations:
+        raise InvalidArgument(violations)
+    return ids, amount, transaction_id
+
+
+def client_of(context: ServicerContext) -> str:
+    """Who signs in: the address the gateway forwards, else the caller's own."""
+    return domain.client_identity(metadata_value(context, FORWARDED_FOR), context.peer())
+
+
 class AccountsApi(pb_grpc.AccountsServiceServicer):
-    def __init__(self, db: Database, issuer: TokenIssuer) -> None:
+    def __init__(
+        self,
+        db: Database,
+        issuer: TokenIssuer,
+        *,
+        suspended: SuspendedUsers | None = None,
+        development: bool = True,
+        throttle: domain.ThrottlePolicy = domain.DEFAULT_THROTTLE,
+    ) -> None:
         self._db = db
         self._issuer = issuer
+        self._ledger = Ledger(db)
+        self._suspended = suspended if suspended is not None else SuspendedUsers()
+        self._development = development
+        self._throttle = throttle
 
     async def CreateUser(self, request: pb.CreateUserRequest, context: ServicerContext) -> resources_pb2.User:
         user = await service.create_user(self._db, registration_from_proto(request), request.request_id)
         return user_to_proto(user)
 
     async def CreateSession(self, request: pb.CreateSessionRequest, context: ServicerContext) -> resources_pb2.Session:
-        issued = await service.create_session(self._db, self._issuer, request.login, request.password)
+        issued = await service.create_session(
+            self._db, self._issuer, request.login, request.password, client=client_of(context), throttle=self._throttle
+        )
         return session_to_proto(issued)
 
     async def RefreshSession(
@@ -95,4 +254,123 @@ class AccountsApi(pb_grpc.AccountsServiceServicer):
         return pb.ListSigningKeysResponse(keys=keys)
 
     async def GetMe(self, request: pb.GetMeRequest, context: ServicerContext) -> resources_pb2.User:
-        return user_to_proto(await service.get_me(self._db, require_caller()))
+        return view_to_proto(await service.get_me(self._db, require_caller()))
+
+    async def UpdateMe(self, request: pb.UpdateMeRequest, context: ServicerContext) -> resources_pb2.User:
+        values = profile_values_from_proto(request.profile)
+        view = await service.update_me(self._db, require_caller(), list(request.update_mask.paths), values)
+        return view_to_proto(view)
+
+    async def GetUser(self, request: pb.GetUserRequest, context: ServicerContext) -> resources_pb2.PublicProfile:
+        view = await service.get_user(self._db, parse_id("user_id", request.user_id))
+        return public_profile_to_proto(view)
+
+    async def SuspendUser(self, request: pb.SuspendUserRequest, context: ServicerContext) -> resources_pb2.User:
+        view = await service.suspend_user(
+            self._db, require_caller(), parse_id("user_id", request.user_id), request.reason
+        )
+        # This replica refuses the user's tokens now; the others (and other services) when the event reaches them.
+        self._suspended.suspend(view.user.id)
+        return view_to_proto(view)
+
+    async def ReinstateUser(self, request: pb.ReinstateUserRequest, context: ServicerContext) -> resources_pb2.User:
+        view = await service.reinstate_user(self._db, require_caller(), parse_id("user_id", request.user_id))
+        self._suspended.reinstate(view.user.id)
+        return view_to_proto(view)
+
+    async def ListSuspendedUsers(
+        self, request: pb.ListSuspendedUsersRequest, context: ServicerContext
+    ) -> pb.ListSuspendedUsersResponse:
+        user_ids, cursor = await service.suspended_users(self._db)
+        return pb.ListSuspendedUsersResponse(user_ids=[str(user_id) for user_id in user_ids], event_cursor=cursor)
+
+    async def GetMyWallets(self, request: pb.GetMyWalletsRequest, context: ServicerContext) -> pb.GetMyWalletsResponse:
+        found = await wallets.get_wallets(self._ledger, require_caller())
+        return pb.GetMyWalletsResponse(wallets=[wallet_to_proto(wallet) for wallet in found])
+
+    async def DepositFunds(self, request: pb.DepositFundsRequest, context: ServicerContext) -> resources_pb2.Wallet:
+        caller = require_caller()
+        violations: list[FieldViolation] = []
+        amount = check_money("amount", request.amount, violations)
+        if problem := request_id_violation(request.request_id, required=False):
+            violations.append(problem)
+        if violations:
+            raise InvalidArgument(violations)
+        wallet = await wallets.deposit(self._ledger, caller, amount, request.request_id, development=self._development)
+        return wallet_to_proto(wallet)
+
+    async def ListMyLedgerEntries(
+        self, request: pb.ListMyLedgerEntriesRequest, context: ServicerContext
+    ) -> pb.ListMyLedgerEntriesResponse:
+        caller = require_caller()
+        if request.currency and not CURRENCY.match(request.currency):
+            raise InvalidArgument.field("currency", "must be an ISO 4217 code such as USD")
+        page = page_request(request.page_size, request.page_token)
+        entries, token = await wallets.list_entries(self._ledger, caller, request.currency, page)
+        return pb.ListMyLedgerEntriesResponse(
+            entries=[entry_to_proto(entry) for entry in entries], next_page_token=token
+        )
+
+    async def HoldFunds(self, request: pb.HoldFundsRequest, context: ServicerContext) -> resources_pb2.Posting:
+        (user_id,), amount, transaction_id = transfer_from_proto(request, ("user_id",))
+        posting = await wallets.hold_funds(self._ledger, request.request_id, user_id, amount, transaction_id)
+        return posting_to_proto(posting)
+
+    async def CaptureFunds(self, request: pb.CaptureFundsRequest, context: ServicerContext) -> resources_pb2.Posting:
+        (buyer_id, seller_id), amount, transaction_id = transfer_from_proto(request, ("buyer_id", "seller_id"))
+        domain.check_fee(amount.amount_minor, request.fee.currency, request.fee.amount_minor, amount.currency)
+        posting = await wallets.capture_funds(
+            self._ledger, request.request_id, buyer_id, seller_id, amount, request.fee.amount_minor, transaction_id
+        )
+        return posting_to_proto(posting)
+
+    async def ReleaseFunds(self, request: pb.ReleaseFundsRequest, context: ServicerContext) -> resources_pb2.Posting:
+        (user_id,), amount, transaction_id = transfer_from_proto(request, ("user_id",))
+        posting = await wallets.release_funds(self._ledger, request.request_id, user_id, amount, transaction_id)
+        return posting_to_proto(posting)
+
+    async def CreateVerification(
+        self, request: pb.CreateVerificationRequest, context: ServicerContext
+    ) -> resources_pb2.Verification:
+        caller = require_caller()
+        new = verification_from_proto(request.verification)
+        if problem := request_id_violation(request.request_id, required=False):
+            raise InvalidArgument([problem])
+        return verification_to_proto(await service.create_verification(self._db, caller, new, request.request_id))
+
+    async def ListVerifications(
+        self, request: pb.ListVerificationsRequest, context: ServicerContext
+    ) -> pb.ListVerificationsResponse:
+        caller = require_caller()
+        violations: list[FieldViolation] = []
+        status = enums.from_proto(
+            resources_pb2.VerificationStatus, domain.VerificationStatus, request.status, "status", violations
+        )
+        user_id = optional_id("user_id", request.user_id, violations)
+        if violations:
+            raise InvalidArgument(violations)
+        page = page_request(request.page_size, request.page_token)
+        found, token = await service.list_verifications(self._db, caller, page, user_id=user_id, status=status)
+        return pb.ListVerificationsResponse(
+            verifications=[verification_to_proto(verification) for verification in found], next_page_token=token
+        )
+
+    async def ApproveVerification(
+        self, request: pb.ApproveVerificationRequest, context: ServicerContext
+    ) -> resources_pb2.Verification:
+        verification = await service.review_verification(
+            self._db, require_caller(), parse_id("verification_id", request.verification_id), approve=True
+        )
+        return verification_to_proto(verification)
+
+    async def RejectVerification(
+        self, request: pb.RejectVerificationRequest, context: ServicerContext
+    ) -> resources_pb2.Verification:
+        verification = await service.review_verification(
+            self._db,
+            require_caller(),
+            parse_id("verification_id", request.verification_id),
+            approve=False,
+            reason=request.reason,
+        )
+        return verification_to_proto(verification)

@@ -4,11 +4,34 @@ import uuid
 from datetime import datetime
 
 from geoalchemy2 import Geography, WKBElement
-from sqlalchemy import CheckConstraint, DateTime, Enum, ForeignKey, String, Text
-from sqlalchemy.dialects.postgresql import CITEXT
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    Enum,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import CITEXT, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from accounts.domain import MAX_EMAIL, PHONE_PATTERN, USERNAME_PATTERN, UserStatus
+from accounts.domain import (
+    MAX_EMAIL,
+    PHONE_PATTERN,
+    USERNAME_PATTERN,
+    LedgerAccountKind,
+    PostingKind,
+    UserStatus,
+    VerificationStatus,
+    VerificationType,
+)
 from servicekit.auth import Role
 from servicekit.db import created_now, new_metadata, updated_now, uuid_pk
 from servicekit.idempotency import IdempotencyKeyMixin
@@ -86,6 +109,142 @@ class RefreshToken(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     replaced_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("refresh_tokens.id", ondelete="SET NULL"))
+
+
+class Verification(Base):
+    """A user's request to have one fact about them checked by an admin."""
+
+    __tablename__ = "verifications"
+    __table_args__ = (
+        CheckConstraint("(status = 'pending') = (decided_at IS NULL)", name="decided_unless_pending"),
+        CheckConstraint("(status = 'pending') = (reviewer_id IS NULL)", name="reviewer_unless_pending"),
+        CheckConstraint("status = 'rejected' OR rejection_reason = ''", name="reason_only_when_rejected"),
+        CheckConstraint("jsonb_typeof(data) = 'object'", name="data_is_object"),
+        # One verification of a kind waits for review at a time.
+        Index(
+            "uq_verifications_pending_user_id_type",
+            "user_id",
+            "type",
+            unique=True,
+            postgresql_where=text("status = 'pending'"),
+        ),
+        # Keyset pages: one user's, and the review queue by status.
+        Index("ix_verifications_user_id_submitted_at_id", "user_id", "submitted_at", "id"),
+        Index("ix_verifications_status_submitted_at_id", "status", "submitted_at", "id"),
+    )
+
+    id: Mapped[uuid_pk]
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    type: Mapped[VerificationType] = mapped_column(
+        Enum(VerificationType, name="verification_type", values_callable=_values)
+    )
+    status: Mapped[VerificationStatus] = mapped_column(
+        Enum(VerificationStatus, name="verification_status", values_callable=_values)
+    )
+    data: Mapped[dict] = mapped_column(JSONB, default=dict)
+    rejection_reason: Mapped[str] = mapped_column(Text, default="")
+    reviewer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[created_now]
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[updated_now]
+
+
+class LedgerAccount(Base):
+    """A balance of the double-entry ledger.
+
+    A user's wallet in a currency is their `available` and `held` accounts; `platform_fees` and
+    `external` (money entering or leaving the marketplace) belong to the platform, in shards.
+    The balance is kept by a trigger on ledger_entries and is always the sum of the account's entries.
+    """
+
+    __tablename__ = "ledger_accounts"
+    __table_args__ = (
+        CheckConstraint("(user_id IS NOT NULL) = (kind IN ('available', 'held'))", name="user_accounts_have_an_owner"),
+        # Money that entered the marketplace leaves `external` below zero; nothing else goes negative.
+        CheckConstraint("kind = 'external' OR balance_minor >= 0", name="balance_not_negative"),
+        CheckConstraint("shard >= 0 AND (user_id IS NULL OR shard = 0)", name="only_platform_accounts_shard"),
+        CheckConstraint("currency ~ '^[A-Z]{3}$'", name="currency_iso_4217"),
+        # One wallet per user and currency; one platform account per kind, currency and shard.
+        UniqueConstraint(
+            "user_id", "kind", "currency", "shard", name="uq_ledger_accounts_owner", postgresql_nulls_not_distinct=True
+        ),
+        # What the entries' composite foreign key refers to: an entry's currency is its account's.
+        UniqueConstraint("id", "currency", name="uq_ledger_accounts_id_currency"),
+    )
+
+    id: Mapped[uuid_pk]
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[LedgerAccountKind] = mapped_column(
+        Enum(LedgerAccountKind, name="ledger_account_kind", values_callable=_values)
+    )
+    currency: Mapped[str] = mapped_column(String(3))
+    shard: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    balance_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    created_at: Mapped[created_now]
+    updated_at: Mapped[updated_now]
+
+
+class Posting(Base):
+    """One balanced movement of money, made once per idempotency key."""
+
+    __tablename__ = "postings"
+    __table_args__ = (
+        CheckConstraint("currency ~ '^[A-Z]{3}$'", name="currency_iso_4217"),
+        CheckConstraint("request_id <> ''", name="request_id_not_empty"),
+        # The idempotency key: a retry finds the first posting instead of making a second.
+        UniqueConstraint("scope", "request_id", name="uq_postings_scope_request_id"),
+        UniqueConstraint("id", "currency", name="uq_postings_id_currency"),
+    )
+
+    id: Mapped[uuid_pk]
+    kind: Mapped[PostingKind] = mapped_column(Enum(PostingKind, name="posting_kind", values_callable=_values))
+    # Whose keys these are: the kind for the internal calls, "deposit:<user id>" for a user's deposits.
+    scope: Mapped[str] = mapped_column(String(100))
+    request_id: Mapped[str] = mapped_column(String(200))
+    transaction_id: Mapped[uuid.UUID | None]
+    currency: Mapped[str] = mapped_column(String(3))
+    created_at: Mapped[created_now]
+
+
+class LedgerEntry(Base):
+    """One line of a posting; append-only. Triggers apply it to its account's balance and check,
+    at commit, that its posting sums to zero."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (
+        CheckConstraint("amount_minor <> 0", name="amount_not_zero"),
+        ForeignKeyConstraint(
+            ["posting_id", "currency"],
+            ["postings.id", "postings.currency"],
+            name="fk_ledger_entries_posting_id_postings",
+        ),
+        ForeignKeyConstraint(
+            ["account_id", "currency"],
+            ["ledger_accounts.id", "ledger_accounts.currency"],
+            name="fk_ledger_entries_account_id_ledger_accounts",
+        ),
+        UniqueConstraint("posting_id", "account_id", name="uq_ledger_entries_posting_id_account_id"),
+        # An account's entries newest first, in keyset pages.
+        Index("ix_ledger_entries_account_id_created_at_id", "account_id", "created_at", "id"),
+    )
+
+    id: Mapped[uuid_pk]
+    posting_id: Mapped[uuid.UUID]
+    account_id: Mapped[uuid.UUID]
+    currency: Mapped[str] = mapped_column(String(3))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[created_now]
+
+
+class LoginFailures(Base):
+    """Failed sign-ins of one account, login or client in a fixed window that starts at the first failure."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (CheckConstraint("failures > 0", name="failures_positive"),)
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    window_started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class OutboxEvent(OutboxEventMixin, Base):

@@ -4,20 +4,24 @@ The admin: ADMIN_EMAIL (default admin@example.com) signs in with ADMIN_PASSWORD.
 Without ADMIN_PASSWORD a strong one is generated, set and printed as
 `admin password: <password>`, so the operator always leaves with a working one.
 In development there are also two demo users, buyer@example.com ("demo-buyer")
-and seller@example.com ("demo-seller"), both with the password DEMO_PASSWORD.
+and seller@example.com ("demo-seller"), both with the password DEMO_PASSWORD; the
+buyer's wallet holds DEMO_FUNDS (deposited once, whatever the number of seeds).
 """
 
 import contextlib
 import secrets
 
-from accounts import domain, service
-from servicekit.auth import Role
+from accounts import domain, repository, service, wallets
+from accounts.ledger import Ledger
+from servicekit.auth import Caller, Role
 from servicekit.config import env
 from servicekit.errors import AlreadyExists, InvalidArgument
+from servicekit.money import Money
 from servicekit.runtime import Runtime
 
 DEFAULT_ADMIN_EMAIL = "admin@example.com"
 DEMO_PASSWORD = "marketplace-demo"
+DEMO_FUNDS = Money("USD", 100_000)  # 1,000.00
 DEMO_USERS = [
     ("buyer@example.com", "demo-buyer", Role.BUYER),
     ("seller@example.com", "demo-seller", Role.SELLER),
@@ -47,3 +51,9 @@ async def _seed_demo_users(runtime: Runtime) -> None:
         # Seeded before: a demo user keeps whatever was changed since.
         with contextlib.suppress(AlreadyExists):
             await service.create_user(runtime.db, new)
+    async with runtime.db.read() as session:
+        buyer = await repository.find_user_by_email(session, DEMO_USERS[0][0])
+    if buyer is not None:
+        # The request id makes the top-up happen once, however often the seed runs.
+        caller = Caller(buyer.id, buyer.role, token_id="seed")
+        await wallets.deposit(Ledger(runtime.db), caller, DEMO_FUNDS, "demo-funding", development=True)

@@ -2,18 +2,23 @@
 
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts import domain, passwords, repository
-from accounts.models import IdempotencyKey, OutboxEvent, Profile, RefreshToken, User
+from accounts.models import IdempotencyKey, OutboxEvent, Profile, RefreshToken, User, Verification
 from accounts.tokens import IssuedSession, TokenIssuer, new_refresh_token, refresh_token_hash
 from marketplace.accounts.v1 import events_pb2, resources_pb2
 from servicekit import enums, idempotency, outbox
 from servicekit.auth import Caller, Role
 from servicekit.db import Database
+from servicekit.errors import PermissionDenied
+from servicekit.geo import point_from_wkb
+from servicekit.pagination import Page, page_result
+from servicekit.suspensions import REINSTATED, SUSPENDED
 
 
 def _now() -> datetime:
@@ -63,13 +68,38 @@ def _add_user(session: AsyncSession, new: domain.NewUser, password_hash: str) ->
     return user
 
 
-async def create_session(db: Database, issuer: TokenIssuer, login: str, password: str) -> IssuedSession:
+async def create_session(
+    db: Database,
+    issuer: TokenIssuer,
+    login: str,
+    password: str,
+    *,
+    client: str = "unknown",
+    throttle: domain.ThrottlePolicy = domain.DEFAULT_THROTTLE,
+) -> IssuedSession:
+    """Signs in, unless the account (or login) or the client failed too often lately.
+
+    The counters live in the database, so every replica sees the same ones; a throttled
+    attempt is refused before its password is checked, and is not counted again.
+    """
+    login = login.strip()
+    now = _now()
     async with db.read() as session:
-        user = await repository.find_user_by_login(session, login.strip())
+        user = await repository.find_user_by_login(session, login)
+        account_key = domain.account_throttle_key(user.id if user else None, login)
+        client_key = domain.client_throttle_key(client)
+        counts = await repository.failure_counts(
+            session, {account_key: throttle.per_account, client_key: throttle.per_client}
+        )
+    domain.check_throttle(counts, throttle, now)
     if user is None:
         await passwords.burn_verification(password)
-        raise domain.InvalidCredentials()
-    if not await passwords.verify_password(user.password_hash, password):
+        valid = False
+    else:
+        valid = await passwords.verify_password(user.password_hash, password)
+    if not valid:
+        async with db.begin() as session:
+            await repository.record_failures(session, [account_key, client_key], now, throttle.window)
         raise domain.InvalidCredentials()
     domain.require_active(user.status)
     # Parameters were raised since this hash was made: store a stronger one while we know the password.
@@ -77,6 +107,7 @@ async def create_session(db: Database, issuer: TokenIssuer, login: str, password
     async with db.begin() as session:
         if new_hash:
             await repository.set_password_hash(session, user.id, new_hash)
+        await repository.clear_failures(session, account_key)
         issued, _ = await _issue(session, issuer, user, family_id=uuid.uuid4(), now=_now())
     return issued
 
@@ -143,12 +174,179 @@ async def revoke_session(db: Database, refresh_token: str) -> None:
             await repository.revoke_family(session, token.family_id, _now())
 
 
-async def get_me(db: Database, caller: Caller) -> User:
-    async with db.read() as session:
-        user = await repository.get_user_with_profile(session, caller.user_id)
+@dataclass(frozen=True)
+class UserView:
+    """A user with their profile and the kinds of verification approved for them."""
+
+    user: User
+    verified: list[domain.VerificationType]
+
+    @property
+    def verification_level(self) -> int:
+        return domain.verification_level(self.verified)
+
+
+async def _user_view(session: AsyncSession, user_id: uuid.UUID, *, for_update: bool = False) -> UserView:
+    user = await repository.get_user_with_profile(session, user_id, for_update=for_update)
     if user is None:
-        raise domain.UserNotFound(f"user {caller.user_id} does not exist")
-    return user
+        raise domain.UserNotFound(f"user {user_id} does not exist")
+    return UserView(user, await repository.approved_types(session, user_id))
+
+
+async def get_me(db: Database, caller: Caller) -> UserView:
+    async with db.read() as session:
+        return await _user_view(session, caller.user_id)
+
+
+async def get_user(db: Database, user_id: uuid.UUID) -> UserView:
+    """Anyone's public profile; what of it is shown is the servicer's choice (PublicProfile)."""
+    async with db.read() as session:
+        return await _user_view(session, user_id)
+
+
+async def update_me(db: Database, caller: Caller, paths: list[str], values: domain.ProfileValues) -> UserView:
+    """Changes the caller's own profile: the fields the mask names (or, without one, those sent)."""
+    async with db.begin() as session:
+        view = await _user_view(session, caller.user_id, for_update=True)
+        profile = view.user.profile
+        changes = domain.profile_changes(paths, values, point_from_wkb(profile.location))
+        for name, value in changes.items():
+            if name == "location":
+                value = value.to_ewkt() if value is not None else None
+            setattr(profile, name, value)
+        await session.flush()
+        # Read back what the database stored (the point as PostGIS returns it, the new update time).
+        await session.refresh(profile, ["location", "updated_at"])
+    return view
+
+
+async def suspend_user(db: Database, caller: Caller, user_id: uuid.UUID, reason: str) -> UserView:
+    """Suspends a user and ends their sessions; every service refuses their tokens once the event reaches it.
+
+    Suspending a suspended user changes nothing, so an admin's retry is harmless.
+    """
+    caller.require_admin()
+    async with db.begin() as session:
+        view = await _user_view(session, user_id, for_update=True)
+        user = view.user
+        if user.status is not domain.UserStatus.SUSPENDED:
+            user.status = domain.suspend(user_id=user.id, admin_id=caller.user_id)
+            await repository.revoke_user_sessions(session, user.id, _now())
+            event = events_pb2.UserSuspended(user_id=str(user.id), reason=reason.strip())
+            outbox.add(session, OutboxEvent, SUSPENDED, user.id, event)
+            await session.flush()
+            await session.refresh(user, ["status", "updated_at"])
+    return view
+
+
+async def reinstate_user(db: Database, caller: Caller, user_id: uuid.UUID) -> UserView:
+    """Lets a suspended user sign in again; reinstating an active user changes nothing."""
+    caller.require_admin()
+    async with db.begin() as session:
+        view = await _user_view(session, user_id, for_update=True)
+        user = view.user
+        if user.status is domain.UserStatus.SUSPENDED:
+            user.status = domain.UserStatus.ACTIVE
+            outbox.add(session, OutboxEvent, REINSTATED, user.id, events_pb2.UserReinstated(user_id=str(user.id)))
+            await session.flush()
+            await session.refresh(user, ["status", "updated_at"])
+    return view
+
+
+async def suspended_users(db: Database) -> tuple[list[uuid.UUID], str]:
+    """Every suspended user, and the feed cursor after which events change that set (one snapshot)."""
+    async with db.read() as session:
+        await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        user_ids = await repository.suspended_user_ids(session)
+        cursor = await outbox.head_cursor(session, OutboxEvent)
+    return user_ids, cursor
+
+
+# Verifications --------------------------------------------------------------------------
+
+
+async def create_verification(
+    db: Database, caller: Caller, new: domain.NewVerification, request_id: str = ""
+) -> Verification:
+    scope = f"create_verification:{caller.user_id}"
+    try:
+        async with db.begin() as session:
+            if request_id and (first := await idempotency.claim(session, IdempotencyKey, scope, request_id)):
+                return await repository.get_verification(session, first)
+            if await repository.get_user(session, caller.user_id) is None:
+                raise domain.UserNotFound(f"user {caller.user_id} does not exist")
+            domain.check_new_verification(
+                new.type, await repository.verification_statuses(session, caller.user_id, new.type)
+            )
+            verification = Verification(
+                id=uuid.uuid4(),
+                user_id=caller.user_id,
+                type=new.type,
+                status=domain.VerificationStatus.PENDING,
+                data=new.data,
+                rejection_reason="",
+            )
+            session.add(verification)
+            await session.flush()
+            await session.refresh(verification)
+            if request_id:
+                await idempotency.complete(session, IdempotencyKey, scope, request_id, verification.id)
+    except IntegrityError as exc:
+        # Two requests raced past the check; the partial unique index kept one pending.
+        if repository.constraint_name(exc) != repository.PENDING_VERIFICATION:
+            raise
+        raise domain.VerificationPending(f"a {new.type.value} verification is waiting for review already") from exc
+    return verification
+
+
+async def list_verifications(
+    db: Database,
+    caller: Caller,
+    page: Page,
+    *,
+    user_id: uuid.UUID | None,
+    status: domain.VerificationStatus | None,
+) -> tuple[list[Verification], str]:
+    """Admins see anyone's (all by default); others only their own."""
+    if not caller.is_admin:
+        if user_id not in (None, caller.user_id):
+            raise PermissionDenied("only admins list other users' verifications")
+        user_id = caller.user_id
+    async with db.read() as session:
+        rows = await repository.list_verifications(session, page, user_id=user_id, status=status)
+    return page_result(rows, page, key=lambda row: (row.submitted_at, row.id))
+
+
+async def review_verification(
+    db: Database, caller: Caller, verification_id: uuid.UUID, *, approve: bool, reason: str = ""
+) -> Verification:
+    caller.require_admin()
+    async with db.begin() as session:
+        verification = await repository.get_verification(session, verification_id, for_update=True)
+        if verification is None:
+            raise domain.VerificationNotFound(f"verification {verification_id} does not exist")
+        verification.status = domain.review(
+            verification.status,
+            owner_id=verification.user_id,
+            reviewer_id=caller.user_id,
+            approve=approve,
+            reason=reason,
+        )
+        verification.reviewer_id = caller.user_id
+        verification.decided_at = _now()
+        verification.rejection_reason = "" if approve else reason.strip()
+        await session.flush()
+        level = domain.verification_level(await repository.approved_types(session, verification.user_id))
+        reviewed = events_pb2.VerificationReviewed(
+            verification_id=str(verification.id),
+            user_id=str(verification.user_id),
+            type=enums.to_proto(resources_pb2.VerificationType, verification.type),
+            status=enums.to_proto(resources_pb2.VerificationStatus, verification.status),
+            verification_level=level,
+        )
+        outbox.add(session, OutboxEvent, "accounts.verification.reviewed", verification.id, reviewed)
+        await session.refresh(verification)
+    return verification
 
 
 async def ensure_admin(db: Database, email: str, password: str) -> uuid.UUID:

@@ -128,3 +128,8 @@ async def test_the_demo_users_can_sign_in_after_seeding_twice(accounts, stack, r
     buyer = await sign_in(accounts, "buyer@example.com", "marketplace-demo")
     seller = await sign_in(accounts, "demo-seller", "marketplace-demo")
     assert buyer.user_id != seller.user_id
+    # The demo buyer has money to spend, deposited once however often the seed ran.
+    wallets = await accounts.GetMyWallets(
+        pb.GetMyWalletsRequest(), metadata=(("authorization", f"Bearer {buyer.access_token}"),)
+    )
+    assert [(w.currency, w.balance.amount_minor) for w in wallets.wallets] == [("USD", 100_000)]

@@ -1,17 +1,54 @@
 """The catalog's gRPC servicer: proto <-> domain, nothing else."""
 
+from google.protobuf import struct_pb2
 from grpc.aio import ServicerContext
 
-from catalog import domain, service
-from catalog.models import Game
+from catalog import domain, items, service
+from catalog.attributes import Scalar, Unsupported
+from catalog.models import Attribute, Category, Game, Template
+from catalog.repository import ItemView
 from marketplace.catalog.v1 import catalog_service_pb2 as pb
 from marketplace.catalog.v1 import catalog_service_pb2_grpc as pb_grpc
 from marketplace.catalog.v1 import resources_pb2
+from servicekit import enums
 from servicekit.auth import require_caller
 from servicekit.convert import timestamp
 from servicekit.db import Database
+from servicekit.errors import FieldViolation, InvalidArgument
 from servicekit.ids import parse_id
 from servicekit.pagination import page_request
+
+# Values ------------------------------------------------------------------------------------
+
+
+def value_to_proto(value: Scalar) -> struct_pb2.Value:
+    if isinstance(value, bool):
+        return struct_pb2.Value(bool_value=value)
+    if isinstance(value, int | float):
+        return struct_pb2.Value(number_value=value)
+    return struct_pb2.Value(string_value=value)
+
+
+def value_from_proto(value: struct_pb2.Value) -> object:
+    kind = value.WhichOneof("kind")
+    if kind in ("struct_value", "list_value"):
+        return Unsupported()
+    return None if kind in (None, "null_value") else getattr(value, kind)
+
+
+def values_from_proto(values) -> dict[str, object]:
+    return {key: value_from_proto(value) for key, value in values.items()}
+
+
+def optional_id(field: str, value: str):
+    return parse_id(field, value) if value else None
+
+
+def mask_paths(request) -> list[str]:
+    return list(request.update_mask.paths)
+
+
+# Resources -------------------------------------------------------------------------------
 
 
 def game_to_proto(game: Game) -> resources_pb2.Game:
@@ -25,14 +62,129 @@ def game_to_proto(game: Game) -> resources_pb2.Game:
     )
 
 
+def game_from_proto(game: resources_pb2.Game) -> domain.GameFields:
+    return domain.GameFields(name=game.name, description=game.description, logo_url=game.logo_url)
+
+
+def category_to_proto(category: Category) -> resources_pb2.Category:
+    return resources_pb2.Category(
+        id=str(category.id),
+        game_id=str(category.game_id),
+        parent_id=str(category.parent_id) if category.parent_id else "",
+        name=category.name,
+        description=category.description,
+        create_time=timestamp(category.created_at),
+        update_time=timestamp(category.updated_at),
+    )
+
+
+def category_from_proto(category: resources_pb2.Category) -> domain.CategoryFields:
+    return domain.CategoryFields(
+        name=category.name,
+        description=category.description,
+        parent_id=optional_id("category.parent_id", category.parent_id),
+    )
+
+
+def attribute_to_proto(attribute: Attribute) -> resources_pb2.Attribute:
+    return resources_pb2.Attribute(
+        id=str(attribute.id),
+        category_id=str(attribute.category_id),
+        name=attribute.name,
+        key=attribute.key,
+        type=enums.to_proto(resources_pb2.AttributeType, attribute.type),
+        required=attribute.required,
+        allowed_values=attribute.allowed_values,
+        min=attribute.min_value,
+        max=attribute.max_value,
+        max_length=attribute.max_length,
+        unit=attribute.unit,
+        filterable=attribute.filterable,
+        display_order=attribute.display_order,
+        create_time=timestamp(attribute.created_at),
+        update_time=timestamp(attribute.updated_at),
+    )
+
+
+def attribute_from_proto(attribute: resources_pb2.Attribute) -> domain.AttributeFields:
+    violations: list[FieldViolation] = []
+    kind = enums.from_proto(
+        resources_pb2.AttributeType, domain.AttributeType, attribute.type, "attribute.type", violations
+    )
+    if violations:
+        raise InvalidArgument(violations)
+    return domain.AttributeFields(
+        name=attribute.name,
+        key=attribute.key,
+        type=kind,
+        required=attribute.required,
+        allowed_values=tuple(attribute.allowed_values),
+        min_value=attribute.min if attribute.HasField("min") else None,
+        max_value=attribute.max if attribute.HasField("max") else None,
+        max_length=attribute.max_length if attribute.HasField("max_length") else None,
+        unit=attribute.unit,
+        filterable=attribute.filterable,
+        display_order=attribute.display_order,
+    )
+
+
+def template_to_proto(template: Template, values: dict[str, Scalar]) -> resources_pb2.Template:
+    return resources_pb2.Template(
+        id=str(template.id),
+        category_id=str(template.category_id),
+        name=template.name,
+        description=template.description,
+        image_url=template.image_url,
+        attributes={key: value_to_proto(value) for key, value in values.items()},
+        create_time=timestamp(template.created_at),
+        update_time=timestamp(template.updated_at),
+    )
+
+
+def template_from_proto(template: resources_pb2.Template) -> domain.TemplateFields:
+    return domain.TemplateFields(
+        name=template.name,
+        description=template.description,
+        image_url=template.image_url,
+        attributes=values_from_proto(template.attributes),
+    )
+
+
+def item_to_proto(item: ItemView) -> resources_pb2.Item:
+    return resources_pb2.Item(
+        id=str(item.id),
+        owner_id=str(item.owner_id),
+        template_id=str(item.template_id) if item.template_id else "",
+        category_id=str(item.category_id),
+        game_id=str(item.game_id),
+        name=item.name,
+        description=item.description,
+        image_url=item.image_url,
+        attributes={key: value_to_proto(value) for key, value in item.attributes.items()},
+        create_time=timestamp(item.created_at),
+        update_time=timestamp(item.updated_at),
+    )
+
+
+def item_from_proto(item: resources_pb2.Item) -> domain.NewItem:
+    return domain.NewItem(
+        template_id=optional_id("item.template_id", item.template_id),
+        category_id=optional_id("item.category_id", item.category_id),
+        name=item.name,
+        description=item.description,
+        image_url=item.image_url,
+        attributes=values_from_proto(item.attributes),
+    )
+
+
 class CatalogApi(pb_grpc.CatalogServiceServicer):
     def __init__(self, db: Database) -> None:
         self._db = db
 
+    # Games
+
     async def CreateGame(self, request: pb.CreateGameRequest, context: ServicerContext) -> resources_pb2.Game:
-        fields = domain.GameFields(
-            name=request.game.name, description=request.game.description, logo_url=request.game.logo_url
-        )
+        fields = game_from_proto(request.game)
         game = await service.create_game(self._db, require_caller(), fields, request.request_id)
         return game_to_proto(game)
 
@@ -42,3 +194,170 @@ class CatalogApi(pb_grpc.CatalogServiceServicer):
     async def ListGames(self, request: pb.ListGamesRequest, context: ServicerContext) -> pb.ListGamesResponse:
         games, next_token = await service.list_games(self._db, page_request(request.page_size, request.page_token))
         return pb.ListGamesResponse(games=[game_to_proto(game) for game in games], next_page_token=next_token)
+
+    async def UpdateGame(self, request: pb.UpdateGameRequest, context: ServicerContext) -> resources_pb2.Game:
+        game_id = parse_id("game_id", request.game_id)
+        fields = game_from_proto(request.game)
+        game = await service.update_game(self._db, require_caller(), game_id, fields, mask_paths(request))
+        return game_to_proto(game)
+
+    async def DeleteGame(self, request: pb.DeleteGameRequest, context: ServicerContext) -> resources_pb2.Game:
+        game = await service.delete_game(self._db, require_caller(), parse_id("game_id", request.game_id))
+        return game_to_proto(game)
+
+    # Categories
+
+    async def ListCategories(
+        self, request: pb.ListCategoriesRequest, context: ServicerContext
+    ) -> pb.ListCategoriesResponse:
+        game_id = parse_id("game_id", request.game_id)
+        page = page_request(request.page_size, request.page_token)
+        categories, next_token = await service.list_categories(self._db, game_id, page)
+        return pb.ListCategoriesResponse(
+            categories=[category_to_proto(category) for category in categories], next_page_token=next_token
+        )
+
+    async def CreateCategory(
+        self, request: pb.CreateCategoryRequest, context: ServicerContext
+    ) -> resources_pb2.Category:
+        game_id = parse_id("game_id", request.game_id)
+        fields = category_from_proto(request.category)
+        category = await service.create_category(self._db, require_caller(), game_id, fields, request.request_id)
+        return category_to_proto(category)
+
+    async def GetCategory(self, request: pb.GetCategoryRequest, context: ServicerContext) -> resources_pb2.Category:
+        category = await service.get_category(self._db, parse_id("category_id", request.category_id))
+        return category_to_proto(category)
+
+    async def UpdateCategory(
+        self, request: pb.UpdateCategoryRequest, context: ServicerContext
+    ) -> resources_pb2.Category:
+        category_id = parse_id("category_id", request.category_id)
+        fields = category_from_proto(request.category)
+        category = await service.update_category(self._db, require_caller(), category_id, fields, mask_paths(request))
+        return category_to_proto(category)
+
+    async def DeleteCategory(
+        self, request: pb.DeleteCategoryRequest, context: ServicerContext
+    ) -> resources_pb2.Category:
+        category_id = parse_id("category_id", request.category_id)
+        return category_to_proto(await service.delete_category(self._db, require_caller(), category_id))
+
+    # Attributes
+
+    async def ListAttributes(
+        self, request: pb.ListAttributesRequest, context: ServicerContext
+    ) -> pb.ListAttributesResponse:
+        category_id = parse_id("category_id", request.category_id)
+        page = page_request(request.page_size, request.page_token)
+        found, next_token = await service.list_attributes(self._db, category_id, page)
+        return pb.ListAttributesResponse(
+            attributes=[attribute_to_proto(attribute) for attribute in found], next_page_token=next_token
+        )
+
+    async def CreateAttribute(
+        self, request: pb.CreateAttributeRequest, context: ServicerContext
+    ) -> resources_pb2.Attribute:
+        category_id = parse_id("category_id", request.category_id)
+        fields = attribute_from_proto(request.attribute)
+        attribute = await service.create_attribute(self._db, require_caller(), category_id, fields, request.request_id)
+        return attribute_to_proto(attribute)
+
+    async def GetAttribute(self, request: pb.GetAttributeRequest, context: ServicerContext) -> resources_pb2.Attribute:
+        attribute = await service.get_attribute(self._db, parse_id("attribute_id", request.attribute_id))
+        return attribute_to_proto(attribute)
+
+    async def UpdateAttribute(
+        self, request: pb.UpdateAttributeRequest, context: ServicerContext
+    ) -> resources_pb2.Attribute:
+        attribute_id = parse_id("attribute_id", request.attribute_id)
+        fields = attribute_from_proto(request.attribute)
+        attribute = await service.update_attribute(
+            self._db, require_caller(), attribute_id, fields, mask_paths(request)
+        )
+        return attribute_to_proto(attribute)
+
+    async def DeleteAttribute(
+        self, request: pb.DeleteAttributeRequest, context: ServicerContext
+    ) -> resources_pb2.Attribute:
+        attribute_id = parse_id("attribute_id", request.attribute_id)
+        return attribute_to_proto(await service.delete_attribute(self._db, require_caller(), attribute_id))
+
+    # Templates
+
+    async def ListTemplates(
+        self, request: pb.ListTemplatesRequest, context: ServicerContext
+    ) -> pb.ListTemplatesResponse:
+        category_id = parse_id("category_id", request.category_id)
+        page = page_request(request.page_size, request.page_token)
+        found, next_token = await service.list_templates(self._db, category_id, page)
+        return pb.ListTemplatesResponse(
+            templates=[template_to_proto(template, values) for template, values in found],
+            next_page_token=next_token,
+        )
+
+    async def CreateTemplate(
+        self, request: pb.CreateTemplateRequest, context: ServicerContext
+    ) -> resources_pb2.Template:
+        category_id = parse_id("category_id", request.category_id)
+        fields = template_from_proto(request.template)
+        template, values = await service.create_template(
+            self._db, require_caller(), category_id, fields, request.request_id
+        )
+        return template_to_proto(template, values)
+
+    async def GetTemplate(self, request: pb.GetTemplateRequest, context: ServicerContext) -> resources_pb2.Template:
+        template, values = await service.get_template(self._db, parse_id("template_id", request.template_id))
+        return template_to_proto(template, values)
+
+    async def UpdateTemplate(
+        self, request: pb.UpdateTemplateRequest, context: ServicerContext
+    ) -> resources_pb2.Template:
+        template_id = parse_id("template_id", request.template_id)
+        fields = template_from_proto(request.template)
+        template, values = await service.update_template(
+            self._db, require_caller(), template_id, fields, mask_paths(request)
+        )
+        return template_to_proto(template, values)
+
+    async def DeleteTemplate(
+        self, request: pb.DeleteTemplateRequest, context: ServicerContext
+    ) -> resources_pb2.Template:
+        template_id = parse_id("template_id", request.template_id)
+        template, values = await service.delete_template(self._db, require_caller(), template_id)
+        return template_to_proto(template, values)
+
+    # Items
+
+    async def CreateItem(self, request: pb.CreateItemRequest, context: ServicerContext) -> resources_pb2.Item:
+        new = item_from_proto(request.item)
+        return item_to_proto(await items.create_item(self._db, require_caller(), new, request.request_id))
+
+    async def GetItem(self, request: pb.GetItemRequest, context: ServicerContext) -> resources_pb2.Item:
+        return item_to_proto(await items.get_item(self._db, parse_id("item_id", request.item_id)))
+
+    async def ListMyItems(self, request: pb.ListMyItemsRequest, context: ServicerContext) -> pb.ListMyItemsResponse:
+        page = page_request(request.page_size, request.page_token)
+        found, next_token = await items.list_my_items(self._db, require_caller(), page)
+        return pb.ListMyItemsResponse(items=[item_to_proto(item) for item in found], next_page_token=next_token)
+
+    async def ListItems(self, request: pb.ListItemsRequest, context: ServicerContext) -> pb.ListItemsResponse:
+        found, next_token = await items.list_items(
+            self._db,
+            parse_id("category_id", request.category_id),
+            list(request.attributes),
+            page_request(request.page_size, request.page_token),
+            template_id=optional_id("template_id", request.template_id),
+            owner_id=optional_id("owner_id", request.owner_id),
+        )
+        return pb.ListItemsResponse(items=[item_to_proto(item) for item in found], next_page_token=next_token)
+
+    async def TransferItem(self, request: pb.TransferItemRequest, context: ServicerContext) -> resources_pb2.Item:
+        item = await items.transfer_item(
+            self._db,
+            request.request_id,
+            parse_id("item_id", request.item_id),
+            parse_id("from_owner_id", request.from_owner_id),
+            parse_id("to_owner_id", request.to_owner_id),
+        )
+        return item_to_proto(item)

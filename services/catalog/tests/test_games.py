@@ -2,6 +2,7 @@ import uuid
 
 import grpc
 import pytest
+from google.protobuf import field_mask_pb2
 
 from marketplace.catalog.v1 import catalog_service_pb2 as pb
 from marketplace.catalog.v1 import resources_pb2
@@ -88,7 +89,67 @@ async def test_pages_of_games_cover_every_game_once(catalog, admin):
     assert names == sorted(names)
 
 
-async def test_a_method_not_built_yet_answers_unimplemented(catalog, admin):
+async def test_an_admin_changes_only_the_fields_the_mask_names(catalog, admin):
+    created = await catalog.CreateGame(
+        new_game(description="Before", logo_url="https://img.example/a.png"), metadata=admin
+    )
+    changed = await catalog.UpdateGame(
+        pb.UpdateGameRequest(
+            game_id=created.id,
+            game=resources_pb2.Game(name="ignored", description="After"),
+            update_mask=field_mask_pb2.FieldMask(paths=["description"]),
+        ),
+        metadata=admin,
+    )
+    assert (changed.name, changed.description, changed.logo_url) == (created.name, "After", created.logo_url)
+    assert changed.update_time.ToDatetime() >= created.update_time.ToDatetime()
+
+
+async def test_an_update_naming_an_unknown_or_output_only_field_is_invalid(catalog, admin):
+    created = await catalog.CreateGame(new_game(), metadata=admin)
     with pytest.raises(grpc.aio.AioRpcError) as err:
-        await catalog.ListCategories(pb.ListCategoriesRequest(game_id=str(uuid.uuid4())), metadata=admin)
-    assert err.value.code() is grpc.StatusCode.UNIMPLEMENTED
+        await catalog.UpdateGame(
+            pb.UpdateGameRequest(
+                game_id=created.id,
+                game=resources_pb2.Game(),
+                update_mask=field_mask_pb2.FieldMask(paths=["id", "colour"]),
+            ),
+            metadata=admin,
+        )
+    assert err.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+    assert "update_mask" in field_violations(err.value)
+
+
+async def test_renaming_a_game_to_a_taken_name_is_refused(catalog, admin):
+    first = await catalog.CreateGame(new_game(), metadata=admin)
+    second = await catalog.CreateGame(new_game(), metadata=admin)
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await catalog.UpdateGame(
+            pb.UpdateGameRequest(
+                game_id=second.id,
+                game=resources_pb2.Game(name=first.name.lower()),
+                update_mask=field_mask_pb2.FieldMask(paths=["name"]),
+            ),
+            metadata=admin,
+        )
+    assert error_reason(err.value) == "GAME_NAME_TAKEN"
+
+
+async def test_a_game_with_categories_cannot_be_deleted_until_they_are_gone(catalog, admin, user):
+    created = await catalog.CreateGame(new_game(), metadata=admin)
+    category = await catalog.CreateCategory(
+        pb.CreateCategoryRequest(game_id=created.id, category=resources_pb2.Category(name="Things")), metadata=admin
+    )
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await catalog.DeleteGame(pb.DeleteGameRequest(game_id=created.id), metadata=user)
+    assert err.value.code() is grpc.StatusCode.PERMISSION_DENIED
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await catalog.DeleteGame(pb.DeleteGameRequest(game_id=created.id), metadata=admin)
+    assert err.value.code() is grpc.StatusCode.FAILED_PRECONDITION
+    assert error_reason(err.value) == "GAME_HAS_CATEGORIES"
+    await catalog.DeleteCategory(pb.DeleteCategoryRequest(category_id=category.id), metadata=admin)
+    deleted = await catalog.DeleteGame(pb.DeleteGameRequest(game_id=created.id), metadata=admin)
+    assert deleted.name == created.name
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await catalog.GetGame(pb.GetGameRequest(game_id=created.id))
+    assert err.value.code() is grpc.StatusCode.NOT_FOUND

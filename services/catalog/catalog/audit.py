@@ -1,0 +1,78 @@
+"""The audit log of admin changes: who, when, what, and the resource before and after.
+
+Entries are added to the session of the change itself, so they commit or roll back with it.
+"""
+
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalog.attributes import Scalar
+from catalog.domain import AuditAction
+from catalog.models import Attribute, AuditEntry, Category, Game, Template
+from servicekit.auth import Caller
+
+
+def record(
+    session: AsyncSession,
+    actor: Caller,
+    action: AuditAction,
+    resource_type: str,
+    resource_id: UUID,
+    *,
+    before: dict | None = None,
+    after: dict | None = None,
+) -> None:
+    session.add(
+        AuditEntry(
+            actor_id=actor.user_id,
+            action=action,
+            resource_type=resource_type,
+            resource_id=resource_id,
+            before=before,
+            after=after,
+        )
+    )
+
+
+def game_state(game: Game) -> dict:
+    return {"id": str(game.id), "name": game.name, "description": game.description, "logo_url": game.logo_url}
+
+
+def category_state(category: Category) -> dict:
+    return {
+        "id": str(category.id),
+        "game_id": str(category.game_id),
+        "parent_id": str(category.parent_id) if category.parent_id else None,
+        "name": category.name,
+        "description": category.description,
+    }
+
+
+def attribute_state(attribute: Attribute) -> dict:
+    return {
+        "id": str(attribute.id),
+        "category_id": str(attribute.category_id),
+        "key": attribute.key,
+        "name": attribute.name,
+        "type": attribute.type.value,
+        "required": attribute.required,
+        "allowed_values": list(attribute.allowed_values),
+        "min": attribute.min_value,
+        "max": attribute.max_value,
+        "max_length": attribute.max_length,
+        "unit": attribute.unit,
+        "filterable": attribute.filterable,
+        "display_order": attribute.display_order,
+    }
+
+
+def template_state(template: Template, values: dict[str, Scalar]) -> dict:
+    return {
+        "id": str(template.id),
+        "category_id": str(template.category_id),
+        "name": template.name,
+        "description": template.description,
+        "image_url": template.image_url,
+        "attributes": dict(values),
+    }
