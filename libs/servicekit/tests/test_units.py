@@ -17,6 +17,7 @@ from servicekit.geo import check_location, point_from_wkb
 from servicekit.ids import parse_id
 from servicekit.money import check_money
 from servicekit.pagination import MAX_PAGE_SIZE, decode_token, encode_token, page_request, page_result
+from servicekit.urls import MAX_URL, url_violation
 from servicekit.validation import missing_required
 from trading.models import Condition
 
@@ -108,3 +109,23 @@ def test_a_rich_status_carries_the_reason_and_every_violation():
     assert status.details[1].Unpack(bad_request)
     assert [v.field for v in bad_request.field_violations] == ["a", "b"]
     assert rich_status(NotFound("gone"), "x").code == code_pb2.NOT_FOUND
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://x.example/a.png",
+        "http://",
+        "https://x.example/a b.png",
+        "data:xyz",
+        "https://x.example/\n",
+        "https://x.example/" + "a" * MAX_URL,
+    ],
+)
+def test_a_link_is_a_bounded_printable_http_url(url):
+    assert url_violation("logo_url", url).field == "logo_url"
+
+
+def test_a_good_link_or_none_at_all_passes():
+    assert url_violation("logo_url", "https://cdn.example.com/a.png") is None
+    assert url_violation("logo_url", "") is None

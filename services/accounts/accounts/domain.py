@@ -7,7 +7,6 @@ import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from urllib.parse import urlsplit
 from uuid import UUID
 
 from servicekit.auth import Role
@@ -22,6 +21,7 @@ from servicekit.errors import (
     Unauthenticated,
 )
 from servicekit.geo import Point
+from servicekit.urls import url_violation
 
 MAX_EMAIL = 254
 MAX_EMAIL_LOCAL_PART = 64
@@ -234,7 +234,6 @@ def suspend(*, user_id: UUID, admin_id: UUID) -> UserStatus:
 
 MAX_DISPLAY_NAME = 100
 MAX_BIO = 2000
-MAX_AVATAR_URL = 2048
 PROFILE_PATHS = ("display_name", "bio", "avatar_url", "location", "location.latitude", "location.longitude")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _UNCHANGED = object()  # a location the update leaves alone (None clears it)
@@ -259,17 +258,6 @@ def _sent_paths(values: ProfileValues) -> list[str]:
     """Without a mask, the fields that carry a value (proto3 cannot tell an empty string from none)."""
     paths = [name for name in ("display_name", "bio", "avatar_url") if getattr(values, name)]
     return paths + (["location"] if values.location is not None else [])
-
-
-def avatar_url_violation(url: str) -> FieldViolation | None:
-    if not url:
-        return None
-    if len(url) > MAX_AVATAR_URL:
-        return FieldViolation("avatar_url", f"must be at most {MAX_AVATAR_URL} characters")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc or _CONTROL.search(url) or " " in url:
-        return FieldViolation("avatar_url", "must be an http or https URL")
-    return None
 
 
 def profile_changes(
@@ -300,7 +288,7 @@ def profile_changes(
             violations.append(FieldViolation("profile.bio", f"must be at most {MAX_BIO} characters"))
         changes["bio"] = values.bio
     if "avatar_url" in wanted:
-        if problem := avatar_url_violation(values.avatar_url.strip()):
+        if problem := url_violation("avatar_url", values.avatar_url.strip()):
             violations.append(FieldViolation(f"profile.{problem.field}", problem.description))
         changes["avatar_url"] = values.avatar_url.strip()
     location = _location_change(wanted, values, stored_location, violations)

@@ -11,14 +11,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeVar
-from urllib.parse import urlsplit
 from uuid import UUID
 
 from servicekit.errors import AlreadyExists, FailedPrecondition, FieldViolation, InvalidArgument, NotFound
+from servicekit.urls import url_violation
 
 MAX_NAME = 200
 MAX_DESCRIPTION = 5000
-MAX_URL = 2048
 MAX_KEY = 64
 MAX_UNIT = 32
 MAX_LENGTH_LIMIT = 10_000
@@ -271,17 +270,6 @@ def apply_mask(
 
 
 # Validation ------------------------------------------------------------------------------
-
-
-def url_violation(field: str, value: str) -> FieldViolation | None:
-    if not value:
-        return None
-    if len(value) > MAX_URL:
-        return FieldViolation(field, f"must be at most {MAX_URL} characters")
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        return FieldViolation(field, "must be an http or https URL")
-    return None
 
 
 def name_violation(field: str, name: str) -> FieldViolation | None:
