@@ -53,11 +53,6 @@ class Caller:
 _current_caller: contextvars.ContextVar[Caller | None] = contextvars.ContextVar("caller", default=None)
 
 
-def current_caller() -> Caller | None:
-    """The caller of the RPC being served, or None for an anonymous public call."""
-    return _current_caller.get()
-
-
 def require_caller() -> Caller:
     caller = _current_caller.get()
     if caller is None:

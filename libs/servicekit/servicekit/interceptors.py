@@ -21,9 +21,6 @@ from servicekit.validation import check_required
 
 log = logging.getLogger("servicekit.rpc")
 
-Behavior = Callable[[Any, ServicerContext], Any]
-
-
 def metadata_value(context: ServicerContext, key: str) -> str | None:
     for name, value in context.invocation_metadata() or ():
         if name == key:
