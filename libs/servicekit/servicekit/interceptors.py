@@ -21,6 +21,7 @@ from servicekit.validation import check_required
 
 log = logging.getLogger("servicekit.rpc")
 
+
 def metadata_value(context: ServicerContext, key: str) -> str | None:
     for name, value in context.invocation_metadata() or ():
         if name == key:
