@@ -24,6 +24,15 @@ class Page:
     size: int
     after: tuple | None = None
 
+    def after_key(self, *types: type) -> tuple | None:
+        """The token's sort key, checked against the types of the list's sort columns: a token
+        of another list is INVALID_ARGUMENT here rather than a type error in the database."""
+        if self.after is None:
+            return None
+        if len(self.after) != len(types) or not all(isinstance(v, t) for v, t in zip(self.after, types, strict=True)):
+            raise InvalidArgument.field("page_token", "is not a token of this list")
+        return self.after
+
 
 def _encode_value(value: Any) -> Any:
     if isinstance(value, datetime):

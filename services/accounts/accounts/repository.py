@@ -181,7 +181,7 @@ async def list_verifications(
         stmt = stmt.where(Verification.user_id == user_id)
     if status is not None:
         stmt = stmt.where(Verification.status == status)
-    if page.after:
-        stmt = stmt.where(tuple_(Verification.submitted_at, Verification.id) < tuple_(*page.after))
+    if after := page.after_key(datetime, UUID):
+        stmt = stmt.where(tuple_(Verification.submitted_at, Verification.id) < tuple_(*after))
     stmt = stmt.order_by(Verification.submitted_at.desc(), Verification.id.desc()).limit(page.size + 1)
     return list(await session.scalars(stmt))

@@ -6,6 +6,7 @@ first one's locks, gets the first posting back instead of a second effect.
 """
 
 import uuid
+from datetime import datetime
 from uuid import UUID
 
 import asyncpg
@@ -83,7 +84,7 @@ async def get_wallets(ledger: Ledger, caller: Caller) -> list[WalletBalance]:
 
 async def list_entries(ledger: Ledger, caller: Caller, currency: str, page: Page) -> tuple[list[Entry], str]:
     """The caller's entries (of their available and held accounts), newest first."""
-    entries = await ledger.user_entries(caller.user_id, currency, page.after, page.size + 1)
+    entries = await ledger.user_entries(caller.user_id, currency, page.after_key(datetime, UUID), page.size + 1)
     return page_result(entries, page, key=lambda entry: (entry.created_at, entry.id))
 
 

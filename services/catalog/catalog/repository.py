@@ -44,7 +44,6 @@ from catalog.models import (
     TemplateValue,
 )
 from marketplace.catalog.v1 import events_pb2
-from servicekit.errors import InvalidArgument
 from servicekit.pagination import Page
 
 Lock = Literal["share", "update"] | None
@@ -54,15 +53,6 @@ def _locked(stmt: Select, lock: Lock) -> Select:
     if lock is None:
         return stmt
     return stmt.with_for_update(read=lock == "share")
-
-
-def keyset(page: Page, *types: type) -> tuple | None:
-    """The page token's sort key, checked against the types of the list's sort columns."""
-    if page.after is None:
-        return None
-    if len(page.after) != len(types) or not all(isinstance(v, t) for v, t in zip(page.after, types, strict=True)):
-        raise InvalidArgument.field("page_token", "is not a token of this list")
-    return page.after
 
 
 def unique_violation(error: IntegrityError) -> str | None:
@@ -88,7 +78,7 @@ async def find_game_by_name(session: AsyncSession, name: str) -> Game | None:
 async def list_games(session: AsyncSession, page: Page) -> list[Game]:
     """Games by name (case-insensitive, as citext sorts), then id; size + 1 rows."""
     stmt = select(Game)
-    if after := keyset(page, str, UUID):
+    if after := page.after_key(str, UUID):
         stmt = stmt.where(tuple_(Game.name, Game.id) > tuple_(*after))
     stmt = stmt.order_by(Game.name, Game.id).limit(page.size + 1)
     return list(await session.scalars(stmt))
@@ -112,7 +102,7 @@ async def find_category_by_name(session: AsyncSession, game_id: UUID, name: str)
 
 async def list_categories(session: AsyncSession, game_id: UUID, page: Page) -> list[Category]:
     stmt = select(Category).where(Category.game_id == game_id)
-    if after := keyset(page, str, UUID):
+    if after := page.after_key(str, UUID):
         stmt = stmt.where(tuple_(Category.name, Category.id) > tuple_(*after))
     return list(await session.scalars(stmt.order_by(Category.name, Category.id).limit(page.size + 1)))
 
@@ -174,7 +164,7 @@ async def find_attribute_by_key(session: AsyncSession, category_id: UUID, key: s
 async def list_attributes(session: AsyncSession, category_id: UUID, page: Page) -> list[Attribute]:
     """Attributes in display order, then by key (unique in the category); size + 1 rows."""
     stmt = select(Attribute).where(Attribute.category_id == category_id)
-    if after := keyset(page, int, str):
+    if after := page.after_key(int, str):
         stmt = stmt.where(tuple_(Attribute.display_order, Attribute.key) > tuple_(*after))
     return list(await session.scalars(stmt.order_by(Attribute.display_order, Attribute.key).limit(page.size + 1)))
 
@@ -242,7 +232,7 @@ async def find_template_by_name(session: AsyncSession, category_id: UUID, name: 
 
 async def list_templates(session: AsyncSession, category_id: UUID, page: Page) -> list[Template]:
     stmt = select(Template).where(Template.category_id == category_id)
-    if after := keyset(page, str, UUID):
+    if after := page.after_key(str, UUID):
         stmt = stmt.where(tuple_(Template.name, Template.id) > tuple_(*after))
     return list(await session.scalars(stmt.order_by(Template.name, Template.id).limit(page.size + 1)))
 
@@ -468,7 +458,7 @@ def filtered_items(
 
 
 def _newest_first(stmt: Select, page: Page) -> Select:
-    if after := keyset(page, datetime, UUID):
+    if after := page.after_key(datetime, UUID):
         stmt = stmt.where(tuple_(Item.created_at, Item.id) < tuple_(*after))
     return stmt.order_by(Item.created_at.desc(), Item.id.desc()).limit(page.size + 1)
 

@@ -1,6 +1,7 @@
 """Queries of messaging. Session first, never a commit."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy import and_, func, or_, select, tuple_
@@ -58,8 +59,8 @@ async def list_for_participant(
     )
     if listing_id:
         stmt = stmt.where(Conversation.listing_id == listing_id)
-    if page.after:
-        stmt = stmt.where(tuple_(Conversation.updated_at, Conversation.id) < tuple_(*page.after))
+    if after := page.after_key(datetime, UUID):
+        stmt = stmt.where(tuple_(Conversation.updated_at, Conversation.id) < tuple_(*after))
     rows = (
         await session.execute(
             stmt.order_by(Conversation.updated_at.desc(), Conversation.id.desc()).limit(page.size + 1)
