@@ -8,17 +8,28 @@ admin-password (mode 600): the admin's password when ADMIN_PASSWORD is not set.
 import json
 import os
 import secrets
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from servicekit.auth import SigningKey, jwks
+from servicekit.auth import Role, SigningKey, access_token_claims, jwks
+from servicekit.config import Settings
 
 
 @dataclass(frozen=True)
 class KeyFiles:
     signing_key: Path
     jwks: Path
+
+    def token(self, user_id: uuid.UUID, role: Role, ttl: timedelta = timedelta(minutes=30)) -> str:
+        """An access token signed with these keys, with the issuer and audience services expect."""
+        defaults = Settings(service="devstack", database_url="", grpc_port=0)
+        claims = access_token_claims(
+            user_id, role, issuer=defaults.auth_issuer, audience=defaults.auth_audience, now=datetime.now(UTC), ttl=ttl
+        )
+        return self.load_signing_key().sign(claims)
 
     def load_signing_key(self) -> SigningKey:
         return SigningKey.from_pem(self.signing_key.read_bytes())

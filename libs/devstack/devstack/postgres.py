@@ -8,7 +8,6 @@ it runs as the postgres user). PostGIS is installed from Debian when missing.
 import asyncio
 import os
 import shutil
-import socket
 import subprocess
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -16,6 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 
 from devstack.paths import RUN
+from devstack.ports import free_port
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 PGDATA = RUN / "pgdata"
@@ -51,12 +51,6 @@ async def _answers(url: str) -> bool:
     return True
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _bin_dir() -> Path:
     for candidate in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
         if (candidate / "initdb").exists():
@@ -86,7 +80,7 @@ def start_private_cluster() -> str:
             check=True,
             stdout=subprocess.DEVNULL,
         )
-    port = int(port_file.read_text()) if port_file.exists() else _free_port()
+    port = int(port_file.read_text()) if port_file.exists() else free_port()
     port_file.write_text(str(port))
     status = subprocess.run(_as_owner([str(bin_dir / "pg_ctl"), "-D", str(PGDATA), "status"]), capture_output=True)
     if status.returncode != 0:

@@ -15,8 +15,8 @@ import pytest
 
 from catalog.seed import GAMES
 from devstack.paths import ROOT, SERVICES
+from devstack.ports import free_port
 from devstack.postgres import drop_database
-from testkit.ports import free_port
 
 START_TIMEOUT = 90
 

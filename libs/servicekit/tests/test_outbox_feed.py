@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import String, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from devstack.ports import free_port
 from devstack.postgres import create_database, drop_database, service_url
 from marketplace.catalog.v1 import events_pb2
 from servicekit import outbox
@@ -17,7 +18,6 @@ from servicekit.consumer import ConsumerCursorMixin, EventConsumer, ProcessedEve
 from servicekit.db import Database, new_metadata
 from servicekit.outbox import OutboxEventMixin
 from servicekit.server import ServiceSpec, start
-from testkit.ports import free_port
 
 
 class ProducerBase(DeclarativeBase):

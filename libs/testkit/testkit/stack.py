@@ -6,11 +6,11 @@ from pathlib import Path
 
 import grpc
 
+from devstack.ports import free_port
 from servicekit.auth import SigningKey
 from servicekit.config import CONTEXTS, Settings
 from servicekit.server import RunningService, ServiceSpec, start
 from testkit.databases import create_migrated, drop, run_prefix
-from testkit.ports import free_port
 from testkit.tokens import AUDIENCE, ISSUER
 
 

@@ -21,8 +21,6 @@ item in ten is StatTrak: about 0.07 x 0.10 x 0.10 = 0.07 % of the items match.
 
 import asyncio
 import math
-import os
-import platform
 import random
 import statistics
 import time
@@ -41,6 +39,7 @@ from catalog.app import SPEC
 from catalog.attributes import parse_filters, stored_columns
 from catalog.models import Category, Template, TemplateValue
 from catalog.seed import seed_catalog
+from devstack.bench.load import machine_summary
 from devstack.postgres import create_database, database_url, drop_database, find_server, service_url
 from servicekit.db import Database
 from servicekit.migrations import alembic_config, migrate
@@ -306,8 +305,7 @@ def report(console: Console, with_indexes, without_indexes, plan_with: str, plan
     console.print(plan_with, soft_wrap=True, markup=False, highlight=False)
     console.print("[bold]EXPLAIN ANALYZE with them dropped[/]")
     console.print(plan_without, soft_wrap=True, markup=False, highlight=False)
-    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
-    console.print(f"machine: {os.cpu_count()} CPU cores, Python {platform.python_version()}, load average {load}")
+    console.print(machine_summary())
 
 
 def bench(count: int = 1_000_000, runs: int = 30) -> int:

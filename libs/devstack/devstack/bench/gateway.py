@@ -13,13 +13,10 @@ The load generator is this process; every server is a child process. Servers log
 
 import asyncio
 import os
-import platform
 import shutil
-import socket
 import tempfile
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import grpc
@@ -27,37 +24,18 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
-from devstack.bench.load import Call, Result, measure
+from devstack.bench.load import Call, Result, machine_summary, measure
 from devstack.config import StackConfig
-from devstack.keys import KeyFiles, ensure_keys
+from devstack.keys import ensure_keys
 from devstack.paths import SERVICES
+from devstack.ports import free_port
 from devstack.postgres import drop_database, find_server
 from devstack.services import base_env, create_databases, migrate_all, python, start_all, wait_http_ok, wait_serving
 from devstack.stack import ChildFailed, Supervisor, install_stop_handlers
 from marketplace.catalog.v1 import catalog_service_pb2, catalog_service_pb2_grpc
-from servicekit.auth import Role, access_token_claims
-from servicekit.config import Settings
+from servicekit.auth import Role
 
 DB_PREFIX = "bench_"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def admin_token(keys: KeyFiles) -> str:
-    defaults = Settings(service="bench", database_url="", grpc_port=0)
-    claims = access_token_claims(
-        uuid.uuid4(),
-        Role.ADMIN,
-        issuer=defaults.auth_issuer,
-        audience=defaults.auth_audience,
-        now=datetime.now(UTC),
-        ttl=timedelta(minutes=30),
-    )
-    return keys.load_signing_key().sign(claims)
 
 
 async def create_game(gateway_url: str, token: str) -> str:
@@ -154,9 +132,8 @@ def report(console: Console, results: list[Result], concurrency: int, seconds: f
 
 
 def describe_machine(console: Console) -> None:
-    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
     console.print(
-        f"machine: {os.cpu_count()} CPU cores, Python {platform.python_version()}, load average {load} before the run.\n"
+        f"{machine_summary()}\n"
         f"The load generator (one asyncio process: httpx HTTP/1.1, one keep-alive connection per client; one grpc.aio channel) runs apart from "
         f"the servers but shares the {os.cpu_count()} cores with them and with PostgreSQL, so the figures are "
         "relative: compare the rows, not the absolute numbers, with another machine's.",
@@ -199,7 +176,7 @@ async def _bench(server: str, console: Console, concurrency: int, seconds: float
             ceiling_url = f"http://127.0.0.1:{ceiling_port}"
             await wait_http_ok(supervisor, f"{ceiling_url}/echo", deadline)
             console.print(f"up in {time.monotonic() - started:.0f} s")
-            game_id = await create_game(config.gateway_url, admin_token(keys))
+            game_id = await create_game(config.gateway_url, keys.token(uuid.uuid4(), Role.ADMIN))
             describe_machine(console)
             console.print(f"[bold]measuring[/] gateway, direct, ceiling: about {3 * (seconds + warmup):.0f} s")
             results = await run_targets(config, game_id, ceiling_url, concurrency, seconds, warmup)

@@ -16,14 +16,11 @@ the sign-in rate (CreateSession over gRPC), which argon2id makes slow on purpose
 
 import asyncio
 import os
-import platform
 import random
 import shutil
-import socket
 import tempfile
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
@@ -33,16 +30,16 @@ from rich.table import Table
 
 from accounts import passwords
 from accounts.ledger import invariant_violations
-from devstack.bench.load import Result, measure
+from devstack.bench.load import Result, machine_summary, measure
 from devstack.keys import KeyFiles, ensure_keys
+from devstack.ports import free_port
 from devstack.postgres import create_database, database_url, drop_database, find_server, service_url
 from devstack.services import FAST_RECONNECT, base_env, python, wait_serving
 from devstack.stack import ChildFailed, Supervisor, install_stop_handlers
 from marketplace.accounts.v1 import accounts_service_pb2 as pb
 from marketplace.accounts.v1 import accounts_service_pb2_grpc
 from marketplace.common.v1 import money_pb2
-from servicekit.auth import Role, access_token_claims
-from servicekit.config import Settings
+from servicekit.auth import Role
 
 DATABASE = "bench_ledger_accounts"
 WALLETS = 1_000
@@ -50,12 +47,6 @@ FUNDS_MINOR = 100_000_000  # 1,000,000.00 each: nobody runs dry during a run
 PRICE_MINOR = 100
 FEE_MINOR = 5
 PASSWORD = "bench password 1"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def usd(amount_minor: int) -> money_pb2.Money:
@@ -85,19 +76,6 @@ async def create_users(url: str, count: int) -> list[uuid.UUID]:
     return ids
 
 
-def token_of(keys: KeyFiles, user_id: uuid.UUID) -> str:
-    defaults = Settings(service="bench", database_url="", grpc_port=0)
-    claims = access_token_claims(
-        user_id,
-        Role.BOTH,
-        issuer=defaults.auth_issuer,
-        audience=defaults.auth_audience,
-        now=datetime.now(UTC),
-        ttl=timedelta(minutes=30),
-    )
-    return keys.load_signing_key().sign(claims)
-
-
 async def fund(stub, keys: KeyFiles, users: list[uuid.UUID]) -> None:
     semaphore = asyncio.Semaphore(32)
 
@@ -105,7 +83,7 @@ async def fund(stub, keys: KeyFiles, users: list[uuid.UUID]) -> None:
         async with semaphore:
             request = pb.DepositFundsRequest(amount=usd(FUNDS_MINOR), request_id=f"bench-funding-{user_id}")
             await stub.DepositFunds(
-                request, metadata=(("authorization", f"Bearer {token_of(keys, user_id)}"),), timeout=30
+                request, metadata=(("authorization", f"Bearer {keys.token(user_id, Role.BOTH)}"),), timeout=30
             )
 
     await asyncio.gather(*(one(user_id) for user_id in users))
@@ -237,9 +215,8 @@ def report(
 
 
 def describe_machine(console: Console, concurrency: int, seconds: float, warmup: float) -> None:
-    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
     console.print(
-        f"machine: {os.cpu_count()} CPU cores, Python {platform.python_version()}, load average {load} before the run. "
+        f"{machine_summary()} "
         f"{concurrency} concurrent callers, {seconds:g} s measured after {warmup:g} s warm-up per target, "
         f"{WALLETS:,} funded wallets. The load generator (one asyncio process; one grpc.aio channel) shares the cores "
         "with the service and PostgreSQL: compare the rows, not the absolute numbers, with another machine's.",

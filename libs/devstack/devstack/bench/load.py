@@ -6,6 +6,8 @@ measured window count, for throughput and for the latency percentiles.
 
 import asyncio
 import math
+import os
+import platform
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -67,3 +69,11 @@ async def measure(name: str, clients: Sequence[Call], *, seconds: float, warmup:
     await asyncio.gather(*(client(call) for call in clients))
     latencies.sort()
     return Result(name=name, completed=len(latencies), errors=errors, seconds=seconds, latencies=latencies)
+
+
+def machine_summary() -> str:
+    """The machine the figures come from, for the first line of every benchmark's report."""
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    return (
+        f"machine: {os.cpu_count()} CPU cores, Python {platform.python_version()}, load average {load} before the run."
+    )

@@ -1,4 +1,4 @@
-"""Free local ports for servers started by tests."""
+"""Free local ports for the processes that devstack and the tests start."""
 
 import socket
 
