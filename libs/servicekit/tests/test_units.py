@@ -1,5 +1,6 @@
 """The kit's pure parts: pagination tokens, required fields, enums, money, locations, errors."""
 
+import enum
 import uuid
 from datetime import UTC, datetime
 
@@ -19,7 +20,6 @@ from servicekit.money import check_money
 from servicekit.pagination import MAX_PAGE_SIZE, decode_token, encode_token, page_request, page_result
 from servicekit.urls import MAX_URL, url_violation
 from servicekit.validation import missing_required
-from trading.models import Condition
 
 
 def test_a_page_token_round_trips_times_and_ids():
@@ -62,6 +62,13 @@ def test_an_update_requires_only_the_fields_its_mask_names():
     assert missing_required(request) == []
     request.update_mask.paths.append("name")
     assert [v.field for v in missing_required(request)] == ["game.name"]
+
+
+class Condition(enum.StrEnum):
+    """A domain enum shaped like trading's: members named as the proto values without prefix."""
+
+    NEW = "new"
+    LIKE_NEW = "like_new"
 
 
 def test_proto_enums_map_to_domain_enums_both_ways():

@@ -83,6 +83,12 @@ async def test_a_value_of_another_categorys_attribute_is_refused(database, store
 
 async def test_a_well_typed_value_goes_in(database, stored):
     await database.execute(INSERT, stored["item"], stored["category"], stored["stattrak"], "boolean", None, None, True)
+    stored_value = await database.fetchval(
+        "SELECT value_boolean FROM item_attribute_values WHERE item_id = $1 AND attribute_id = $2",
+        stored["item"],
+        stored["stattrak"],
+    )
+    assert stored_value is True
 
 
 async def test_definitions_are_checked_too(database, stored):
