@@ -1,4 +1,4 @@
-"""`python -m <service> serve | migrate [--to REV] | seed`, the same for every service."""
+"""`python -m <service> serve | migrate [--to REV] | seed | <command of the service>`, the same for every service."""
 
 import argparse
 import asyncio
@@ -29,9 +29,13 @@ def main(spec: ServiceSpec, argv: list[str] | None = None) -> None:
     migrate_parser = commands.add_parser("migrate", help="apply migrations (default: up to head)")
     migrate_parser.add_argument("--to", default="head", help="revision to go up or down to ('base' for none)")
     commands.add_parser("seed", help="insert the demo data (idempotent)")
-    args = parser.parse_args(argv)
+    for name, command in spec.commands.items():
+        commands.add_parser(name, help=(command.__doc__ or "").strip().splitlines()[0], add_help=False)
+    args, rest = parser.parse_known_args(argv)
+    if rest and args.command not in spec.commands:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
 
-    settings = Settings.from_env(spec.name)
+    settings = spec.settings.from_env(spec.name)
     configure_logging(settings.log_level)
     if args.command == "serve":
         asyncio.run(serve(spec, settings))
@@ -39,3 +43,5 @@ def main(spec: ServiceSpec, argv: list[str] | None = None) -> None:
         migrate(alembic_config(spec.root, settings.database_url), spec.name, args.to)
     elif args.command == "seed" and spec.seed is not None:
         asyncio.run(_seed(spec, settings))
+    elif args.command in spec.commands:
+        spec.commands[args.command](settings, rest)

@@ -3,6 +3,7 @@
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 DEFAULT_PORTS = {"catalog": 50051, "accounts": 50052, "trading": 50053, "messaging": 50054}
 CONTEXTS = tuple(DEFAULT_PORTS)
@@ -46,6 +47,11 @@ class Settings:
         return self.environment == "development"
 
     @classmethod
+    def own_from_env(cls) -> dict[str, Any]:
+        """The fields a service's subclass adds, read from the environment (none here)."""
+        return {}
+
+    @classmethod
     def from_env(cls, service: str) -> "Settings":
         jwks = os.environ.get("AUTH_JWKS_FILE")
         signing_key = os.environ.get("AUTH_SIGNING_KEY_FILE")
@@ -62,4 +68,5 @@ class Settings:
             shutdown_grace_seconds=float(env("SHUTDOWN_GRACE_SECONDS", "10")),
             call_timeout_seconds=float(env("CALL_TIMEOUT_SECONDS", "5")),
             addresses={context: service_address(context) for context in CONTEXTS if context != service},
+            **cls.own_from_env(),
         )

@@ -3,7 +3,7 @@
 import asyncio
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,6 +47,10 @@ class ServiceSpec:
     outbox: type[OutboxEventMixin]
     seed: Callable[[Runtime], Awaitable[None]] | None = None
     consumers: Callable[[Runtime], Sequence[EventConsumer]] = field(default=lambda runtime: ())
+    # A service with settings of its own subclasses Settings and names the subclass here.
+    settings: type[Settings] = Settings
+    # Commands beyond serve, migrate and seed (`python -m catalog bench ...`): name -> main(settings, argv).
+    commands: Mapping[str, Callable[[Settings, list[str]], None]] = field(default_factory=dict)
 
 
 @dataclass

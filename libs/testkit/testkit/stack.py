@@ -8,7 +8,7 @@ import grpc
 
 from devstack.ports import free_port
 from servicekit.auth import SigningKey
-from servicekit.config import CONTEXTS, Settings
+from servicekit.config import CONTEXTS
 from servicekit.server import RunningService, ServiceSpec, start
 from testkit.databases import create_migrated, drop, run_prefix
 from testkit.tokens import AUDIENCE, ISSUER
@@ -40,7 +40,7 @@ async def start_stack(server_url: str, signing_key: SigningKey, key_dir: Path) -
     addresses = {context: f"127.0.0.1:{free_port()}" for context in CONTEXTS}
     stack = Stack(addresses=addresses, database_urls=dict(zip(CONTEXTS, urls, strict=True)), signing_key=signing_key)
     for context in CONTEXTS:
-        settings = Settings(
+        settings = specs[context].settings(
             service=context,
             database_url=stack.database_urls[context],
             grpc_port=int(addresses[context].rsplit(":", 1)[1]),
