@@ -21,6 +21,8 @@ from gateway.routing import Route
 
 BOUND_BY_PATH = "set by the URL path"
 BOUND_BY_BODY = "read from the request body"
+# Deeper JSON than any of our messages needs; Python's parser and protobuf's (100) give up not far past it.
+MAX_JSON_DEPTH = 32
 
 
 async def request_message(route: Route, request: Request, path_values: dict[str, str], max_body_bytes: int) -> Message:
@@ -51,11 +53,34 @@ async def read_json_body(route: Route, request: Request, max_body_bytes: int) ->
     raw = await read_body(request, max_body_bytes)
     if not raw.strip():
         return {} if route.body == "*" else None
+    field = "" if route.body == "*" else route.body
+    too_deep = bad_request([(field, f"the request body is nested more than {MAX_JSON_DEPTH} levels deep")])
     try:
-        return json.loads(raw, object_pairs_hook=_refuse_duplicate_keys)
+        body = json.loads(raw, object_pairs_hook=_refuse_duplicate_keys)
     except ValueError as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-        field = "" if route.body == "*" else route.body
         raise bad_request([(field, f"the request body is not valid JSON: {error}")]) from None
+    except RecursionError:
+        raise too_deep from None
+    if _nested_deeper_than(body, MAX_JSON_DEPTH):
+        raise too_deep
+    return body
+
+
+def _nested_deeper_than(value: Any, limit: int) -> bool:
+    """Iterative, so that the check itself cannot overflow the stack."""
+    level, depth = [value], 0
+    while level:
+        depth += 1
+        if depth > limit:
+            return True
+        level = [
+            child
+            for container in level
+            if isinstance(container, dict | list)
+            for child in (container.values() if isinstance(container, dict) else container)
+            if isinstance(child, dict | list)
+        ]
+    return False
 
 
 async def read_body(request: Request, max_body_bytes: int) -> bytes:

@@ -13,6 +13,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+MAX_KEY_LENGTH = 200
+
 
 class IdempotencyKeyMixin:
     """Columns of a service's `idempotency_keys` table."""
@@ -20,7 +22,7 @@ class IdempotencyKeyMixin:
     __tablename__ = "idempotency_keys"
 
     scope: Mapped[str] = mapped_column(String(200), primary_key=True)
-    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    key: Mapped[str] = mapped_column(String(MAX_KEY_LENGTH), primary_key=True)
     result_id: Mapped[uuid.UUID | None]
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 

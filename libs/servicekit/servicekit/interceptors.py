@@ -1,4 +1,4 @@
-"""Server interceptors: logging, error mapping, authentication and required fields.
+"""Server interceptors: logging, error mapping, authentication and request checks.
 
 Each wraps the handler's behaviour; the server installs them outermost first, so
 the log line sees the final status and the error mapper sees what auth raises.
@@ -17,7 +17,7 @@ from servicekit.auth import TokenVerifier, set_caller
 from servicekit.descriptors import Access, method_access
 from servicekit.errors import DETAILS_KEY, DomainError, Unauthenticated, rich_status
 from servicekit.suspensions import SuspendedUsers
-from servicekit.validation import check_required
+from servicekit.validation import check_request
 
 log = logging.getLogger("servicekit.rpc")
 
@@ -168,14 +168,14 @@ class AuthInterceptor(_WrappingInterceptor):
             yield message
 
 
-class RequiredFieldsInterceptor(_WrappingInterceptor):
-    """Rejects requests that leave a `(google.api.field_behavior) = REQUIRED` field empty."""
+class RequestChecksInterceptor(_WrappingInterceptor):
+    """Rejects requests that leave a REQUIRED field empty or carry text PostgreSQL refuses (servicekit.validation)."""
 
     async def around(self, method, request, context, call):
-        check_required(request)
+        check_request(request)
         return await call()
 
     async def around_stream(self, method, request, context, call):
-        check_required(request)
+        check_request(request)
         async for message in call():
             yield message

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from marketplace.common.v1 import money_pb2
 from servicekit.errors import FieldViolation
 
-CURRENCY = re.compile(r"^[A-Z]{3}$")
+# \Z, not $: "$" also matches before a final newline, so "USD\n" would pass.
+CURRENCY = re.compile(r"\A[A-Z]{3}\Z")
 # Below 2**53 so JSON clients that read numbers as doubles keep every unit.
 MAX_AMOUNT_MINOR = 2**53 - 1
 

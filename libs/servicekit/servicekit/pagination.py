@@ -1,13 +1,15 @@
 """Keyset pages: `page_size` (default 20, max 100) and an opaque `page_token`.
 
 A token holds the sort key of the last row of the previous page, so the next page
-is `WHERE (sort key) < last` and costs the same however deep it is.
+is `WHERE (sort key) < last` and costs the same however deep it is. A client can forge
+one, so every value is checked against the type of its sort column, and against what
+PostgreSQL takes for it, before it reaches a query.
 """
 
 import base64
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -25,13 +27,37 @@ class Page:
     after: tuple | None = None
 
     def after_key(self, *types: type) -> tuple | None:
-        """The token's sort key, checked against the types of the list's sort columns: a token
-        of another list is INVALID_ARGUMENT here rather than a type error in the database."""
+        """The token's sort key, checked against the types of the list's sort columns (`int` is
+        an int4 column): a token of another list, or a forged one, is INVALID_ARGUMENT here
+        rather than an error in the database."""
         if self.after is None:
             return None
-        if len(self.after) != len(types) or not all(isinstance(v, t) for v, t in zip(self.after, types, strict=True)):
+        if len(self.after) != len(types) or not all(
+            _fits(value, type_) for value, type_ in zip(self.after, types, strict=True)
+        ):
             raise InvalidArgument.field("page_token", "is not a token of this list")
         return self.after
+
+
+INT4 = range(-(2**31), 2**31)
+
+
+def _fits(value: Any, type_: type) -> bool:
+    if type_ is int:
+        return type(value) is int and value in INT4
+    if type_ is str:
+        return isinstance(value, str) and "\x00" not in value
+    if type_ is datetime:
+        return isinstance(value, datetime) and value.tzinfo is not None and _in_range(value)
+    return isinstance(value, type_)
+
+
+def _in_range(value: datetime) -> bool:
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        return False
+    return True
 
 
 def _encode_value(value: Any) -> Any:
@@ -59,7 +85,7 @@ def decode_token(token: str) -> tuple:
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         return tuple(_decode_value(value) for value in json.loads(raw))
-    except (ValueError, TypeError, KeyError) as exc:
+    except (ValueError, TypeError, KeyError, RecursionError) as exc:
         raise InvalidArgument.field("page_token", "is not a token this list returned") from exc
 
 

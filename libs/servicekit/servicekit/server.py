@@ -17,7 +17,7 @@ from grpc_reflection.v1alpha import reflection
 from marketplace.common.v1 import events_pb2, events_pb2_grpc
 from servicekit.config import Settings
 from servicekit.consumer import EventConsumer
-from servicekit.interceptors import AuthInterceptor, ErrorInterceptor, LoggingInterceptor, RequiredFieldsInterceptor
+from servicekit.interceptors import AuthInterceptor, ErrorInterceptor, LoggingInterceptor, RequestChecksInterceptor
 from servicekit.outbox import EventFeedServicer, OutboxEventMixin
 from servicekit.runtime import Runtime
 from servicekit.suspensions import follow_suspensions, refresh_signing_keys
@@ -80,7 +80,7 @@ async def start(spec: ServiceSpec, settings: Settings, runtime: Runtime | None =
             LoggingInterceptor(),
             ErrorInterceptor(domain=f"{spec.name}.marketplace"),
             AuthInterceptor(runtime.verifier, runtime.suspended),
-            RequiredFieldsInterceptor(),
+            RequestChecksInterceptor(),
         ],
     )
     registrations = [
