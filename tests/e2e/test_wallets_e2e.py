@@ -31,7 +31,7 @@ async def ledger_invariants(stack):
 @pytest.fixture
 def escrow(stack):
     """The accounts service as trading calls it (internal methods have no HTTP route)."""
-    return accounts_service_pb2_grpc.AccountsServiceStub(stack.channel("accounts"))
+    return accounts_service_pb2_grpc.AccountsServiceStub(stack.channel("accounts", as_service="trading"))
 
 
 def usd(amount_minor: int) -> money_pb2.Money:

@@ -1,4 +1,4 @@
-"""`python -m devstack proto | postgres | run | migrate | bench | revision`."""
+"""`python -m devstack proto | postgres | run | migrate | bench | breaking | docs | service-token | revision`."""
 
 import argparse
 
@@ -20,6 +20,9 @@ def main() -> None:
     breaking = commands.add_parser("breaking", help="buf breaking of protos/ against a git ref")
     breaking.add_argument("--against", default="main", help="git ref of the baseline (default main)")
     commands.add_parser("docs", help="write each service's schema diagram to services/<ctx>/docs/schema.md")
+    token = commands.add_parser("service-token", help="print a token of SERVICE for calling AUDIENCE (for grpcurl)")
+    token.add_argument("service", help="the calling service, e.g. trading")
+    token.add_argument("audience", help="the called service, e.g. accounts")
     revision = commands.add_parser("revision", help="autogenerate a migration of one service")
     revision.add_argument("service")
     revision.add_argument("-m", "--message", required=True)
@@ -58,6 +61,11 @@ def main() -> None:
         result = breaking(args.against)
         print(result.stdout + result.stderr, end="")
         raise SystemExit(result.returncode)
+    elif args.command == "service-token":
+        from devstack.config import StackConfig
+        from devstack.keys import ensure_keys
+
+        print(ensure_keys(StackConfig.from_env().key_dir).service_token(args.service, args.audience))
     elif args.command == "docs":
         from devstack.erd import write_all
 

@@ -2,6 +2,8 @@
 
 keys/signing.pem (mode 600): the Ed25519 key accounts signs access tokens with;
 keys/jwks.json: its public half, which every service verifies tokens with;
+keys/services/<service>.pem (mode 600): each service's own key, its identity towards the others;
+keys/service-keys.json: their public halves by service, which every service trusts;
 admin-password (mode 600): the admin's password when ADMIN_PASSWORD is not set.
 """
 
@@ -15,13 +17,22 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from servicekit.auth import Role, SigningKey, access_token_claims, jwks
-from servicekit.config import Settings
+from servicekit.config import CONTEXTS, Settings
+from servicekit.identity import ServiceIdentity
 
 
 @dataclass(frozen=True)
 class KeyFiles:
     signing_key: Path
     jwks: Path
+    service_keys: Path
+
+    def service_key(self, service: str) -> Path:
+        return self.service_keys.parent / "services" / f"{service}.pem"
+
+    def service_token(self, service: str, audience: str) -> str:
+        """A token that proves to `audience` that the caller is `service` (for grpcurl and benchmarks)."""
+        return ServiceIdentity.from_file(service, self.service_key(service)).token_for(audience)
 
     def token(self, user_id: uuid.UUID, role: Role, ttl: timedelta = timedelta(minutes=30)) -> str:
         """An access token signed with these keys, with the issuer and audience services expect."""
@@ -45,19 +56,30 @@ def _write(path: Path, data: bytes, mode: int) -> None:
     os.replace(temporary, path)
 
 
+def _ensure_key(path: Path) -> SigningKey:
+    if path.exists():
+        return SigningKey.from_pem(path.read_bytes())
+    key = SigningKey.generate()
+    _write(path, key.to_pem(), 0o600)
+    return key
+
+
+def _write_if_changed(path: Path, document: dict) -> None:
+    data = json.dumps(document, indent=2).encode()
+    if not path.exists() or path.read_bytes() != data:
+        _write(path, data, 0o644)
+
+
 def ensure_keys(directory: Path) -> KeyFiles:
-    """The signing key and its JWKS in directory, generated on first use and reused after."""
+    """The token signing key, the service keys and their public halves in directory, generated on
+    first use and reused after. The public halves are derived from the private keys every time,
+    so the two always agree."""
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    files = KeyFiles(directory / "signing.pem", directory / "jwks.json")
-    if files.signing_key.exists():
-        key = files.load_signing_key()
-    else:
-        key = SigningKey.generate()
-        _write(files.signing_key, key.to_pem(), 0o600)
-    # The public half is derived from the private key every time, so the two always agree.
-    document = json.dumps(jwks(key), indent=2).encode()
-    if not files.jwks.exists() or files.jwks.read_bytes() != document:
-        _write(files.jwks, document, 0o644)
+    (directory / "services").mkdir(exist_ok=True, mode=0o700)
+    files = KeyFiles(directory / "signing.pem", directory / "jwks.json", directory / "service-keys.json")
+    _write_if_changed(files.jwks, jwks(_ensure_key(files.signing_key)))
+    service_keys = {service: _ensure_key(files.service_key(service)) for service in CONTEXTS}
+    _write_if_changed(files.service_keys, {service: jwks(key) for service, key in service_keys.items()})
     return files
 
 

@@ -7,7 +7,6 @@ they are, and stop every child on Ctrl-C or SIGTERM, or as soon as one of them d
 
 import asyncio
 import contextlib
-import importlib
 import json
 import time
 
@@ -20,7 +19,7 @@ from devstack.config import StackConfig
 from devstack.keys import admin_password, ensure_keys
 from devstack.paths import ROOT, SERVICES
 from devstack.postgres import find_server
-from devstack.services import base_env, check_ports_free, create_databases, has_seed, migrate_all, start_all
+from devstack.services import base_env, check_ports_free, create_databases, migrate_all, start_all
 from devstack.stack import ChildFailed, Supervisor, install_stop_handlers
 
 
@@ -29,16 +28,7 @@ def _grpcurl() -> str:
     return str(local.relative_to(ROOT)) if local.exists() else "grpcurl"
 
 
-def demo_users() -> tuple[str, str] | None:
-    """The demo users the accounts seed makes in development and their password, if it says which."""
-    try:
-        seed = importlib.import_module("accounts.seed")
-        return ", ".join(user[0] for user in seed.DEMO_USERS), seed.DEMO_PASSWORD
-    except (ImportError, AttributeError, IndexError, TypeError):
-        return None
-
-
-def summary(config: StackConfig, password: str, seeded_admin: bool, elapsed: float) -> Panel:
+def summary(config: StackConfig, password: str, elapsed: float) -> Panel:
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold")
     table.add_column()
@@ -48,11 +38,6 @@ def summary(config: StackConfig, password: str, seeded_admin: bool, elapsed: flo
         table.add_row(context, f"{config.address(context)} (gRPC)")
     table.add_row("admin", config.admin_email)
     table.add_row("password", password)
-    if not seeded_admin:
-        table.add_row("", "[yellow]accounts has no seed: not created[/]")
-    if seeded_admin and (demo := demo_users()):
-        table.add_row("demo users", demo[0])
-        table.add_row("their password", demo[1])
     return Panel(table, title=f"[bold green]up in {elapsed:.0f} s[/]", subtitle="Ctrl-C stops all", expand=False)
 
 
@@ -68,8 +53,8 @@ def examples(config: StackConfig, password: str) -> list[str]:
     ]
 
 
-def print_summary(console: Console, config: StackConfig, password: str, seeded_admin: bool, elapsed: float) -> None:
-    console.print(summary(config, password, seeded_admin, elapsed))
+def print_summary(console: Console, config: StackConfig, password: str, elapsed: float) -> None:
+    console.print(summary(config, password, elapsed))
     console.print("[bold]try[/]")
     for line in examples(config, password):
         console.print(Text(f"  {line}"), soft_wrap=True)
@@ -82,9 +67,10 @@ async def _run(config: StackConfig, server: str, console: Console) -> int:
     env = base_env()
     keys = ensure_keys(config.key_dir)
     password = admin_password(config.state_dir, env)
-    seeds = {context: {} for context in SERVICES if has_seed(context)}
-    if "accounts" in seeds:
-        seeds["accounts"] = {"ADMIN_EMAIL": config.admin_email, "ADMIN_PASSWORD": password}
+    # Every service seeds through its own command; accounts makes the admin.
+    seeds = {context: {} for context in SERVICES} | {
+        "accounts": {"ADMIN_EMAIL": config.admin_email, "ADMIN_PASSWORD": password}
+    }
     try:
         try:
             await create_databases(server, config)
@@ -92,7 +78,7 @@ async def _run(config: StackConfig, server: str, console: Console) -> int:
             await migrate_all(supervisor, server, config, env, seed=seeds)
             console.print("[bold]starting the services and the gateway[/]")
             await start_all(supervisor, server, config, keys, env)
-            print_summary(console, config, password, "accounts" in seeds, time.monotonic() - started)
+            print_summary(console, config, password, time.monotonic() - started)
             child = await supervisor.first_exit()
             raise ChildFailed(child)
         except ChildFailed as failure:

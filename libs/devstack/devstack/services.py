@@ -4,7 +4,6 @@ Shared by `devstack run`, `devstack migrate` and `devstack bench`.
 """
 
 import asyncio
-import importlib
 import os
 import socket
 import sys
@@ -76,6 +75,8 @@ def service_env(config: StackConfig, server: str, context: str, keys: KeyFiles |
     values.pop("AUTH_SIGNING_KEY_FILE", None)
     if keys is not None:
         values["AUTH_JWKS_FILE"] = str(keys.jwks)
+        values["SERVICE_KEY_FILE"] = str(keys.service_key(context))
+        values["SERVICE_KEYS_FILE"] = str(keys.service_keys)
         if context == "accounts":
             values["AUTH_SIGNING_KEY_FILE"] = str(keys.signing_key)
     return values
@@ -88,10 +89,6 @@ def gateway_env(config: StackConfig, env: Mapping[str, str]) -> dict:
         "GATEWAY_HOST": config.gateway_host,
         "GATEWAY_PORT": str(config.gateway_port),
     }
-
-
-def has_seed(context: str) -> bool:
-    return importlib.import_module(f"{context}.app").SPEC.seed is not None
 
 
 async def create_databases(server: str, config: StackConfig) -> None:

@@ -24,6 +24,8 @@ from jwt.algorithms import OKPAlgorithm
 from servicekit.errors import PermissionDenied, Unauthenticated
 
 ALGORITHMS = ["EdDSA"]
+# How far apart two machines' clocks may be: a token is honoured this long before `iat` and after `exp`.
+CLOCK_SKEW_SECONDS = 30
 
 
 class Role(StrEnum):
@@ -64,7 +66,7 @@ def set_caller(caller: Caller | None) -> contextvars.Token:
     return _current_caller.set(caller)
 
 
-def _keys_by_id(jwks: dict) -> dict[str, jwt.PyJWK]:
+def keys_by_id(jwks: dict) -> dict[str, jwt.PyJWK]:
     if not jwks.get("keys"):
         return {}
     return {key.key_id: key for key in jwt.PyJWKSet.from_dict(jwks).keys}
@@ -78,7 +80,7 @@ class TokenVerifier:
     """
 
     def __init__(self, jwks: dict, *, issuer: str, audience: str) -> None:
-        self._keys = _keys_by_id(jwks)
+        self._keys = keys_by_id(jwks)
         self._fetched: dict[str, jwt.PyJWK] = {}
         self._issuer = issuer
         self._audience = audience
@@ -90,7 +92,7 @@ class TokenVerifier:
 
     def use_fetched_keys(self, jwks: dict) -> None:
         """Trusts these keys, from accounts' ListSigningKeys, beside the configured ones."""
-        self._fetched = _keys_by_id(jwks)
+        self._fetched = keys_by_id(jwks)
         self._unknown_key_seen.clear()
 
     async def wait_for_unknown_key(self) -> None:
@@ -110,6 +112,7 @@ class TokenVerifier:
                 algorithms=ALGORITHMS,
                 audience=self._audience,
                 issuer=self._issuer,
+                leeway=CLOCK_SKEW_SECONDS,
                 options={"require": ["sub", "exp", "iat", "aud", "iss", "jti"]},
             )
             return Caller(user_id=UUID(claims["sub"]), role=Role(claims["role"]), token_id=claims["jti"])

@@ -32,12 +32,16 @@ class Settings:
     service: str
     database_url: str
     grpc_port: int
+    # Loopback unless a container or a developer says otherwise (0.0.0.0 in the images).
+    grpc_host: str = "127.0.0.1"
     environment: str = "development"
     log_level: str = "INFO"
     auth_issuer: str = "marketplace-accounts"
     auth_audience: str = "marketplace"
     auth_jwks_file: Path | None = None
     auth_signing_key_file: Path | None = None
+    service_key_file: Path | None = None
+    service_keys_file: Path | None = None
     shutdown_grace_seconds: float = 10.0
     call_timeout_seconds: float = 5.0
     addresses: dict[str, str] = field(default_factory=dict)
@@ -53,18 +57,23 @@ class Settings:
 
     @classmethod
     def from_env(cls, service: str) -> "Settings":
-        jwks = os.environ.get("AUTH_JWKS_FILE")
-        signing_key = os.environ.get("AUTH_SIGNING_KEY_FILE")
+        def path(name: str) -> Path | None:
+            value = os.environ.get(name)
+            return Path(value) if value else None
+
         return cls(
             service=service,
             database_url=env("DATABASE_URL", f"postgresql+asyncpg://postgres@127.0.0.1:5432/{service}"),
             grpc_port=int(env("GRPC_PORT", str(DEFAULT_PORTS[service]))),
+            grpc_host=env("GRPC_HOST", cls.grpc_host),
             environment=env("ENVIRONMENT", "development"),
             log_level=env("LOG_LEVEL", "INFO"),
             auth_issuer=env("AUTH_ISSUER", cls.auth_issuer),
             auth_audience=env("AUTH_AUDIENCE", cls.auth_audience),
-            auth_jwks_file=Path(jwks) if jwks else None,
-            auth_signing_key_file=Path(signing_key) if signing_key else None,
+            auth_jwks_file=path("AUTH_JWKS_FILE"),
+            auth_signing_key_file=path("AUTH_SIGNING_KEY_FILE"),
+            service_key_file=path("SERVICE_KEY_FILE"),
+            service_keys_file=path("SERVICE_KEYS_FILE"),
             shutdown_grace_seconds=float(env("SHUTDOWN_GRACE_SECONDS", "10")),
             call_timeout_seconds=float(env("CALL_TIMEOUT_SECONDS", "5")),
             addresses={context: service_address(context) for context in CONTEXTS if context != service},

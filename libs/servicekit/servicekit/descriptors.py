@@ -1,4 +1,4 @@
-"""What the proto descriptors say about a method: its access rule and its types."""
+"""What the proto descriptors say about a method: its access rule, its callers and its types."""
 
 from functools import cache
 
@@ -31,3 +31,10 @@ def method_access(full_method: str) -> int:
         return Access.ACCESS_USER
     access = method.GetOptions().Extensions[access_pb2.access]
     return access or Access.ACCESS_USER
+
+
+@cache
+def method_callers(full_method: str) -> frozenset[str]:
+    """The services that `(marketplace.common.v1.callers)` lets call an internal method."""
+    method = method_descriptor(full_method)
+    return frozenset(method.GetOptions().Extensions[access_pb2.callers]) if method else frozenset()

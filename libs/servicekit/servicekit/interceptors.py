@@ -14,8 +14,9 @@ import grpc
 from grpc.aio import ServerInterceptor, ServicerContext
 
 from servicekit.auth import TokenVerifier, set_caller
-from servicekit.descriptors import Access, method_access
-from servicekit.errors import DETAILS_KEY, DomainError, Unauthenticated, rich_status
+from servicekit.descriptors import Access, method_access, method_callers
+from servicekit.errors import DETAILS_KEY, DomainError, PermissionDenied, Unauthenticated, rich_status
+from servicekit.identity import SERVICE_TOKEN_KEY, ServiceKeys
 from servicekit.suspensions import SuspendedUsers
 from servicekit.validation import check_request
 
@@ -135,15 +136,32 @@ class ErrorInterceptor(_WrappingInterceptor):
 
 
 class AuthInterceptor(_WrappingInterceptor):
-    """Verifies the bearer token, refuses those of suspended users, and puts the caller in the request context."""
+    """Verifies the bearer token, refuses those of suspended users, and puts the caller in the request context;
+    lets into an internal method only the services its contract names, by their service token."""
 
-    def __init__(self, verifier: TokenVerifier | None, suspended: SuspendedUsers | None = None) -> None:
+    def __init__(
+        self, verifier: TokenVerifier | None, services: ServiceKeys, suspended: SuspendedUsers | None = None
+    ) -> None:
         self._verifier = verifier
+        self._services = services
         self._suspended = suspended
 
+    def _authenticate_service(self, method: str, context: ServicerContext):
+        token = metadata_value(context, SERVICE_TOKEN_KEY)
+        if not token:
+            if metadata_value(context, "authorization"):
+                raise PermissionDenied("this method is for other services of the marketplace, not for users")
+            raise Unauthenticated(f"this method needs a service token ({SERVICE_TOKEN_KEY})")
+        service = self._services.verify(token)
+        if service not in method_callers(method):
+            raise PermissionDenied(f"the {service} service may not call this method")
+        return set_caller(None)
+
     def _authenticate(self, method: str, context: ServicerContext):
-        header = metadata_value(context, "authorization")
         access = method_access(method)
+        if access == Access.ACCESS_INTERNAL:
+            return self._authenticate_service(method, context)
+        header = metadata_value(context, "authorization")
         if not header:
             if access == Access.ACCESS_USER:
                 raise Unauthenticated("sign in first: this method needs a bearer token")

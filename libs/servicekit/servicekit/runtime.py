@@ -1,11 +1,16 @@
-"""What a running service holds: settings, its database, token keys, suspended users, channels to others."""
+"""What a running service holds: settings, its database, token keys, its identity, suspended users, channels."""
+
+import logging
 
 import grpc
 
 from servicekit.auth import TokenVerifier
 from servicekit.config import Settings
 from servicekit.db import Database
+from servicekit.identity import ServiceIdentity, ServiceKeys, service_token_interceptors
 from servicekit.suspensions import SuspendedUsers
+
+log = logging.getLogger("servicekit.runtime")
 
 # Spread calls over every address DNS gives (headless Services in Kubernetes list each pod).
 CHANNEL_OPTIONS = [("grpc.lb_policy_name", "round_robin")]
@@ -16,13 +21,22 @@ class Runtime:
         self.settings = settings
         self.db = Database(settings.database_url)
         self.verifier = verifier or _verifier_from_settings(settings)
+        self.service_keys = ServiceKeys.from_file(settings.service_keys_file, audience=settings.service)
+        self.identity = (
+            ServiceIdentity.from_file(settings.service, settings.service_key_file)
+            if settings.service_key_file
+            else None
+        )
+        if self.identity is None:
+            log.warning("no SERVICE_KEY_FILE: internal methods of other services will refuse this one")
         self.suspended = SuspendedUsers()
         # Where this process serves, once it does: accounts follows its own feed like any replica.
         self.own_address: str | None = None
         self._channels: dict[str, grpc.aio.Channel] = {}
 
     def channel(self, context: str) -> grpc.aio.Channel:
-        """A shared channel to another context (or to this process itself), opened on first use."""
+        """A shared channel to another context (or to this process itself), opened on first use,
+        whose calls carry this service's token for that context."""
         if context not in self._channels:
             address = self.settings.addresses.get(context)
             if address is None and context == self.settings.service:
@@ -30,7 +44,10 @@ class Runtime:
             if address is None:
                 raise KeyError(f"no address for {context}")
             target = f"dns:///{address}"
-            self._channels[context] = grpc.aio.insecure_channel(target, options=CHANNEL_OPTIONS)
+            interceptors = service_token_interceptors(self.identity, context) if self.identity else []
+            self._channels[context] = grpc.aio.insecure_channel(
+                target, options=CHANNEL_OPTIONS, interceptors=interceptors
+            )
         return self._channels[context]
 
     async def close(self) -> None:

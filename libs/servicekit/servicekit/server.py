@@ -79,7 +79,7 @@ async def start(spec: ServiceSpec, settings: Settings, runtime: Runtime | None =
         interceptors=[
             LoggingInterceptor(),
             ErrorInterceptor(domain=f"{spec.name}.marketplace"),
-            AuthInterceptor(runtime.verifier, runtime.suspended),
+            AuthInterceptor(runtime.verifier, runtime.service_keys, runtime.suspended),
             RequestChecksInterceptor(),
         ],
     )
@@ -101,7 +101,8 @@ async def start(spec: ServiceSpec, settings: Settings, runtime: Runtime | None =
     reflection.enable_server_reflection(
         [*names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME], server
     )
-    port = server.add_insecure_port(f"[::]:{settings.grpc_port}")
+    host = f"[{settings.grpc_host}]" if ":" in settings.grpc_host else settings.grpc_host
+    port = server.add_insecure_port(f"{host}:{settings.grpc_port}")
     await server.start()
     runtime.own_address = f"127.0.0.1:{port}"
     tasks = [asyncio.create_task(consumer.run()) for consumer in spec.consumers(runtime)]

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import String, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from devstack.keys import KeyFiles
 from devstack.ports import free_port
 from devstack.postgres import create_database, drop_database, service_url
 from marketplace.catalog.v1 import events_pb2
@@ -16,6 +17,7 @@ from servicekit import outbox
 from servicekit.config import Settings
 from servicekit.consumer import ConsumerCursorMixin, EventConsumer, ProcessedEventMixin
 from servicekit.db import Database, new_metadata
+from servicekit.identity import ServiceIdentity, service_token_interceptors
 from servicekit.outbox import OutboxEventMixin
 from servicekit.server import ServiceSpec, start
 
@@ -73,9 +75,16 @@ async def publish(db: Database, *subjects: str) -> None:
             outbox.add(session, ProducerEvent, "catalog.item.created", subject, events_pb2.ItemCreated(item_id=subject))
 
 
-async def start_producer(db: Database, port: int):
-    settings = Settings(service="catalog", database_url=str(db.engine.url.render_as_string(False)), grpc_port=port)
+async def start_producer(db: Database, port: int, keys: KeyFiles):
+    url = db.engine.url.render_as_string(False)
+    settings = Settings(service="catalog", database_url=url, grpc_port=port, service_keys_file=keys.service_keys)
     return await start(PRODUCER, settings)
+
+
+def feed_channel(port: int, keys: KeyFiles) -> grpc.aio.Channel:
+    """A channel to the producer whose calls carry trading's token, as a consumer's do."""
+    identity = ServiceIdentity.from_file("trading", keys.service_key("trading"))
+    return grpc.aio.insecure_channel(f"127.0.0.1:{port}", interceptors=service_token_interceptors(identity, "catalog"))
 
 
 def consumer(db: Database, channel: grpc.aio.Channel, handle=None) -> EventConsumer:
@@ -99,11 +108,11 @@ async def drain(db: Database, channel: grpc.aio.Channel, expected: list[str], ha
     assert await effects(db) == expected
 
 
-async def test_events_survive_restarts_of_either_side_once_each(databases):
+async def test_events_survive_restarts_of_either_side_once_each(databases, key_files):
     producer_db, consumer_db = databases
     port = free_port()
-    producer = await start_producer(producer_db, port)
-    channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
+    producer = await start_producer(producer_db, port, key_files)
+    channel = feed_channel(port, key_files)
     first = [f"a{i}" for i in range(30)]
     await publish(producer_db, *first)
     await drain(consumer_db, channel, first)
@@ -114,17 +123,17 @@ async def test_events_survive_restarts_of_either_side_once_each(databases):
     # The producer restarts, with events written while it was down.
     await producer.stop(grace=0)
     await publish(producer_db, *(f"b{i}" for i in range(10)))
-    producer = await start_producer(producer_db, port)
+    producer = await start_producer(producer_db, port, key_files)
     await drain(consumer_db, channel, first + [f"b{i}" for i in range(10)])
     await channel.close()
     await producer.stop(grace=0)
 
 
-async def test_a_handler_that_crashes_midway_leaves_no_effect_and_is_retried(databases):
+async def test_a_handler_that_crashes_midway_leaves_no_effect_and_is_retried(databases, key_files):
     producer_db, consumer_db = databases
     port = free_port()
-    producer = await start_producer(producer_db, port)
-    channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
+    producer = await start_producer(producer_db, port, key_files)
+    channel = feed_channel(port, key_files)
     await publish(producer_db, "x1", "x2", "x3")
     crashed = []
 
@@ -142,11 +151,11 @@ async def test_a_handler_that_crashes_midway_leaves_no_effect_and_is_retried(dat
     await producer.stop(grace=0)
 
 
-async def test_an_event_committed_late_is_not_skipped(databases):
+async def test_an_event_committed_late_is_not_skipped(databases, key_files):
     producer_db, consumer_db = databases
     port = free_port()
-    producer = await start_producer(producer_db, port)
-    channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
+    producer = await start_producer(producer_db, port, key_files)
+    channel = feed_channel(port, key_files)
     async with producer_db.begin() as slow:
         # This transaction takes its id first but commits after a later one.
         outbox.add(slow, ProducerEvent, "catalog.item.created", "early", events_pb2.ItemCreated(item_id="early"))
@@ -158,17 +167,17 @@ async def test_an_event_committed_late_is_not_skipped(databases):
     await producer.stop(grace=0)
 
 
-async def test_a_following_consumer_reconnects_after_the_producer_restarts(databases):
+async def test_a_following_consumer_reconnects_after_the_producer_restarts(databases, key_files):
     producer_db, consumer_db = databases
     port = free_port()
-    producer = await start_producer(producer_db, port)
-    channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
+    producer = await start_producer(producer_db, port, key_files)
+    channel = feed_channel(port, key_files)
     following = asyncio.create_task(consumer(consumer_db, channel).run(retry_seconds=0.1))
     await publish(producer_db, "f1")
     await wait_for(lambda: effects(consumer_db), ["f1"])
     await producer.stop(grace=0)
     await publish(producer_db, "f2")
-    producer = await start_producer(producer_db, port)
+    producer = await start_producer(producer_db, port, key_files)
     await publish(producer_db, "f3")
     await wait_for(lambda: effects(consumer_db), ["f1", "f2", "f3"])
     following.cancel()

@@ -1,11 +1,10 @@
 """pytest fixtures shared by every test of the repository (loaded with `-p testkit.plugin`)."""
 
-import json
-
 import pytest
 
+from devstack.keys import KeyFiles, ensure_keys
 from devstack.postgres import find_server
-from servicekit.auth import SigningKey, jwks
+from servicekit.auth import SigningKey
 from testkit.http import serve_asgi
 from testkit.stack import Stack, start_stack, stop_stack
 
@@ -17,22 +16,20 @@ def pg_server() -> str:
 
 
 @pytest.fixture(scope="session")
-def signing_key() -> SigningKey:
-    return SigningKey.generate()
+def key_files(tmp_path_factory) -> KeyFiles:
+    """The run's token signing key and service keys, made as `make run` makes them."""
+    return ensure_keys(tmp_path_factory.mktemp("keys"))
 
 
 @pytest.fixture(scope="session")
-def key_dir(tmp_path_factory, signing_key):
-    path = tmp_path_factory.mktemp("keys")
-    (path / "signing.pem").write_bytes(signing_key.to_pem())
-    (path / "jwks.json").write_text(json.dumps(jwks(signing_key)))
-    return path
+def signing_key(key_files) -> SigningKey:
+    return key_files.load_signing_key()
 
 
 @pytest.fixture(scope="session")
-async def stack(pg_server, signing_key, key_dir) -> Stack:
+async def stack(pg_server, key_files) -> Stack:
     """All four services, migrated and serving on free ports, for the whole run."""
-    running = await start_stack(pg_server, signing_key, key_dir)
+    running = await start_stack(pg_server, key_files)
     yield running
     await stop_stack(running, pg_server)
 

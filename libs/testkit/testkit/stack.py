@@ -2,13 +2,14 @@
 
 import importlib
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import grpc
 
+from devstack.keys import KeyFiles
 from devstack.ports import free_port
 from servicekit.auth import SigningKey
 from servicekit.config import CONTEXTS
+from servicekit.identity import ServiceIdentity, service_token_interceptors
 from servicekit.server import RunningService, ServiceSpec, start
 from testkit.databases import create_migrated, drop, run_prefix
 from testkit.tokens import AUDIENCE, ISSUER
@@ -23,22 +24,35 @@ class Stack:
     addresses: dict[str, str]
     database_urls: dict[str, str]
     signing_key: SigningKey
+    service_keys: dict[str, SigningKey]
     running: dict[str, RunningService] = field(default_factory=dict)
-    _channels: dict[str, grpc.aio.Channel] = field(default_factory=dict)
+    _channels: dict[tuple[str, str | None], grpc.aio.Channel] = field(default_factory=dict)
 
-    def channel(self, context: str) -> grpc.aio.Channel:
-        if context not in self._channels:
-            self._channels[context] = grpc.aio.insecure_channel(self.addresses[context])
-        return self._channels[context]
+    def channel(self, context: str, as_service: str | None = None) -> grpc.aio.Channel:
+        """A channel to a service; with as_service, every call carries that service's token, as its own calls do."""
+        if (context, as_service) not in self._channels:
+            interceptors = service_token_interceptors(self.identity(as_service), context) if as_service else []
+            self._channels[context, as_service] = grpc.aio.insecure_channel(
+                self.addresses[context], interceptors=interceptors
+            )
+        return self._channels[context, as_service]
+
+    def identity(self, service: str) -> ServiceIdentity:
+        return ServiceIdentity(service, self.service_keys[service])
 
 
-async def start_stack(server_url: str, signing_key: SigningKey, key_dir: Path) -> Stack:
+async def start_stack(server_url: str, keys: KeyFiles) -> Stack:
     prefix = run_prefix()
     specs = {context: spec_of(context) for context in CONTEXTS}
     # One at a time: Alembic's `context` is process-global.
     urls = [await create_migrated(server_url, specs[context], f"{prefix}_{context}") for context in CONTEXTS]
     addresses = {context: f"127.0.0.1:{free_port()}" for context in CONTEXTS}
-    stack = Stack(addresses=addresses, database_urls=dict(zip(CONTEXTS, urls, strict=True)), signing_key=signing_key)
+    stack = Stack(
+        addresses=addresses,
+        database_urls=dict(zip(CONTEXTS, urls, strict=True)),
+        signing_key=keys.load_signing_key(),
+        service_keys={context: SigningKey.from_pem(keys.service_key(context).read_bytes()) for context in CONTEXTS},
+    )
     for context in CONTEXTS:
         settings = specs[context].settings(
             service=context,
@@ -46,8 +60,10 @@ async def start_stack(server_url: str, signing_key: SigningKey, key_dir: Path) -
             grpc_port=int(addresses[context].rsplit(":", 1)[1]),
             auth_issuer=ISSUER,
             auth_audience=AUDIENCE,
-            auth_jwks_file=key_dir / "jwks.json",
-            auth_signing_key_file=key_dir / "signing.pem",
+            auth_jwks_file=keys.jwks,
+            auth_signing_key_file=keys.signing_key,
+            service_key_file=keys.service_key(context),
+            service_keys_file=keys.service_keys,
             shutdown_grace_seconds=0,
             addresses={other: address for other, address in addresses.items() if other != context},
         )

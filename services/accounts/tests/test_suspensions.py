@@ -115,7 +115,7 @@ async def test_suspensions_are_listed_with_the_cursor_to_follow_and_announced(ac
 
     await accounts.ReinstateUser(pb.ReinstateUserRequest(user_id=me.user.id), metadata=admin.auth)
     events = await events_until(
-        stack.channel("accounts"),
+        stack.channel("accounts", as_service="messaging"),
         lambda events: any(e.type == "accounts.user.reinstated" and e.subject_id == me.user.id for e in events),
     )
     mine = [e for e in events if e.subject_id == me.user.id and e.type != "accounts.user.registered"]

@@ -183,7 +183,9 @@ async def test_repeating_a_request_id_registers_once(accounts, registration):
 async def test_a_registration_is_announced_in_the_outbox(accounts, registration, stack):
     user = await accounts.CreateUser(registration(role=resources_pb2.ROLE_SELLER))
     # The feed holds events back while an older transaction anywhere on the cluster runs: poll.
-    events = await events_until(stack.channel("accounts"), lambda events: any(e.subject_id == user.id for e in events))
+    events = await events_until(
+        stack.channel("accounts", as_service="messaging"), lambda events: any(e.subject_id == user.id for e in events)
+    )
     mine = [event for event in events if event.subject_id == user.id]
     assert [event.type for event in mine] == ["accounts.user.registered"]
     payload = events_pb2.UserRegistered()

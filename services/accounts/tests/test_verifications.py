@@ -58,7 +58,7 @@ async def test_an_admin_approves_and_the_level_shows_on_the_profiles(accounts, s
     assert (await accounts.GetMe(pb.GetMeRequest(), metadata=me.auth)).verification_level == 2
 
     events = await events_until(
-        stack.channel("accounts"),
+        stack.channel("accounts", as_service="messaging"),
         lambda events: (
             sum(e.type == "accounts.verification.reviewed" and e.subject_id in (email.id, phone.id) for e in events)
             == 2

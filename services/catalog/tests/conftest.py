@@ -19,7 +19,8 @@ from catalog_support import SKIN_ATTRIBUTES, Person, Skins, unique, values
 
 @pytest.fixture
 async def catalog(stack):
-    return catalog_service_pb2_grpc.CatalogServiceStub(stack.channel("catalog"))
+    """Catalog as trading calls it: trading's token opens TransferItem; user methods ignore it."""
+    return catalog_service_pb2_grpc.CatalogServiceStub(stack.channel("catalog", as_service="trading"))
 
 
 @pytest.fixture

@@ -118,7 +118,7 @@ async def test_item_template_and_category_changes_reach_the_feed(stack, catalog,
             changed.item_id == item.id for changed in payloads(events, "catalog.item.changed", events_pb2.ItemChanged)
         )
 
-    events = await events_until(stack.channel("catalog"), arrived)
+    events = await events_until(stack.channel("catalog", as_service="messaging"), arrived)
     [created] = [e for e in payloads(events, "catalog.item.created", events_pb2.ItemCreated) if e.item_id == item.id]
     assert (created.owner_id, created.template_id, created.category_id) == (
         seller.id,
