@@ -8,6 +8,7 @@ never skips one.
 
 import asyncio
 import logging
+import random
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.common.v1 import events_pb2, events_pb2_grpc
 from servicekit.db import Database
+from servicekit.health import ServiceHealth
 
 log = logging.getLogger("servicekit.consumer")
 
@@ -58,6 +60,9 @@ class EventConsumer:
         handle: Handler,
         cursor_model: type[ConsumerCursorMixin],
         processed_model: type[ProcessedEventMixin],
+        *,
+        retry_seconds: float = 1.0,
+        max_retry_seconds: float = 30.0,
     ) -> None:
         self._db = db
         self._feed = events_pb2_grpc.EventFeedServiceStub(channel)
@@ -65,6 +70,8 @@ class EventConsumer:
         self._handle = handle
         self._cursors = cursor_model
         self._processed = processed_model
+        self._retry_seconds = retry_seconds
+        self._max_retry_seconds = max_retry_seconds
 
     async def cursor(self) -> str:
         async with self._db.read() as session:
@@ -95,18 +102,41 @@ class EventConsumer:
         """Handles every event committed so far and returns how many had an effect."""
         return await self._consume(follow=False)
 
-    async def _consume(self, follow: bool) -> int:
+    async def _consume(self, follow: bool, started: Callable[[], Awaitable[None]] | None = None) -> int:
         applied = 0
         request = events_pb2.StreamEventsRequest(after=await self.cursor(), follow=follow)
-        async for event in self._feed.StreamEvents(request):
+        call = self._feed.StreamEvents(request)
+        # The producer answered (headers come before any event): from here on this consumer works.
+        await call.initial_metadata()
+        if started is not None:
+            await started()
+        async for event in call:
             applied += await self._apply(event)
         return applied
 
-    async def run(self, retry_seconds: float = 1.0) -> None:
-        """Follows the feed until cancelled, reconnecting after the producer goes away."""
+    async def run(self, health: ServiceHealth) -> None:
+        """Follows the feed until cancelled, whatever fails, retrying with exponential back-off.
+
+        While the producer cannot be reached, this consumer's own health entry says NOT_SERVING;
+        while its own database fails it, the whole service does, since it cannot do its work.
+        """
+        part = f"{self._name} consumer"
+        delay = self._retry_seconds
+
+        async def started() -> None:
+            nonlocal delay
+            delay = self._retry_seconds
+            await health.report(part, True, essential=True)
+
         while True:
             try:
-                await self._consume(follow=True)
+                await self._consume(follow=True, started=started)
             except grpc.aio.AioRpcError as exc:
-                log.warning("consumer %s lost its feed (%s); retrying", self._name, exc.code().name)
-            await asyncio.sleep(retry_seconds)
+                log.warning("consumer %s lost its feed (%s); retrying in %.1f s", self._name, exc.code().name, delay)
+                await health.report(part, False, essential=False)
+            except Exception:
+                log.exception("consumer %s failed; retrying in %.1f s", self._name, delay)
+                await health.report(part, False, essential=True)
+            # Jitter, so that the replicas of a consumer do not all come back at the same instant.
+            await asyncio.sleep(delay * random.uniform(0.5, 1.0))
+            delay = min(delay * 2, self._max_retry_seconds)

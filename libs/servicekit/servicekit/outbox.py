@@ -128,6 +128,8 @@ class EventFeedServicer(events_pb2_grpc.EventFeedServiceServicer):
 
     async def StreamEvents(self, request: events_pb2.StreamEventsRequest, context) -> AsyncIterator[events_pb2.Event]:
         after = parse_cursor(request.after)
+        # Headers now, not with the first event: a follower knows it is connected even while nothing happens.
+        await context.send_initial_metadata(())
         while True:
             async with self._db.read() as session:
                 rows = await committed_after(session, self._model, after, self._batch)

@@ -11,12 +11,12 @@ from typing import Any
 import grpc
 from google.protobuf.descriptor import ServiceDescriptor
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
 
 from marketplace.common.v1 import events_pb2, events_pb2_grpc
 from servicekit.config import Settings
 from servicekit.consumer import EventConsumer
+from servicekit.health import ServiceHealth
 from servicekit.interceptors import AuthInterceptor, ErrorInterceptor, LoggingInterceptor, RequestChecksInterceptor
 from servicekit.outbox import EventFeedServicer, OutboxEventMixin
 from servicekit.runtime import Runtime
@@ -58,12 +58,12 @@ class RunningService:
     server: grpc.aio.Server
     port: int
     runtime: Runtime
-    health: HealthServicer
+    health: ServiceHealth
     tasks: list[asyncio.Task]
 
     async def stop(self, grace: float | None = None) -> None:
         """Stops taking calls, lets running ones finish within grace, then closes everything."""
-        await self.health.enter_graceful_shutdown()
+        await self.health.stop()
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
@@ -91,12 +91,12 @@ async def start(spec: ServiceSpec, settings: Settings, runtime: Runtime | None =
             events_pb2.DESCRIPTOR.services_by_name["EventFeedService"],
         ),
     ]
-    health = HealthServicer()
-    health_pb2_grpc.add_HealthServicer_to_server(health, server)
+    health = ServiceHealth()
+    health_pb2_grpc.add_HealthServicer_to_server(health.servicer, server)
+    await health.serve("")
     for registration in registrations:
         registration.add_to_server(registration.servicer, server)
-        await health.set(registration.descriptor.full_name, health_pb2.HealthCheckResponse.SERVING)
-    await health.set("", health_pb2.HealthCheckResponse.SERVING)
+        await health.serve(registration.descriptor.full_name)
     names = [r.descriptor.full_name for r in registrations]
     reflection.enable_server_reflection(
         [*names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME], server
@@ -105,7 +105,7 @@ async def start(spec: ServiceSpec, settings: Settings, runtime: Runtime | None =
     port = server.add_insecure_port(f"{host}:{settings.grpc_port}")
     await server.start()
     runtime.own_address = f"127.0.0.1:{port}"
-    tasks = [asyncio.create_task(consumer.run()) for consumer in spec.consumers(runtime)]
+    tasks = [asyncio.create_task(consumer.run(health)) for consumer in spec.consumers(runtime)]
     tasks += _follow_accounts(runtime)
     log.info("%s serving on port %d", spec.name, port)
     return RunningService(server=server, port=port, runtime=runtime, health=health, tasks=tasks)

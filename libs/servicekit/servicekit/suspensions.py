@@ -102,6 +102,8 @@ async def follow_suspensions(suspended: SuspendedUsers, channel: grpc.aio.Channe
                 suspended.apply(event)
         except grpc.aio.AioRpcError as exc:
             log.warning("lost the suspensions feed of accounts (%s); loading them again", exc.code().name)
+        except Exception:  # whatever it was, the tokens of suspended users must keep being refused
+            log.exception("following the suspensions of accounts failed; loading them again")
         await asyncio.sleep(retry_seconds)
 
 

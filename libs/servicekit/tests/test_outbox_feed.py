@@ -4,19 +4,22 @@ import asyncio
 import uuid
 from pathlib import Path
 
+import asyncpg
 import grpc
 import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 from sqlalchemy import String, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from devstack.keys import KeyFiles
 from devstack.ports import free_port
-from devstack.postgres import create_database, drop_database, service_url
+from devstack.postgres import admin_url, create_database, drop_database, service_url
 from marketplace.catalog.v1 import events_pb2
 from servicekit import outbox
 from servicekit.config import Settings
 from servicekit.consumer import ConsumerCursorMixin, EventConsumer, ProcessedEventMixin
 from servicekit.db import Database, new_metadata
+from servicekit.health import ServiceHealth
 from servicekit.identity import ServiceIdentity, service_token_interceptors
 from servicekit.outbox import OutboxEventMixin
 from servicekit.server import ServiceSpec, start
@@ -87,11 +90,14 @@ def feed_channel(port: int, keys: KeyFiles) -> grpc.aio.Channel:
     return grpc.aio.insecure_channel(f"127.0.0.1:{port}", interceptors=service_token_interceptors(identity, "catalog"))
 
 
-def consumer(db: Database, channel: grpc.aio.Channel, handle=None) -> EventConsumer:
-    async def record(session, event):
-        session.add(Effect(subject_id=event.subject_id))
+async def record(session, event):
+    session.add(Effect(subject_id=event.subject_id))
 
-    return EventConsumer(db, channel, "test-consumer", handle or record, Cursor, Processed)
+
+def consumer(db: Database, channel: grpc.aio.Channel, handle=None) -> EventConsumer:
+    return EventConsumer(
+        db, channel, "test-consumer", handle or record, Cursor, Processed, retry_seconds=0.1, max_retry_seconds=0.5
+    )
 
 
 async def effects(db: Database) -> list[str]:
@@ -172,7 +178,7 @@ async def test_a_following_consumer_reconnects_after_the_producer_restarts(datab
     port = free_port()
     producer = await start_producer(producer_db, port, key_files)
     channel = feed_channel(port, key_files)
-    following = asyncio.create_task(consumer(consumer_db, channel).run(retry_seconds=0.1))
+    following = asyncio.create_task(consumer(consumer_db, channel).run(ServiceHealth()))
     await publish(producer_db, "f1")
     await wait_for(lambda: effects(consumer_db), ["f1"])
     await producer.stop(grace=0)
@@ -191,3 +197,74 @@ async def wait_for(read, expected, seconds: float = 10.0) -> None:
         while (found := await read()) != expected:
             await asyncio.sleep(0.05)
     assert found == expected
+
+
+async def health_of(channel: grpc.aio.Channel, part: str) -> int:
+    reply = await health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(service=part))
+    return reply.status
+
+
+async def set_connections(pg_server: str, database: str, allowed: bool) -> None:
+    """Opens or closes a database to new connections, ending those it has: a database outage."""
+    connection = await asyncpg.connect(admin_url(pg_server))
+    try:
+        await connection.execute(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS {str(allowed).lower()}')
+        await connection.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+            database,
+        )
+    finally:
+        await connection.close()
+
+
+async def test_a_consumer_outlives_outages_of_its_database_and_its_producer_and_health_says_so(
+    databases, key_files, pg_server
+):
+    producer_db, consumer_db = databases
+    producer_port, consumer_port = free_port(), free_port()
+    producer = await start_producer(producer_db, producer_port, key_files)
+    consumer_spec = ServiceSpec(
+        name="trading",
+        root=Path("."),
+        servicers=lambda runtime: [],
+        outbox=ProducerEvent,
+        consumers=lambda runtime: [consumer(runtime.db, runtime.channel("catalog"))],
+    )
+    settings = Settings(
+        service="trading",
+        database_url=consumer_db.engine.url.render_as_string(False),
+        grpc_port=consumer_port,
+        service_key_file=key_files.service_key("trading"),
+        service_keys_file=key_files.service_keys,
+        addresses={"catalog": f"127.0.0.1:{producer_port}"},
+    )
+    following = await start(consumer_spec, settings)
+    health = grpc.aio.insecure_channel(f"127.0.0.1:{consumer_port}")
+    part = "test-consumer consumer"
+    serving, not_serving = health_pb2.HealthCheckResponse.SERVING, health_pb2.HealthCheckResponse.NOT_SERVING
+
+    await publish(producer_db, "c1")
+    await wait_for(lambda: effects(consumer_db), ["c1"])
+    assert (await health_of(health, ""), await health_of(health, part)) == (serving, serving)
+
+    # Its own database goes away: the service cannot do its work, and says so.
+    database = consumer_db.engine.url.database
+    await set_connections(pg_server, database, allowed=False)
+    await publish(producer_db, "c2")
+    await wait_for(lambda: health_of(health, ""), not_serving)
+    await set_connections(pg_server, database, allowed=True)
+    await wait_for(lambda: effects(consumer_db), ["c1", "c2"])
+    await wait_for(lambda: health_of(health, ""), serving)
+
+    # The producer goes away: only the consumer's own entry says so; the service still serves.
+    await producer.stop(grace=0)
+    await wait_for(lambda: health_of(health, part), not_serving)
+    assert await health_of(health, "") == serving
+    producer = await start_producer(producer_db, producer_port, key_files)
+    await publish(producer_db, "c3")
+    await wait_for(lambda: effects(consumer_db), ["c1", "c2", "c3"])
+    await wait_for(lambda: health_of(health, part), serving)
+
+    await health.close()
+    await following.stop(grace=0)
+    await producer.stop(grace=0)
