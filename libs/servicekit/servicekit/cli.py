@@ -40,7 +40,13 @@ def main(spec: ServiceSpec, argv: list[str] | None = None) -> None:
     if args.command == "serve":
         asyncio.run(serve(spec, settings))
     elif args.command == "migrate":
-        migrate(alembic_config(spec.root, settings.database_url), spec.name, args.to)
+        config = alembic_config(
+            spec.root,
+            settings.database_url,
+            lock_timeout=settings.migration_lock_timeout,
+            statement_timeout=settings.migration_statement_timeout,
+        )
+        migrate(config, spec.name, args.to)
     elif args.command == "seed" and spec.seed is not None:
         asyncio.run(_seed(spec, settings))
     elif args.command in spec.commands:

@@ -44,6 +44,9 @@ class Settings:
     service_keys_file: Path | None = None
     shutdown_grace_seconds: float = 10.0
     call_timeout_seconds: float = 5.0
+    # PostgreSQL durations for `migrate` (see servicekit.migrations).
+    migration_lock_timeout: str = "5s"
+    migration_statement_timeout: str = "5min"
     addresses: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -76,6 +79,8 @@ class Settings:
             service_keys_file=path("SERVICE_KEYS_FILE"),
             shutdown_grace_seconds=float(env("SHUTDOWN_GRACE_SECONDS", "10")),
             call_timeout_seconds=float(env("CALL_TIMEOUT_SECONDS", "5")),
+            migration_lock_timeout=env("MIGRATION_LOCK_TIMEOUT", cls.migration_lock_timeout),
+            migration_statement_timeout=env("MIGRATION_STATEMENT_TIMEOUT", cls.migration_statement_timeout),
             addresses={context: service_address(context) for context in CONTEXTS if context != service},
             **cls.own_from_env(),
         )

@@ -2,6 +2,12 @@
 
 Each service keeps its own history and version table in its own database. PostGIS's
 own tables and schemas are left out of autogenerate and `alembic check`.
+
+Every migration session runs with a lock_timeout: a DDL statement that queues behind a long
+transaction would make every query of the live service queue behind it, so it gives up after
+a few seconds instead (run it again when the database is quieter). And with a
+statement_timeout, so that nothing runs unbounded; a revision that backfills for longer sets
+its own with `SET LOCAL statement_timeout`.
 """
 
 import asyncio
@@ -15,7 +21,7 @@ from alembic.script import ScriptDirectory
 from geoalchemy2 import alembic_helpers
 from sqlalchemy import MetaData, pool
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 POSTGIS_SCHEMAS = {"tiger", "tiger_data", "topology"}
 POSTGIS_TABLES = {"spatial_ref_sys", "geography_columns", "geometry_columns", "raster_columns", "raster_overviews"}
@@ -33,12 +39,16 @@ def include_name(name: str | None, type_: str, parent_names: dict) -> bool:
     return True
 
 
-def alembic_config(service_root: Path, database_url: str) -> Config:
-    """The service's alembic.ini (or $ALEMBIC_CONFIG) pointed at database_url."""
+def alembic_config(
+    service_root: Path, database_url: str, *, lock_timeout: str = "5s", statement_timeout: str = "5min"
+) -> Config:
+    """The service's alembic.ini (or $ALEMBIC_CONFIG) pointed at database_url, with the session's timeouts."""
     path = Path(os.environ.get("ALEMBIC_CONFIG", service_root / "alembic.ini"))
     config = Config(str(path))
     config.set_main_option("script_location", str(path.parent / "migrations"))
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    config.set_main_option("lock_timeout", lock_timeout)
+    config.set_main_option("statement_timeout", statement_timeout)
     return config
 
 
@@ -59,8 +69,19 @@ def _configure(connection: Connection, service: str, metadata: MetaData) -> None
         context.run_migrations()
 
 
-async def _run_async(url: str, service: str, metadata: MetaData) -> None:
-    engine = create_async_engine(url, poolclass=pool.NullPool)
+def _engine(config: Config) -> AsyncEngine:
+    """An engine whose sessions have the config's timeouts; a config made without alembic_config()
+    (the alembic CLI) gets the defaults."""
+    timeouts = {
+        name: config.get_main_option(name) or alembic_config.__kwdefaults__[name]
+        for name in ("lock_timeout", "statement_timeout")
+    }
+    url = config.get_main_option("sqlalchemy.url")
+    return create_async_engine(url, poolclass=pool.NullPool, connect_args={"server_settings": timeouts})
+
+
+async def _run_async(config: Config, service: str, metadata: MetaData) -> None:
+    engine = _engine(config)
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_configure, service, metadata)
@@ -72,11 +93,11 @@ def run_env(service: str, metadata: MetaData) -> None:
     """The body of every service's migrations/env.py (online mode only)."""
     from alembic import context
 
-    asyncio.run(_run_async(context.config.get_main_option("sqlalchemy.url"), service, metadata))
+    asyncio.run(_run_async(context.config, service, metadata))
 
 
-async def _current_revision(url: str, service: str) -> str | None:
-    engine = create_async_engine(url, poolclass=pool.NullPool)
+async def _current_revision(config: Config, service: str) -> str | None:
+    engine = _engine(config)
     try:
         async with engine.connect() as connection:
             return await connection.run_sync(
@@ -90,7 +111,7 @@ async def _current_revision(url: str, service: str) -> str | None:
 
 def migrate(config: Config, service: str, target: str = "head") -> None:
     """Upgrades or downgrades to target, whichever way it lies from the current revision."""
-    current = asyncio.run(_current_revision(config.get_main_option("sqlalchemy.url"), service))
+    current = asyncio.run(_current_revision(config, service))
     script = ScriptDirectory.from_config(config)
     if target == "base" or (current and _is_below(script, target, current)):
         command.downgrade(config, target)
