@@ -12,9 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from catalog.domain.attributes import Attribute, AttributeType
 from catalog.domain.filters import Filter
 from catalog.domain.values import Scalar
-from catalog.models import Attribute as AttributeRow
 from catalog.models import Category, Item, ItemValue, Template
-from catalog.repository.values import from_columns, value_rows
+from catalog.repository.values import value_rows, values_by_key
 from servicekit.pagination import Page
 
 
@@ -58,22 +57,7 @@ async def item_views(session: AsyncSession, item_ids: Sequence[UUID]) -> list[It
     if not item_ids:
         return []
     rows = {row.id: row for row in await session.execute(ITEM_VIEW.where(Item.id.in_(item_ids)))}
-    values: dict[UUID, dict[str, Scalar]] = {item_id: {} for item_id in rows}
-    stored = await session.execute(
-        select(
-            ItemValue.item_id,
-            AttributeRow.key,
-            ItemValue.type,
-            ItemValue.value_string,
-            ItemValue.value_number,
-            ItemValue.value_boolean,
-        )
-        .join(AttributeRow, AttributeRow.id == ItemValue.attribute_id)
-        .where(ItemValue.item_id.in_(item_ids))
-        .order_by(ItemValue.item_id, AttributeRow.display_order, AttributeRow.key)
-    )
-    for item_id, key, kind, string, number, boolean in stored:
-        values[item_id][key] = from_columns(kind, string, number, boolean)
+    values = await values_by_key(session, ItemValue.item_id, list(rows))
     return [ItemView(**row._asdict(), attributes=values[item_id]) for item_id in item_ids if (row := rows.get(item_id))]
 
 

@@ -9,10 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.domain.attributes import Attribute
 from catalog.domain.values import Scalar
-from catalog.models import Attribute as AttributeRow
 from catalog.models import Item, ItemValue, Template, TemplateValue
 from catalog.repository.common import Lock, locked
-from catalog.repository.values import from_columns, value_rows
+from catalog.repository.values import value_rows, values_by_key
 from servicekit.pagination import Page
 
 
@@ -37,22 +36,7 @@ async def count_items_of_template(session: AsyncSession, template_id: UUID) -> i
 
 async def template_values(session: AsyncSession, template_ids: Sequence[UUID]) -> dict[UUID, dict[str, Scalar]]:
     """Each template's values by attribute key."""
-    rows = await session.execute(
-        select(
-            TemplateValue.template_id,
-            AttributeRow.key,
-            TemplateValue.type,
-            TemplateValue.value_string,
-            TemplateValue.value_number,
-            TemplateValue.value_boolean,
-        )
-        .join(AttributeRow, AttributeRow.id == TemplateValue.attribute_id)
-        .where(TemplateValue.template_id.in_(template_ids))
-    )
-    found: dict[UUID, dict[str, Scalar]] = {template_id: {} for template_id in template_ids}
-    for template_id, key, kind, string, number, boolean in rows:
-        found[template_id][key] = from_columns(kind, string, number, boolean)
-    return found
+    return await values_by_key(session, TemplateValue.template_id, template_ids)
 
 
 async def replace_template_values(

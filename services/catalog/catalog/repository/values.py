@@ -1,10 +1,15 @@
 """How attribute values are stored: one row per item (or template) and attribute, in the column of its type."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from catalog.domain.attributes import Attribute, AttributeType
 from catalog.domain.values import Scalar
+from catalog.models import Attribute as AttributeRow
 
 
 def stored_columns(kind: AttributeType, value: Scalar) -> dict[str, object]:
@@ -43,3 +48,23 @@ def value_rows(
         }
         for key, value in values.items()
     ]
+
+
+async def values_by_key(
+    session: AsyncSession, owner: InstrumentedAttribute[UUID], owner_ids: Sequence[UUID]
+) -> dict[UUID, dict[str, Scalar]]:
+    """Each item's or template's values by attribute key, in display order.
+
+    `owner` is the owner column of a value table: ItemValue.item_id or TemplateValue.template_id.
+    """
+    table = owner.class_
+    rows = await session.execute(
+        select(owner, AttributeRow.key, table.type, table.value_string, table.value_number, table.value_boolean)
+        .join(AttributeRow, AttributeRow.id == table.attribute_id)
+        .where(owner.in_(owner_ids))
+        .order_by(owner, AttributeRow.display_order, AttributeRow.key)
+    )
+    found: dict[UUID, dict[str, Scalar]] = {owner_id: {} for owner_id in owner_ids}
+    for owner_id, key, kind, string, number, boolean in rows:
+        found[owner_id][key] = from_columns(kind, string, number, boolean)
+    return found

@@ -24,6 +24,7 @@ from catalog.models import Category
 from catalog.repository import attributes as repository
 from catalog.repository import audit
 from catalog.repository.categories import count_items_of_category
+from catalog.repository.common import Lock
 from catalog.repository.items import touch_items_with_value_of
 from catalog.service.categories import category_for
 from catalog.service.common import claimed, completed, lost_race
@@ -32,16 +33,19 @@ from servicekit.db import Database
 from servicekit.pagination import Page, page_result
 
 
-async def _attribute_for_change(session: AsyncSession, attribute_id: UUID) -> tuple[Attribute, Category]:
-    """The attribute and its category, the category locked against other changes of its definitions."""
-    attribute = await repository.get_attribute(session, attribute_id)
+async def _attribute_for(session: AsyncSession, attribute_id: UUID, lock: Lock = None) -> Attribute:
+    attribute = await repository.get_attribute(session, attribute_id, lock)
     if attribute is None:
         raise AttributeNotFound(f"attribute {attribute_id} does not exist")
-    category = await category_for(session, attribute.category_id, "update")
-    attribute = await repository.get_attribute(session, attribute_id, "update")
-    if attribute is None:  # deleted while we waited for the category
-        raise AttributeNotFound(f"attribute {attribute_id} does not exist")
-    return attribute, category
+    return attribute
+
+
+async def _attribute_for_change(session: AsyncSession, attribute_id: UUID) -> tuple[Attribute, Category]:
+    """The attribute and its category, the category locked against other changes of its definitions."""
+    category_id = (await _attribute_for(session, attribute_id)).category_id
+    category = await category_for(session, category_id, "update")
+    # Read again under the lock: the attribute may have changed, or gone, while we waited for it.
+    return await _attribute_for(session, attribute_id, "update"), category
 
 
 async def create_attribute(
@@ -72,10 +76,7 @@ async def create_attribute(
 
 async def get_attribute(db: Database, attribute_id: UUID) -> Attribute:
     async with db.read() as session:
-        attribute = await repository.get_attribute(session, attribute_id)
-    if attribute is None:
-        raise AttributeNotFound(f"attribute {attribute_id} does not exist")
-    return attribute
+        return await _attribute_for(session, attribute_id)
 
 
 async def list_attributes(db: Database, category_id: UUID, page: Page) -> tuple[list[Attribute], str]:
