@@ -21,6 +21,15 @@ def error_reason(error: grpc.aio.AioRpcError) -> str | None:
     return None
 
 
+def error_metadata(error: grpc.aio.AioRpcError) -> dict[str, str]:
+    """The metadata of the ErrorInfo, such as the counts of a refusal or the field of a taken name."""
+    for detail in _details(error):
+        info = error_details_pb2.ErrorInfo()
+        if detail.Unpack(info):
+            return dict(info.metadata)
+    return {}
+
+
 def field_violations(error: grpc.aio.AioRpcError) -> dict[str, str]:
     for detail in _details(error):
         bad_request = error_details_pb2.BadRequest()

@@ -1,4 +1,4 @@
-"""`python -m catalog serve | migrate [--to REV] | seed`."""
+"""`python -m catalog serve | migrate [--to REV] | seed | bench [--items N] [--runs N]`."""
 
 from catalog.app import SPEC
 from servicekit.cli import main

@@ -3,10 +3,15 @@
 from google.protobuf import struct_pb2
 from grpc.aio import ServicerContext
 
-from catalog import domain, items, service
-from catalog.attributes import Scalar, Unsupported
-from catalog.models import Attribute, Category, Game, Template
-from catalog.repository import ItemView
+from catalog.domain.attributes import Attribute, AttributeType
+from catalog.domain.categories import CategoryFields
+from catalog.domain.games import GameFields
+from catalog.domain.items import NewItem
+from catalog.domain.templates import TemplateFields
+from catalog.domain.values import Scalar, Unsupported
+from catalog.models import Category, Game, Template
+from catalog.repository.items import ItemView
+from catalog.service import attributes, categories, games, items, templates
 from marketplace.catalog.v1 import catalog_service_pb2 as pb
 from marketplace.catalog.v1 import catalog_service_pb2_grpc as pb_grpc
 from marketplace.catalog.v1 import resources_pb2
@@ -62,8 +67,8 @@ def game_to_proto(game: Game) -> resources_pb2.Game:
     )
 
 
-def game_from_proto(game: resources_pb2.Game) -> domain.GameFields:
-    return domain.GameFields(name=game.name, description=game.description, logo_url=game.logo_url)
+def game_from_proto(game: resources_pb2.Game) -> GameFields:
+    return GameFields(name=game.name, description=game.description, logo_url=game.logo_url)
 
 
 def category_to_proto(category: Category) -> resources_pb2.Category:
@@ -78,8 +83,8 @@ def category_to_proto(category: Category) -> resources_pb2.Category:
     )
 
 
-def category_from_proto(category: resources_pb2.Category) -> domain.CategoryFields:
-    return domain.CategoryFields(
+def category_from_proto(category: resources_pb2.Category) -> CategoryFields:
+    return CategoryFields(
         name=category.name,
         description=category.description,
         parent_id=optional_id("category.parent_id", category.parent_id),
@@ -106,14 +111,12 @@ def attribute_to_proto(attribute: Attribute) -> resources_pb2.Attribute:
     )
 
 
-def attribute_from_proto(attribute: resources_pb2.Attribute) -> domain.AttributeFields:
+def attribute_from_proto(attribute: resources_pb2.Attribute) -> Attribute:
     violations: list[FieldViolation] = []
-    kind = enums.from_proto(
-        resources_pb2.AttributeType, domain.AttributeType, attribute.type, "attribute.type", violations
-    )
+    kind = enums.from_proto(resources_pb2.AttributeType, AttributeType, attribute.type, "attribute.type", violations)
     if violations:
         raise InvalidArgument(violations)
-    return domain.AttributeFields(
+    return Attribute(
         name=attribute.name,
         key=attribute.key,
         type=kind,
@@ -141,8 +144,8 @@ def template_to_proto(template: Template, values: dict[str, Scalar]) -> resource
     )
 
 
-def template_from_proto(template: resources_pb2.Template) -> domain.TemplateFields:
-    return domain.TemplateFields(
+def template_from_proto(template: resources_pb2.Template) -> TemplateFields:
+    return TemplateFields(
         name=template.name,
         description=template.description,
         image_url=template.image_url,
@@ -166,8 +169,8 @@ def item_to_proto(item: ItemView) -> resources_pb2.Item:
     )
 
 
-def item_from_proto(item: resources_pb2.Item) -> domain.NewItem:
-    return domain.NewItem(
+def item_from_proto(item: resources_pb2.Item) -> NewItem:
+    return NewItem(
         template_id=optional_id("item.template_id", item.template_id),
         category_id=optional_id("item.category_id", item.category_id),
         name=item.name,
@@ -185,24 +188,24 @@ class CatalogApi(pb_grpc.CatalogServiceServicer):
 
     async def CreateGame(self, request: pb.CreateGameRequest, context: ServicerContext) -> resources_pb2.Game:
         fields = game_from_proto(request.game)
-        game = await service.create_game(self._db, require_caller(), fields, request.request_id)
+        game = await games.create_game(self._db, require_caller(), fields, request.request_id)
         return game_to_proto(game)
 
     async def GetGame(self, request: pb.GetGameRequest, context: ServicerContext) -> resources_pb2.Game:
-        return game_to_proto(await service.get_game(self._db, parse_id("game_id", request.game_id)))
+        return game_to_proto(await games.get_game(self._db, parse_id("game_id", request.game_id)))
 
     async def ListGames(self, request: pb.ListGamesRequest, context: ServicerContext) -> pb.ListGamesResponse:
-        games, next_token = await service.list_games(self._db, page_request(request.page_size, request.page_token))
-        return pb.ListGamesResponse(games=[game_to_proto(game) for game in games], next_page_token=next_token)
+        found, next_token = await games.list_games(self._db, page_request(request.page_size, request.page_token))
+        return pb.ListGamesResponse(games=[game_to_proto(game) for game in found], next_page_token=next_token)
 
     async def UpdateGame(self, request: pb.UpdateGameRequest, context: ServicerContext) -> resources_pb2.Game:
         game_id = parse_id("game_id", request.game_id)
         fields = game_from_proto(request.game)
-        game = await service.update_game(self._db, require_caller(), game_id, fields, mask_paths(request))
+        game = await games.update_game(self._db, require_caller(), game_id, fields, mask_paths(request))
         return game_to_proto(game)
 
     async def DeleteGame(self, request: pb.DeleteGameRequest, context: ServicerContext) -> resources_pb2.Game:
-        game = await service.delete_game(self._db, require_caller(), parse_id("game_id", request.game_id))
+        game = await games.delete_game(self._db, require_caller(), parse_id("game_id", request.game_id))
         return game_to_proto(game)
 
     # Categories
@@ -212,9 +215,9 @@ class CatalogApi(pb_grpc.CatalogServiceServicer):
     ) -> pb.ListCategoriesResponse:
         game_id = parse_id("game_id", request.game_id)
         page = page_request(request.page_size, request.page_token)
-        categories, next_token = await service.list_categories(self._db, game_id, page)
+        found, next_token = await categories.list_categories(self._db, game_id, page)
         return pb.ListCategoriesResponse(
-            categories=[category_to_proto(category) for category in categories], next_page_token=next_token
+            categories=[category_to_proto(category) for category in found], next_page_token=next_token
         )
 
     async def CreateCategory(
@@ -222,11 +225,11 @@ class CatalogApi(pb_grpc.CatalogServiceServicer):
     ) -> resources_pb2.Category:
         game_id = parse_id("game_id", request.game_id)
         fields = category_from_proto(request.category)
-        category = await service.create_category(self._db, require_caller(), game_id, fields, request.request_id)
+        category = await categories.create_category(self._db, require_caller(), game_id, fields, request.request_id)
         return category_to_proto(category)
 
     async def GetCategory(self, request: pb.GetCategoryRequest, context: ServicerContext) -> resources_pb2.Category:
-        category = await service.get_category(self._db, parse_id("category_id", request.category_id))
+        category = await categories.get_category(self._db, parse_id("category_id", request.category_id))
         return category_to_proto(category)
 
     async def UpdateCategory(
@@ -234,14 +237,16 @@ class CatalogApi(pb_grpc.CatalogServiceServicer):
     ) -> resources_pb2.Category:
         category_id = parse_id("category_id", request.category_id)
         fields = category_from_proto(request.category)
-        category = await service.update_category(self._db, require_caller(), category_id, fields, mask_paths(request))
+        category = await categories.update_category(
+            self._db, require_caller(), category_id, fields, mask_paths(request)
+        )
         return category_to_proto(category)
 
     async def DeleteCategory(
         self, request: pb.DeleteCategoryRequest, context: ServicerContext
     ) -> resources_pb2.Category:
         category_id = parse_id("category_id", request.category_id)
-        return category_to_proto(await service.delete_category(self._db, require_caller(), category_id))
+        return category_to_proto(await categories.delete_category(self._db, require_caller(), category_id))
 
     # Attributes
 
@@ -250,7 +255,7 @@ class CatalogApi(pb_grpc.CatalogServiceServicer):
     ) -> pb.ListAttributesResponse:
         category_id = parse_id("category_id", request.category_id)
         page = page_request(request.page_size, request.page_token)
-        found, next_token = await service.list_attributes(self._db, category_id, page)
+        found, next_token = await attributes.list_attributes(self._db, category_id, page)
         return pb.ListAttributesResponse(
             attributes=[attribute_to_proto(attribute) for attribute in found], next_page_token=next_token
         )
@@ -260,11 +265,13 @@ class CatalogApi(pb_grpc.CatalogServiceServicer):
     ) -> resources_pb2.Attribute:
         category_id = parse_id("category_id", request.category_id)
         fields = attribute_from_proto(request.attribute)
-        attribute = await service.create_attribute(self._db, require_caller(), category_id, fields, request.request_id)
+        attribute = await attributes.create_attribute(
+            self._db, require_caller(), category_id, fields, request.request_id
+        )
         return attribute_to_proto(attribute)
 
     async def GetAttribute(self, request: pb.GetAttributeRequest, context: ServicerContext) -> resources_pb2.Attribute:
-        attribute = await service.get_attribute(self._db, parse_id("attribute_id", request.attribute_id))
+        attribute = await attributes.get_attribute(self._db, parse_id("attribute_id", request.attribute_id))
         return attribute_to_proto(attribute)
 
     async def UpdateAttribute(
@@ -272,7 +279,7 @@ class CatalogApi(pb_grpc.CatalogServiceServicer):
     ) -> resources_pb2.Attribute:
         attribute_id = parse_id("attribute_id", request.attribute_id)
         fields = attribute_from_proto(request.attribute)
-        attribute = await service.update_attribute(
+        attribute = await attributes.update_attribute(
             self._db, require_caller(), attribute_id, fields, mask_paths(request)
         )
         return attribute_to_proto(attribute)
@@ -281,7 +288,7 @@ class CatalogApi(pb_grpc.CatalogServiceServicer):
         self, request: pb.DeleteAttributeRequest, context: ServicerContext
     ) -> resources_pb2.Attribute:
         attribute_id = parse_id("attribute_id", request.attribute_id)
-        return attribute_to_proto(await service.delete_attribute(self._db, require_caller(), attribute_id))
+        return attribute_to_proto(await attributes.delete_attribute(self._db, require_caller(), attribute_id))
 
     # Templates
 
@@ -290,7 +297,7 @@ class CatalogApi(pb_grpc.CatalogServiceServicer):
     ) -> pb.ListTemplatesResponse:
         category_id = parse_id("category_id", request.category_id)
         page = page_request(request.page_size, request.page_token)
-        found, next_token = await service.list_templates(self._db, category_id, page)
+        found, next_token = await templates.list_templates(self._db, category_id, page)
         return pb.ListTemplatesResponse(
             templates=[template_to_proto(template, values) for template, values in found],
             next_page_token=next_token,
@@ -301,13 +308,13 @@ class CatalogApi(pb_grpc.CatalogServiceServicer):
     ) -> resources_pb2.Template:
         category_id = parse_id("category_id", request.category_id)
         fields = template_from_proto(request.template)
-        template, values = await service.create_template(
+        template, values = await templates.create_template(
             self._db, require_caller(), category_id, fields, request.request_id
         )
         return template_to_proto(template, values)
 
     async def GetTemplate(self, request: pb.GetTemplateRequest, context: ServicerContext) -> resources_pb2.Template:
-        template, values = await service.get_template(self._db, parse_id("template_id", request.template_id))
+        template, values = await templates.get_template(self._db, parse_id("template_id", request.template_id))
         return template_to_proto(template, values)
 
     async def UpdateTemplate(
@@ -315,7 +322,7 @@ class CatalogApi(pb_grpc.CatalogServiceServicer):
     ) -> resources_pb2.Template:
         template_id = parse_id("template_id", request.template_id)
         fields = template_from_proto(request.template)
-        template, values = await service.update_template(
+        template, values = await templates.update_template(
             self._db, require_caller(), template_id, fields, mask_paths(request)
         )
         return template_to_proto(template, values)
@@ -324,7 +331,7 @@ class CatalogApi(pb_grpc.CatalogServiceServicer):
         self, request: pb.DeleteTemplateRequest, context: ServicerContext
     ) -> resources_pb2.Template:
         template_id = parse_id("template_id", request.template_id)
-        template, values = await service.delete_template(self._db, require_caller(), template_id)
+        template, values = await templates.delete_template(self._db, require_caller(), template_id)
         return template_to_proto(template, values)
 
     # Items

@@ -1,7 +1,6 @@
-"""How the kit runs the catalog: its servicers, outbox and seed."""
+"""How the kit runs the catalog: its servicers, outbox, seed and bench."""
 
-from pathlib import Path
-
+from catalog import ROOT, bench
 from catalog.api import CatalogApi
 from catalog.models import OutboxEvent
 from catalog.seed import seed
@@ -22,8 +21,9 @@ def servicers(runtime: Runtime) -> list[Registration]:
 
 SPEC = ServiceSpec(
     name="catalog",
-    root=Path(__file__).resolve().parent.parent,
+    root=ROOT,
     servicers=servicers,
     outbox=OutboxEvent,
     seed=seed,
+    commands={"bench": bench.main},
 )

@@ -32,7 +32,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import CITEXT, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
-from catalog.domain import MAX_KEY, MAX_LENGTH_LIMIT, MAX_NAME, MAX_UNIT, AttributeType, AuditAction
+from catalog.domain.attributes import MAX_KEY, MAX_LENGTH_LIMIT, MAX_UNIT, AttributeType
+from catalog.domain.audit import AuditAction
+from catalog.domain.common import MAX_NAME
 from servicekit.db import created_now, new_metadata, updated_now, uuid_pk
 from servicekit.idempotency import IdempotencyKeyMixin
 from servicekit.outbox import OutboxEventMixin

@@ -5,6 +5,7 @@ and template name in their category) and only missing ones are inserted; what ex
 including changes an admin made since, is left alone. Inserted rows get their outbox events.
 """
 
+import dataclasses
 import logging
 from uuid import UUID
 
@@ -12,35 +13,20 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalog import attributes, domain, repository
-from catalog.models import Attribute, Category, Game, OutboxEvent, Template, TemplateValue
-from catalog.seed_data import CATALOG, AttributeSeed, CategorySeed
-from marketplace.catalog.v1 import events_pb2
-from servicekit import outbox
+from catalog import events
+from catalog.domain.attributes import validate_attribute
+from catalog.domain.values import validate_values
+from catalog.models import Category, Game, Template
+from catalog.repository.attributes import add_attribute_unless_key_taken, attributes_of_category
+from catalog.repository.categories import find_category_by_name
+from catalog.repository.templates import replace_template_values
+from catalog.seed_data import CATALOG, CategorySeed
 from servicekit.runtime import Runtime
 
 log = logging.getLogger("catalog.seed")
 
 # The seeded games as (name, description, logo URL), the shape `make run`'s test reads.
 GAMES = [(game.name, game.description, "") for game in CATALOG]
-
-
-def _checked(seed: AttributeSeed) -> domain.AttributeFields:
-    """The seed's definition, checked by the same rules as an admin's."""
-    return domain.validate_attribute(
-        domain.AttributeFields(
-            name=seed.name,
-            key=seed.key,
-            type=seed.type,
-            required=seed.required,
-            allowed_values=seed.allowed_values,
-            min_value=seed.min_value,
-            max_value=seed.max_value,
-            max_length=seed.max_length,
-            unit=seed.unit,
-            filterable=seed.filterable,
-        )
-    )
 
 
 async def _game_id(session: AsyncSession, name: str, description: str) -> UUID:
@@ -51,9 +37,7 @@ async def _game_id(session: AsyncSession, name: str, description: str) -> UUID:
         .returning(Game.id)
     )
     if inserted:
-        outbox.add(
-            session, OutboxEvent, "catalog.game.changed", inserted, events_pb2.GameChanged(game_id=str(inserted))
-        )
+        events.game_changed(session, inserted)
         return inserted
     return await session.scalar(select(Game.id).where(Game.name == name))
 
@@ -61,7 +45,7 @@ async def _game_id(session: AsyncSession, name: str, description: str) -> UUID:
 async def _category(session: AsyncSession, game_id: UUID, seed: CategorySeed) -> tuple[UUID, int]:
     parent_id = None
     if seed.parent:
-        parent_id = (await repository.find_category_by_name(session, game_id, seed.parent)).id
+        parent_id = (await find_category_by_name(session, game_id, seed.parent)).id
     category_id = await session.scalar(
         insert(Category)
         .values(game_id=game_id, parent_id=parent_id, name=seed.name, description=seed.description)
@@ -69,41 +53,21 @@ async def _category(session: AsyncSession, game_id: UUID, seed: CategorySeed) ->
         .returning(Category.id)
     )
     changed = category_id is not None
-    category_id = category_id or (await repository.find_category_by_name(session, game_id, seed.name)).id
+    category_id = category_id or (await find_category_by_name(session, game_id, seed.name)).id
     for order, attribute in enumerate(seed.attributes, start=1):
-        fields = _checked(attribute)
-        inserted = await session.scalar(
-            insert(Attribute)
-            .values(
-                category_id=category_id,
-                key=fields.key,
-                name=fields.name,
-                type=fields.type,
-                required=fields.required,
-                allowed_values=list(fields.allowed_values),
-                min_value=fields.min_value,
-                max_value=fields.max_value,
-                max_length=fields.max_length,
-                unit=fields.unit,
-                filterable=fields.filterable,
-                display_order=order,
-            )
-            .on_conflict_do_nothing(constraint="uq_category_attributes_category_id_key")
-            .returning(Attribute.id)
-        )
-        changed = changed or inserted is not None
+        # Checked by the same rules as an admin's definition.
+        attribute = validate_attribute(dataclasses.replace(attribute, category_id=category_id, display_order=order))
+        changed = await add_attribute_unless_key_taken(session, attribute) is not None or changed
     if changed:
-        event = events_pb2.CategoryChanged(category_id=str(category_id), game_id=str(game_id))
-        outbox.add(session, OutboxEvent, "catalog.category.changed", category_id, event)
+        events.category_changed(session, category_id, game_id)
     return category_id, await _templates(session, category_id, seed)
 
 
 async def _templates(session: AsyncSession, category_id: UUID, seed: CategorySeed) -> int:
-    specs = await repository.attribute_specs(session, category_id)
-    by_key = {spec.key: spec for spec in specs}
+    attributes = await attributes_of_category(session, category_id)
     added = 0
     for template in seed.templates:
-        values = attributes.validate_values(specs, template.attributes, f"{template.name}.attributes", require=False)
+        values = validate_values(attributes, template.attributes, f"{template.name}.attributes", require=False)
         template_id = await session.scalar(
             insert(Template)
             .values(category_id=category_id, name=template.name, description=template.description, image_url="")
@@ -113,20 +77,8 @@ async def _templates(session: AsyncSession, category_id: UUID, seed: CategorySee
         if template_id is None:
             continue
         added += 1
-        rows = [
-            {
-                "template_id": template_id,
-                "category_id": category_id,
-                "attribute_id": by_key[key].id,
-                "type": by_key[key].type,
-                **attributes.stored_columns(by_key[key].type, value),
-            }
-            for key, value in values.items()
-        ]
-        if rows:
-            await session.execute(insert(TemplateValue), rows)
-        event = events_pb2.TemplateChanged(template_id=str(template_id), category_id=str(category_id))
-        outbox.add(session, OutboxEvent, "catalog.template.changed", template_id, event)
+        await replace_template_values(session, template_id, category_id, attributes, values)
+        events.template_changed(session, template_id, category_id)
     return added
 
 

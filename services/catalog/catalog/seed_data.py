@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from catalog.domain import AttributeType
+from catalog.domain.attributes import Attribute, AttributeType
 
 STRING, INTEGER, NUMBER, BOOLEAN, ENUM = (
     AttributeType.STRING,
@@ -11,20 +11,6 @@ STRING, INTEGER, NUMBER, BOOLEAN, ENUM = (
     AttributeType.BOOLEAN,
     AttributeType.ENUM,
 )
-
-
-@dataclass(frozen=True)
-class AttributeSeed:
-    key: str
-    name: str
-    type: AttributeType
-    required: bool = False
-    allowed_values: tuple[str, ...] = ()
-    min_value: float | None = None
-    max_value: float | None = None
-    max_length: int | None = None
-    unit: str = ""
-    filterable: bool = True
 
 
 @dataclass(frozen=True)
@@ -38,7 +24,7 @@ class TemplateSeed:
 class CategorySeed:
     name: str
     description: str
-    attributes: tuple[AttributeSeed, ...]
+    attributes: tuple[Attribute, ...]
     templates: tuple[TemplateSeed, ...] = ()
     parent: str | None = None
 
@@ -50,24 +36,25 @@ class GameSeed:
     categories: tuple[CategorySeed, ...]
 
 
-def enum(key: str, name: str, *values: str, required: bool = False) -> AttributeSeed:
-    return AttributeSeed(key, name, ENUM, required=required, allowed_values=values)
+# Seeded attributes are filterable unless they say otherwise.
+def enum(key: str, name: str, *values: str, required: bool = False) -> Attribute:
+    return Attribute(key, ENUM, name, required=required, allowed_values=values, filterable=True)
 
 
-def text(key: str, name: str, max_length: int = 100, required: bool = False, filterable: bool = True) -> AttributeSeed:
-    return AttributeSeed(key, name, STRING, required=required, max_length=max_length, filterable=filterable)
+def text(key: str, name: str, max_length: int = 100, required: bool = False, filterable: bool = True) -> Attribute:
+    return Attribute(key, STRING, name, required=required, max_length=max_length, filterable=filterable)
 
 
-def flag(key: str, name: str) -> AttributeSeed:
-    return AttributeSeed(key, name, BOOLEAN)
+def flag(key: str, name: str) -> Attribute:
+    return Attribute(key, BOOLEAN, name, filterable=True)
 
 
-def whole(key: str, name: str, low: float, high: float, unit: str = "") -> AttributeSeed:
-    return AttributeSeed(key, name, INTEGER, min_value=low, max_value=high, unit=unit)
+def whole(key: str, name: str, low: float, high: float, unit: str = "") -> Attribute:
+    return Attribute(key, INTEGER, name, min_value=low, max_value=high, unit=unit, filterable=True)
 
 
-def real(key: str, name: str, low: float, high: float, unit: str = "", required: bool = False) -> AttributeSeed:
-    return AttributeSeed(key, name, NUMBER, required=required, min_value=low, max_value=high, unit=unit)
+def real(key: str, name: str, low: float, high: float, unit: str = "", required: bool = False) -> Attribute:
+    return Attribute(key, NUMBER, name, required=required, min_value=low, max_value=high, unit=unit, filterable=True)
 
 
 def t(name: str, description: str = "", **values: object) -> TemplateSeed:
@@ -306,7 +293,7 @@ COLOR = text("color", "Color", 40)
 MATERIAL = text("material", "Material", 60)
 
 
-def size_cm(key: str, name: str) -> AttributeSeed:
+def size_cm(key: str, name: str) -> Attribute:
     return real(key, name, 0, 1000, "cm")
 
 

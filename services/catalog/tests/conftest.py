@@ -1,8 +1,6 @@
 """Fixtures of the catalog's service tests (helpers live in catalog_support.py)."""
 
-import sys
 import uuid
-from pathlib import Path
 
 import pytest
 
@@ -10,11 +8,9 @@ from marketplace.catalog.v1 import catalog_service_pb2 as pb
 from marketplace.catalog.v1 import catalog_service_pb2_grpc, resources_pb2
 from servicekit.auth import Role
 from testkit.tokens import bearer, mint
+from testkit.values import values
 
-# Test modules import catalog_support whatever pytest's import mode is.
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from catalog_support import SKIN_ATTRIBUTES, Person, Skins, unique, values
+from .catalog_support import SKIN_ATTRIBUTES, Person, Skins, unique
 
 
 @pytest.fixture

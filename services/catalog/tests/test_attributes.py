@@ -5,12 +5,14 @@ import uuid
 
 import grpc
 import pytest
-from catalog_support import T, error_metadata, plain, values
 from google.protobuf import field_mask_pb2
 
 from marketplace.catalog.v1 import catalog_service_pb2 as pb
 from marketplace.catalog.v1 import resources_pb2
-from testkit.grpc import error_reason, field_violations
+from testkit.grpc import error_metadata, error_reason, field_violations
+from testkit.values import plain, values
+
+from .catalog_support import T
 
 
 def define(category_id: str, **fields) -> pb.CreateAttributeRequest:

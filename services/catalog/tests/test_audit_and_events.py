@@ -6,7 +6,6 @@ import uuid
 import asyncpg
 import grpc
 import pytest
-from catalog_support import unique, values
 from google.protobuf import field_mask_pb2
 
 from marketplace.catalog.v1 import catalog_service_pb2 as pb
@@ -14,6 +13,9 @@ from marketplace.catalog.v1 import events_pb2, resources_pb2
 from servicekit.auth import Role
 from testkit.feeds import events_until
 from testkit.tokens import bearer, mint
+from testkit.values import values
+
+from .catalog_support import unique
 
 
 @pytest.fixture

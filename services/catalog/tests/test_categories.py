@@ -2,12 +2,13 @@ import uuid
 
 import grpc
 import pytest
-from catalog_support import unique
 from google.protobuf import field_mask_pb2
 
 from marketplace.catalog.v1 import catalog_service_pb2 as pb
 from marketplace.catalog.v1 import resources_pb2
 from testkit.grpc import error_reason, field_violations
+
+from .catalog_support import unique
 
 
 def category(game_id: str, name: str = "", parent_id: str = "", description: str = "") -> pb.CreateCategoryRequest:

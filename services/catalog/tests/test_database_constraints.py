@@ -4,10 +4,11 @@ import uuid
 
 import asyncpg
 import pytest
-from catalog_support import SKIN_ATTRIBUTES, unique
 
 from marketplace.catalog.v1 import catalog_service_pb2 as pb
 from marketplace.catalog.v1 import resources_pb2
+
+from .catalog_support import SKIN_ATTRIBUTES, unique
 
 
 @pytest.fixture

@@ -2,11 +2,11 @@ import uuid
 
 import grpc
 import pytest
-from catalog_support import plain, values
 
 from marketplace.catalog.v1 import catalog_service_pb2 as pb
 from marketplace.catalog.v1 import resources_pb2
 from testkit.grpc import error_reason, field_violations
+from testkit.values import plain, values
 
 
 async def test_an_item_of_a_template_is_owned_by_its_creator_and_carries_the_templates_values(

@@ -1,11 +1,11 @@
 import grpc
 import pytest
-from catalog_support import plain, values
 from google.protobuf import field_mask_pb2
 
 from marketplace.catalog.v1 import catalog_service_pb2 as pb
 from marketplace.catalog.v1 import resources_pb2
 from testkit.grpc import error_reason, field_violations
+from testkit.values import plain, values
 
 
 def template(category_id: str, name: str, **attributes) -> pb.CreateTemplateRequest:

@@ -1,6 +1,6 @@
 """Create games, the outbox and idempotency keys.
 
-Revision ID: 0001
+Revision ID: 2ebd96003cbc
 Revises:
 Create Date: 2026-11-23 04:58:34.282288
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0001"
+revision: str = "2ebd96003cbc"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -1,7 +1,7 @@
 """Create item attribute values: typed columns checked against the attribute's type, indexed per attribute.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0693bc129967
+Revises: 42cbe43d9a3e
 Create Date: 2026-11-23 06:08:27.257969
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0007"
-down_revision: str | None = "0006"
+revision: str = "0693bc129967"
+down_revision: str | None = "42cbe43d9a3e"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """Create item categories: per game, unique names, an optional parent in the same game.
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: c7ef8f621ecd
+Revises: 2ebd96003cbc
 Create Date: 2026-11-23 06:08:27.257969
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0002"
-down_revision: str | None = "0001"
+revision: str = "c7ef8f621ecd"
+down_revision: str | None = "2ebd96003cbc"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """Create items: owned by a user, of a category and optionally a template.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 42cbe43d9a3e
+Revises: a6e9468c75d2
 Create Date: 2026-11-23 06:08:27.257969
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006"
-down_revision: str | None = "0005"
+revision: str = "42cbe43d9a3e"
+down_revision: str | None = "a6e9468c75d2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

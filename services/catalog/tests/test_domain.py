@@ -4,21 +4,23 @@ import uuid
 
 import pytest
 
-from catalog import attributes, domain
-from catalog.attributes import AttributeSpec, Narrowing, Unsupported, narrowing, parse_filters, validate_values
-from catalog.domain import AttributeType
+from catalog.domain.attributes import Attribute, AttributeType, Narrowing, narrowing
+from catalog.domain.common import apply_mask
+from catalog.domain.filters import parse_filters
+from catalog.domain.games import GAME_MASK, GameFields
+from catalog.domain.values import Unsupported, validate_values
 from catalog.seed_data import CATALOG
 from servicekit.errors import InvalidArgument
 
-WEAR = AttributeSpec(
-    uuid.uuid4(), "wear", AttributeType.NUMBER, required=True, min_value=0, max_value=1, filterable=True
+WEAR = Attribute(
+    "wear", AttributeType.NUMBER, id=uuid.uuid4(), required=True, min_value=0, max_value=1, filterable=True
 )
-RARITY = AttributeSpec(
-    uuid.uuid4(), "rarity", AttributeType.ENUM, allowed_values=("Covert", "Classified"), filterable=True
+RARITY = Attribute(
+    "rarity", AttributeType.ENUM, id=uuid.uuid4(), allowed_values=("Covert", "Classified"), filterable=True
 )
-STATTRAK = AttributeSpec(uuid.uuid4(), "stattrak", AttributeType.BOOLEAN, filterable=True)
-PATTERN = AttributeSpec(uuid.uuid4(), "pattern_index", AttributeType.INTEGER, min_value=0, max_value=999)
-TAG = AttributeSpec(uuid.uuid4(), "tag", AttributeType.STRING, max_length=3)
+STATTRAK = Attribute("stattrak", AttributeType.BOOLEAN, id=uuid.uuid4(), filterable=True)
+PATTERN = Attribute("pattern_index", AttributeType.INTEGER, id=uuid.uuid4(), min_value=0, max_value=999)
+TAG = Attribute("tag", AttributeType.STRING, id=uuid.uuid4(), max_length=3)
 SPECS = [WEAR, RARITY, STATTRAK, PATTERN, TAG]
 
 
@@ -92,49 +94,35 @@ def test_unfilterable_unknown_and_malformed_filters_are_each_named():
 
 def test_narrowing_names_only_what_forbids_more():
     assert not narrowing(WEAR, WEAR)
-    widened = AttributeSpec(WEAR.id, "wear", AttributeType.NUMBER, min_value=-1, max_value=2)
+    widened = Attribute("wear", AttributeType.NUMBER, id=WEAR.id, min_value=-1, max_value=2)
     assert not narrowing(WEAR, widened)
-    narrowed = AttributeSpec(WEAR.id, "wear", AttributeType.NUMBER, required=True, min_value=0.1, max_value=0.9)
+    narrowed = Attribute("wear", AttributeType.NUMBER, id=WEAR.id, required=True, min_value=0.1, max_value=0.9)
     assert narrowing(WEAR, narrowed) == Narrowing(below=0.1, above=0.9)
     assert narrowing(
-        RARITY, AttributeSpec(RARITY.id, "rarity", AttributeType.ENUM, allowed_values=("Covert",))
+        RARITY, Attribute("rarity", AttributeType.ENUM, id=RARITY.id, allowed_values=("Covert",))
     ) == Narrowing(allowed=("Covert",))
-    assert narrowing(TAG, AttributeSpec(TAG.id, "tag", AttributeType.STRING, required=True, max_length=2)) == Narrowing(
+    assert narrowing(TAG, Attribute("tag", AttributeType.STRING, id=TAG.id, required=True, max_length=2)) == Narrowing(
         longer_than=2, now_required=True
     )
     assert not narrowing(
         RARITY,
-        AttributeSpec(RARITY.id, "rarity", AttributeType.ENUM, allowed_values=("Covert", "Classified", "Mil-Spec")),
+        Attribute("rarity", AttributeType.ENUM, id=RARITY.id, allowed_values=("Covert", "Classified", "Mil-Spec")),
     )
 
 
 def test_a_mask_changes_only_the_named_fields_and_refuses_the_rest():
-    current = domain.GameFields(name="A", description="a", logo_url="")
-    patch = domain.GameFields(name="B", description="b", logo_url="")
-    assert domain.apply_mask(
-        current, patch, ["description"], prefix="game.", fields=domain.GAME_MASK
-    ) == domain.GameFields("A", "b", "")
-    assert domain.apply_mask(current, patch, [], prefix="game.", fields=domain.GAME_MASK) == patch
+    current = GameFields(name="A", description="a", logo_url="")
+    patch = GameFields(name="B", description="b", logo_url="")
+    assert apply_mask(current, patch, ["description"], prefix="game.", fields=GAME_MASK) == GameFields("A", "b", "")
+    assert apply_mask(current, patch, [], prefix="game.", fields=GAME_MASK) == patch
     with pytest.raises(InvalidArgument):
-        domain.apply_mask(current, patch, ["create_time"], prefix="game.", fields=domain.GAME_MASK)
+        apply_mask(current, patch, ["create_time"], prefix="game.", fields=GAME_MASK)
 
 
 def test_the_seed_data_follows_the_rules():
     for game in CATALOG:
         for category in game.categories:
-            specs = [
-                AttributeSpec(
-                    uuid.uuid4(),
-                    seed.key,
-                    seed.type,
-                    seed.required,
-                    seed.allowed_values,
-                    seed.min_value,
-                    seed.max_value,
-                    seed.max_length,
-                )
-                for seed in category.attributes
-            ]
+            specs = category.attributes
             assert len({spec.key for spec in specs}) == len(specs), category.name
             for template in category.templates:
-                attributes.validate_values(specs, template.attributes, template.name, require=False)
+                validate_values(specs, template.attributes, template.name, require=False)

@@ -1,7 +1,7 @@
 """Create the audit log of admin changes: who, when, what, before and after.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 72286feda34f
+Revises: 0693bc129967
 Create Date: 2026-11-23 06:08:27.257969
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0008"
-down_revision: str | None = "0007"
+revision: str = "72286feda34f"
+down_revision: str | None = "0693bc129967"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

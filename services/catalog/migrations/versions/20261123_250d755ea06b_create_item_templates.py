@@ -1,7 +1,7 @@
 """Create item templates: named kinds of item in a category.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 250d755ea06b
+Revises: d340408e902a
 Create Date: 2026-11-23 06:08:27.257969
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0004"
-down_revision: str | None = "0003"
+revision: str = "250d755ea06b"
+down_revision: str | None = "d340408e902a"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -7,9 +7,10 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalog.attributes import Scalar
-from catalog.domain import AuditAction
-from catalog.models import Attribute, AuditEntry, Category, Game, Template
+from catalog.domain.attributes import ATTRIBUTE_IMMUTABLE, ATTRIBUTE_MASK, Attribute
+from catalog.domain.audit import AuditAction
+from catalog.domain.values import Scalar
+from catalog.models import AuditEntry, Category, Game, Template
 from servicekit.auth import Caller
 
 
@@ -50,21 +51,10 @@ def category_state(category: Category) -> dict:
 
 
 def attribute_state(attribute: Attribute) -> dict:
-    return {
-        "id": str(attribute.id),
-        "category_id": str(attribute.category_id),
-        "key": attribute.key,
-        "name": attribute.name,
-        "type": attribute.type.value,
-        "required": attribute.required,
-        "allowed_values": list(attribute.allowed_values),
-        "min": attribute.min_value,
-        "max": attribute.max_value,
-        "max_length": attribute.max_length,
-        "unit": attribute.unit,
-        "filterable": attribute.filterable,
-        "display_order": attribute.display_order,
-    }
+    """The definition under the proto's field names (`min`, `max`), as the API shows it."""
+    fields = ATTRIBUTE_IMMUTABLE | ATTRIBUTE_MASK
+    state = {path: getattr(attribute, name) for path, name in fields.items()}
+    return state | {"id": str(attribute.id), "category_id": str(attribute.category_id)}
 
 
 def template_state(template: Template, values: dict[str, Scalar]) -> dict:

@@ -1,7 +1,7 @@
 """Create category attributes: typed definitions with their bounds, allowed values and keys.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: d340408e902a
+Revises: c7ef8f621ecd
 Create Date: 2026-11-23 06:08:27.257969
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003"
-down_revision: str | None = "0002"
+revision: str = "d340408e902a"
+down_revision: str | None = "c7ef8f621ecd"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

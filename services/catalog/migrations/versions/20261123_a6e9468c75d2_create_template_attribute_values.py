@@ -1,7 +1,7 @@
 """Create template attribute values: typed, one column per type, checked against the attribute's type.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: a6e9468c75d2
+Revises: 250d755ea06b
 Create Date: 2026-11-23 06:08:27.257969
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0005"
-down_revision: str | None = "0004"
+revision: str = "a6e9468c75d2"
+down_revision: str | None = "250d755ea06b"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,87 @@
+"""Typed filters on items, such as "wear:0..0.07", "rarity:Covert|Classified" or "stattrak:true"."""
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from catalog.domain.attributes import Attribute, AttributeType
+from catalog.domain.values import Scalar
+from servicekit.errors import FieldViolation, InvalidArgument
+
+TRUE_WORDS = {"true": True, "false": False}
+
+
+@dataclass(frozen=True)
+class Filter:
+    """One condition on an attribute: any of `values`, or a range with inclusive bounds."""
+
+    attribute: Attribute
+    values: tuple[Scalar, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+def _parse_scalar(attribute: Attribute, text: str) -> tuple[Scalar | None, str | None]:
+    if attribute.type is AttributeType.BOOLEAN:
+        if text.lower() not in TRUE_WORDS:
+            return None, f"{text!r} is not true or false"
+        return TRUE_WORDS[text.lower()], None
+    if attribute.type.is_numeric:
+        try:
+            number = float(text)
+        except ValueError:
+            return None, f"{text!r} is not a number"
+        return (number, None) if math.isfinite(number) else (None, f"{text!r} is not a finite number")
+    if attribute.type is AttributeType.ENUM and text not in attribute.allowed_values:
+        return None, f"{text!r} is not one of {', '.join(attribute.allowed_values)}"
+    return text, None
+
+
+def _parse_filter(attribute: Attribute, condition: str) -> tuple[Filter | None, str | None]:
+    if ".." in condition:
+        if not attribute.type.is_numeric:
+            return None, "a range needs an integer or number attribute"
+        low_text, _, high_text = condition.partition("..")
+        bounds = []
+        for text in (low_text.strip(), high_text.strip()):
+            bound, problem = _parse_scalar(attribute, text) if text else (None, None)
+            if problem:
+                return None, problem
+            bounds.append(bound)
+        if bounds == [None, None]:
+            return None, "a range needs at least one bound, as in 'wear:0..0.07'"
+        return Filter(attribute, minimum=bounds[0], maximum=bounds[1]), None
+    values = []
+    for text in condition.split("|"):
+        value, problem = _parse_scalar(attribute, text.strip())
+        if problem:
+            return None, problem
+        values.append(value)
+    return Filter(attribute, values=tuple(values)), None
+
+
+def parse_filters(
+    attributes: Iterable[Attribute], conditions: Sequence[str], field: str = "attributes"
+) -> list[Filter]:
+    """Filters of "key:value", "key:min..max" or "key:a|b" on filterable attributes, or every problem."""
+    by_key = {attribute.key: attribute for attribute in attributes}
+    filters, violations = [], []
+    for index, condition in enumerate(conditions):
+        path = f"{field}[{index}]"
+        key, colon, rest = condition.partition(":")
+        attribute = by_key.get(key.strip())
+        if not colon or not rest.strip():
+            violations.append(FieldViolation(path, "must be 'key:value', 'key:min..max' or 'key:a|b'"))
+        elif attribute is None:
+            violations.append(FieldViolation(path, f"{key.strip()!r} is not an attribute of the category"))
+        elif not attribute.filterable:
+            violations.append(FieldViolation(path, f"{attribute.key!r} is not filterable"))
+        else:
+            parsed, problem = _parse_filter(attribute, rest.strip())
+            if problem:
+                violations.append(FieldViolation(path, problem))
+            else:
+                filters.append(parsed)
+    if violations:
+        raise InvalidArgument(violations)
+    return filters

@@ -1,0 +1,94 @@
+"""Use cases of games."""
+
+from uuid import UUID
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalog import events
+from catalog.domain.audit import AuditAction
+from catalog.domain.common import apply_mask
+from catalog.domain.games import GAME_MASK, GameFields, GameHasCategories, GameNameTaken, GameNotFound, validate_game
+from catalog.models import Game
+from catalog.repository import audit
+from catalog.repository import games as repository
+from catalog.repository.common import Lock
+from catalog.service.common import claimed, completed, lost_race
+from servicekit.auth import Caller
+from servicekit.db import Database
+from servicekit.pagination import Page, page_result
+
+
+async def game_for(session: AsyncSession, game_id: UUID, lock: Lock = None) -> Game:
+    game = await repository.get_game(session, game_id, lock)
+    if game is None:
+        raise GameNotFound(f"game {game_id} does not exist")
+    return game
+
+
+async def create_game(db: Database, caller: Caller, fields: GameFields, request_id: str) -> Game:
+    caller.require_admin()
+    fields = validate_game(fields)
+    scope = f"create_game:{caller.user_id}"
+    try:
+        async with db.begin() as session:
+            if first := await claimed(session, scope, request_id):
+                return await repository.get_game(session, first)
+            if await repository.find_game_by_name(session, fields.name):
+                raise GameNameTaken(fields.name)
+            game = Game(name=fields.name, description=fields.description, logo_url=fields.logo_url)
+            session.add(game)
+            await session.flush()
+            await completed(session, scope, request_id, game.id)
+            audit.record(session, caller, AuditAction.CREATED, "game", game.id, after=audit.game_state(game))
+            events.game_changed(session, game.id)
+    except IntegrityError as exc:
+        # Two creates of one name raced past the check; the unique index decided.
+        raise lost_race(exc, GameNameTaken(fields.name)) from exc
+    return game
+
+
+async def get_game(db: Database, game_id: UUID) -> Game:
+    async with db.read() as session:
+        return await game_for(session, game_id)
+
+
+async def list_games(db: Database, page: Page) -> tuple[list[Game], str]:
+    async with db.read() as session:
+        games = await repository.list_games(session, page)
+    return page_result(games, page, lambda game: (game.name, game.id))
+
+
+async def update_game(db: Database, caller: Caller, game_id: UUID, patch: GameFields, paths: list[str]) -> Game:
+    caller.require_admin()
+    try:
+        async with db.begin() as session:
+            game = await game_for(session, game_id, "update")
+            before = audit.game_state(game)
+            current = GameFields(name=game.name, description=game.description, logo_url=game.logo_url)
+            fields = validate_game(apply_mask(current, patch, paths, prefix="game.", fields=GAME_MASK))
+            other = await repository.find_game_by_name(session, fields.name)
+            if other is not None and other.id != game.id:
+                raise GameNameTaken(fields.name)
+            game.name, game.description, game.logo_url = fields.name, fields.description, fields.logo_url
+            await session.flush()
+            audit.record(
+                session, caller, AuditAction.UPDATED, "game", game.id, before=before, after=audit.game_state(game)
+            )
+            events.game_changed(session, game.id)
+    except IntegrityError as exc:
+        raise lost_race(exc, GameNameTaken(patch.name.strip())) from exc
+    return game
+
+
+async def delete_game(db: Database, caller: Caller, game_id: UUID) -> Game:
+    """Deletes a game that has no categories (refused otherwise: delete them first)."""
+    caller.require_admin()
+    async with db.begin() as session:
+        game = await game_for(session, game_id, "update")
+        if categories := await repository.count_categories_of_game(session, game.id):
+            raise GameHasCategories(categories)
+        await session.delete(game)
+        audit.record(session, caller, AuditAction.DELETED, "game", game.id, before=audit.game_state(game))
+        events.game_changed(session, game.id, deleted=True)
+    return game
