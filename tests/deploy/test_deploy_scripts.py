@@ -245,5 +245,7 @@ def test_the_readme_gives_the_rollout_order_the_script_follows():
         "PostgreSQL",
         "Elasticsearch",
         "headless",
+        "Service identities",
+        "make_service_keys.py",
     ):
         assert topic in readme, topic
