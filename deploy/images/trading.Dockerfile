@@ -37,10 +37,12 @@ FROM ${PYTHON_IMAGE} AS runtime
 RUN groupadd --system --gid 10001 app \
  && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent \
       --shell /usr/sbin/nologin app
+# GRPC_HOST: servicekit listens on loopback by default, which nothing outside the container reaches.
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     ALEMBIC_CONFIG=/app/alembic.ini \
+    GRPC_HOST=0.0.0.0 \
     GRPC_PORT=50053
 COPY --from=build /opt/venv/ /opt/venv/
 # alembic.ini and migrations/ sit in WORKDIR, so a script_location relative to the working

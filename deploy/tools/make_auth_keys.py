@@ -12,24 +12,10 @@ Needs only the `cryptography` package.
 from __future__ import annotations
 
 import argparse
-import base64
-import hashlib
 import json
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-
-
-def b64url(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def public_jwk(key: Ed25519PublicKey) -> dict[str, str]:
-    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    required = {"crv": "Ed25519", "kty": "OKP", "x": b64url(raw)}
-    canonical = json.dumps(required, separators=(",", ":"), sort_keys=True).encode()
-    return {**required, "kid": b64url(hashlib.sha256(canonical).digest()), "use": "sig", "alg": "EdDSA"}
+from ed25519_jwk import new_key_pair, published, write_json, write_private
 
 
 def main() -> None:
@@ -38,22 +24,14 @@ def main() -> None:
     parser.add_argument("--merge", type=Path, help="existing jwks.json whose keys stay published")
     args = parser.parse_args()
 
-    key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    keys = [public_jwk(key.public_key())]
-    if args.merge:
-        keys += [k for k in json.loads(args.merge.read_text())["keys"] if k["kid"] != keys[0]["kid"]]
+    pem, jwk = new_key_pair()
+    keys = published([jwk], json.loads(args.merge.read_text())["keys"] if args.merge else [])
 
     args.out.mkdir(parents=True, exist_ok=True)
     private = args.out / "signing-key.pem"
-    private.write_bytes(pem)
-    private.chmod(0o600)
-    (args.out / "jwks.json").write_text(json.dumps({"keys": keys}, indent=2) + "\n")
-    print(f"wrote {private} and {args.out / 'jwks.json'} (kid {keys[0]['kid']})")
+    write_private(private, pem)
+    write_json(args.out / "jwks.json", {"keys": keys})
+    print(f"wrote {private} and {args.out / 'jwks.json'} (kid {jwk['kid']})")
 
 
 if __name__ == "__main__":

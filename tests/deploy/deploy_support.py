@@ -42,6 +42,8 @@ PROD_SECRETS = {
     "trading-secrets": {"DATABASE_URL", "ELASTICSEARCH_URL"},
     "messaging-secrets": {"DATABASE_URL"},
     "auth-jwks": {"jwks.json"},
+    **{f"{service}-identity": {"service-key.pem"} for service in SERVICES},
+    "service-keys": {"service-keys.json"},
 }
 
 

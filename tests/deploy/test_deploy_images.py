@@ -193,6 +193,8 @@ def test_service_images_match_what_their_pods_expect(service):
     port = SERVICES[service]
     assert [i.args for i in runtime if i.keyword == "EXPOSE"] == [str(port)]
     assert env(runtime)["GRPC_PORT"] == str(port)
+    # servicekit listens on loopback by default: `docker run -p` would reach nothing.
+    assert env(runtime)["GRPC_HOST"] == "0.0.0.0"
     (gate,) = pod_spec(deployment)["initContainers"]
     destinations = [dest for sources, dest, stage in copies(runtime) if "deploy/images/schema_gate.py" in sources]
     assert destinations == [gate["command"][1]]

@@ -16,6 +16,7 @@ from deploy_support import (
     KUBERNETES_VERSION,
     PROCESSES,
     PROD_SECRETS,
+    ROOT,
     SERVICES,
     Render,
     containers,
@@ -213,11 +214,16 @@ def test_grpc_services_are_headless_for_client_side_load_balancing(overlay, serv
     assert overlay.config_data()[f"{service.upper()}_ADDR"] == f"{service}:{SERVICES[service]}"
 
 
-def env_names(render: Render, container) -> set[str]:
-    names = {e["name"] for e in container.get("env", [])}
+def env_values(render: Render, container) -> dict[str, str | None]:
+    """The container's environment as the kubelet builds it: envFrom, then env over it (None: valueFrom)."""
+    values = {}
     for source in container.get("envFrom", []):
-        names |= set(render.get("ConfigMap", source["configMapRef"]["name"]).get("data", {}))
-    return names
+        values |= render.get("ConfigMap", source["configMapRef"]["name"]).get("data", {})
+    return values | {e["name"]: e.get("value") for e in container.get("env", [])}
+
+
+def env_names(render: Render, container) -> set[str]:
+    return set(env_values(render, container))
 
 
 def secret_ref(container, variable: str) -> dict:
@@ -278,6 +284,48 @@ def test_only_accounts_holds_the_signing_key(overlay):
             assert not secret.startswith("accounts-secrets"), where(workload)
 
 
+IDENTITY_SECRET = re.compile(r"(\w+)-identity(?:-[a-z0-9]{10})?")
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_services_mount_their_own_identity_key_and_every_services_public_keys(overlay, service):
+    deployment = overlay.get("Deployment", service)
+    container = main_container(deployment)
+    settings = env_values(overlay, container)
+    key = secret_mount_for(deployment, container, settings["SERVICE_KEY_FILE"])
+    assert key == {"name": secret_name(overlay, f"{service}-identity"), "key": "service-key.pem"}
+    (volume,) = [
+        v["secret"] for v in pod_spec(deployment)["volumes"] if v.get("secret", {}).get("secretName") == key["name"]
+    ]
+    # Only the key, readable by the owner and the pod's fsGroup (the non-root user), like the signing key.
+    assert volume["defaultMode"] == 0o440
+    assert [i["key"] for i in volume["items"]] == ["service-key.pem"]
+    keys = secret_mount_for(deployment, container, settings["SERVICE_KEYS_FILE"])
+    assert keys == {"name": secret_name(overlay, "service-keys"), "key": "service-keys.json"}
+
+
+def test_only_a_service_itself_holds_its_identity(overlay):
+    # Nor the gateway (it calls no internal method), the migrate Jobs or the schema gates.
+    for workload in overlay.workloads():
+        for volume in pod_spec(workload).get("volumes", []):
+            identity = IDENTITY_SECRET.fullmatch(volume.get("secret", {}).get("secretName", ""))
+            if not identity:
+                continue
+            assert (workload["kind"], workload["metadata"]["name"]) == ("Deployment", identity[1]), where(workload)
+            mounted_by = [
+                c["name"]
+                for c in containers(workload)
+                if volume["name"] in {m["name"] for m in c.get("volumeMounts", [])}
+            ]
+            assert mounted_by == [identity[1]], f"{where(workload)}: only the server container"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_services_listen_on_every_address_of_their_pod(overlay, service):
+    # servicekit listens on loopback unless GRPC_HOST says otherwise: no probe or caller would reach it.
+    assert env_values(overlay, main_container(overlay.get("Deployment", service)))["GRPC_HOST"] == "0.0.0.0"
+
+
 def test_the_gateway_gets_its_settings(overlay):
     container = main_container(overlay.get("Deployment", GATEWAY))
     assert {"GATEWAY_PORT", "BACKEND_TIMEOUT_SECONDS"} | ADDRS <= env_names(overlay, container)
@@ -293,19 +341,31 @@ def secret_name(render: Render, base: str) -> str:
     return names[0]
 
 
+def secrets_read(workload) -> list[tuple[str, set[str], bool]]:
+    """(Secret, keys, optional) of every variable and volume of a workload that comes from a Secret."""
+    reads = []
+    for container in containers(workload):
+        for entry in container.get("env", []):
+            ref = entry.get("valueFrom", {}).get("secretKeyRef")
+            if ref:
+                reads.append((ref["name"], {ref["key"]}, ref.get("optional", False)))
+    for volume in pod_spec(workload).get("volumes", []):
+        if secret := volume.get("secret"):
+            keys = {i["key"] for i in secret.get("items", [])}
+            reads.append((secret["secretName"], keys, secret.get("optional", False)))
+    return reads
+
+
 def test_every_secret_a_pod_reads_exists_or_is_documented(overlay):
     present = overlay.named("Secret")
     for workload in overlay.workloads():
-        for container in containers(workload):
-            for entry in container.get("env", []):
-                ref = entry.get("valueFrom", {}).get("secretKeyRef")
-                if not ref:
-                    continue
-                if overlay.name == "prod":
-                    assert ref["key"] in PROD_SECRETS.get(ref["name"], set()), f"{where(workload, container)}: {ref}"
-                else:
-                    data = present[ref["name"]]["data"]
-                    assert ref["key"] in data or ref.get("optional"), f"{where(workload, container)}: {ref}"
+        for name, keys, optional in secrets_read(workload):
+            context = f"{where(workload)}: {name} {sorted(keys)}"
+            if overlay.name == "prod":
+                assert name in PROD_SECRETS and keys <= PROD_SECRETS[name], context
+            else:
+                assert name in present, context
+                assert keys <= set(present[name]["data"]) or optional, context
 
 
 def test_environment_is_development_in_dev_and_production_in_prod(dev, prod):
@@ -373,17 +433,22 @@ def test_dev_services_reach_their_own_database_with_the_password_postgres_was_gi
     )
 
 
-def test_dev_token_keys_are_a_matching_ed25519_pair(dev):
+def ed25519_public_x(pem: bytes, what: str) -> str:
+    """The JWK `x` of an Ed25519 private key in PEM, or an assertion that it is none."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    pem = decode(dev.get("Secret", secret_name(dev, "accounts-secrets")), "signing-key.pem").encode()
     private = serialization.load_pem_private_key(pem, None)
-    assert isinstance(private, Ed25519PrivateKey), "accounts signs EdDSA tokens (servicekit.auth)"
-    (jwk,) = json.loads(decode(dev.get("Secret", secret_name(dev, "auth-jwks")), "jwks.json"))["keys"]
+    assert isinstance(private, Ed25519PrivateKey), f"{what}: tokens are EdDSA (servicekit.auth)"
     raw = private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def test_dev_token_keys_are_a_matching_ed25519_pair(dev):
+    pem = decode(dev.get("Secret", secret_name(dev, "accounts-secrets")), "signing-key.pem").encode()
+    (jwk,) = json.loads(decode(dev.get("Secret", secret_name(dev, "auth-jwks")), "jwks.json"))["keys"]
     assert (jwk["kty"], jwk["crv"], jwk["alg"], jwk["use"]) == ("OKP", "Ed25519", "EdDSA", "sig")
-    assert jwk["x"] == base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+    assert jwk["x"] == ed25519_public_x(pem, "the signing key")
 
 
 def test_dev_token_keys_work_with_servicekit(dev):
@@ -406,6 +471,37 @@ def test_dev_token_keys_work_with_servicekit(dev):
     )
     verifier = auth.TokenVerifier(jwks, issuer=config["AUTH_ISSUER"], audience=config["AUTH_AUDIENCE"])
     assert verifier.verify(key.sign(claims)).role is auth.Role.ADMIN
+
+
+def published_service_keys(render: Render) -> dict:
+    return json.loads(decode(render.get("Secret", secret_name(render, "service-keys")), "service-keys.json"))
+
+
+def identity_pem(render: Render, service: str) -> bytes:
+    return decode(render.get("Secret", secret_name(render, f"{service}-identity")), "service-key.pem").encode()
+
+
+def test_dev_service_identities_are_ed25519_keys_published_under_their_own_service(dev):
+    published = published_service_keys(dev)
+    assert set(published) == set(SERVICES)
+    for service in SERVICES:
+        x = ed25519_public_x(identity_pem(dev, service), f"{service}-identity")
+        owners = [owner for owner, jwks in published.items() for jwk in jwks["keys"] if jwk["x"] == x]
+        assert owners == [service]
+        for jwk in published[service]["keys"]:
+            assert (jwk["kty"], jwk["crv"], jwk["alg"], jwk["use"]) == ("OKP", "Ed25519", "EdDSA", "sig")
+
+
+def test_dev_service_identities_work_with_servicekit(dev):
+    auth = pytest.importorskip("servicekit.auth")
+    identity = pytest.importorskip("servicekit.identity")
+    published = published_service_keys(dev)
+    for service in SERVICES:
+        key = auth.SigningKey.from_pem(identity_pem(dev, service))
+        assert key.public_jwk in published[service]["keys"], "published exactly as servicekit writes a JWK"
+        for audience in SERVICES:
+            token = identity.ServiceIdentity(service, key).token_for(audience)
+            assert identity.ServiceKeys(published, audience=audience).verify(token) == service
 
 
 # --- prod -----------------------------------------------------------------------------------------
@@ -483,7 +579,8 @@ def allows(rules: list[dict], direction: str, labels: dict[str, str], port: int)
     return False
 
 
-def test_prod_network_policies_allow_exactly_the_calls_of_the_design(prod):
+def allowed_calls(prod: Render) -> set[tuple[str, str]]:
+    """(source workload, target process) pairs the NetworkPolicies let through, both ways."""
     labels = pod_labels(prod)
     ports = {**SERVICES, GATEWAY: GATEWAY_PORT}
     allowed = set()
@@ -494,7 +591,29 @@ def test_prod_network_policies_allow_exactly_the_calls_of_the_design(prod):
             ingress = [r for p in policies_for(prod, target_labels, "Ingress") for r in p["spec"].get("ingress", [])]
             if allows(egress, "to", target_labels, port) and allows(ingress, "from", source_labels, port):
                 allowed.add((source, target))
-    assert allowed == {(caller, callee) for caller, callees in CALLS.items() for callee in callees}
+    return allowed
+
+
+def test_prod_network_policies_allow_exactly_the_calls_of_the_design(prod):
+    assert allowed_calls(prod) == {(caller, callee) for caller, callees in CALLS.items() for callee in callees}
+
+
+CALLERS_OPTION = re.compile(r'\(marketplace\.common\.v1\.callers\)\s*=\s*"(\w+)"')
+
+
+def test_prod_network_policies_let_the_callers_a_contract_names_reach_its_internal_methods(prod):
+    # Each service's own contract (protos/marketplace/<service>/); the event feed every service
+    # serves (common/v1/events.proto) admits any service, and who follows which is CALLS.
+    named = {
+        (caller, service)
+        for service in SERVICES
+        for proto in (ROOT / "protos" / "marketplace" / service).rglob("*.proto")
+        for caller in CALLERS_OPTION.findall(proto.read_text())
+    }
+    assert {("trading", "accounts"), ("trading", "catalog")} <= named, "HoldFunds..., TransferItem"
+    assert all(caller in SERVICES for caller, _ in named), "the gateway has no identity"
+    # A service calling itself (accounts follows its own suspensions) stays on the pod's loopback.
+    assert {(caller, service) for caller, service in named if caller != service} <= allowed_calls(prod)
 
 
 def test_prod_network_policies_open_dns_datastores_and_the_ingress_controller_only(prod):

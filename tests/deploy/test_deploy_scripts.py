@@ -1,4 +1,4 @@
-"""deploy/rollout.sh, deploy/migrate.sh and deploy/tools/make_auth_keys.py, run without a cluster."""
+"""deploy/rollout.sh, deploy/migrate.sh and the key tools in deploy/tools, run without a cluster."""
 
 from __future__ import annotations
 
@@ -180,6 +180,60 @@ def test_make_auth_keys_writes_a_pair_and_rotates_by_merging(tmp_path):
     assert key.public_jwk == new[0]
 
 
+def make_service_keys(out, *args: str) -> subprocess.CompletedProcess:
+    tool = DEPLOY / "tools" / "make_service_keys.py"
+    return subprocess.run([sys.executable, str(tool), str(out), *args], capture_output=True, text=True, timeout=60)
+
+
+def service_keys(out) -> dict:
+    return json.loads((out / "service-keys.json").read_text())
+
+
+def test_make_service_keys_writes_an_identity_per_service_that_servicekit_accepts(tmp_path):
+    assert make_service_keys(tmp_path).returncode == 0
+    assert set(service_keys(tmp_path)) == set(SERVICES)
+    for service in SERVICES:
+        assert (tmp_path / f"{service}.pem").stat().st_mode & 0o077 == 0
+    identity = pytest.importorskip("servicekit.identity")
+    config = pytest.importorskip("servicekit.config")
+    assert set(config.CONTEXTS) == set(SERVICES), "the tool names every service servicekit knows"
+    for caller in SERVICES:
+        token = identity.ServiceIdentity.from_file(caller, tmp_path / f"{caller}.pem").token_for("accounts")
+        keys = identity.ServiceKeys.from_file(tmp_path / "service-keys.json", audience="accounts")
+        assert keys.verify(token) == caller
+
+
+def test_make_service_keys_rolls_one_service_by_publishing_its_new_key_beside_the_old(tmp_path):
+    old, new = tmp_path / "old", tmp_path / "new"
+    assert make_service_keys(old).returncode == 0
+    result = make_service_keys(new, "--merge", str(old / "service-keys.json"), "--service", "trading")
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in new.iterdir()) == ["service-keys.json", "trading.pem"]
+    before, after = service_keys(old), service_keys(new)
+    assert len(after["trading"]["keys"]) == 2 and after["trading"]["keys"][1:] == before["trading"]["keys"]
+    assert {s: after[s] for s in SERVICES if s != "trading"} == {s: before[s] for s in SERVICES if s != "trading"}
+    identity = pytest.importorskip("servicekit.identity")
+    keys = identity.ServiceKeys.from_file(new / "service-keys.json", audience="catalog")
+    for pem in (old / "trading.pem", new / "trading.pem"):
+        assert keys.verify(identity.ServiceIdentity.from_file("trading", pem).token_for("catalog")) == "trading"
+
+
+def test_make_service_keys_rolls_every_service_with_merge(tmp_path):
+    old, new = tmp_path / "old", tmp_path / "new"
+    assert make_service_keys(old).returncode == 0
+    assert make_service_keys(new, "--merge", str(old / "service-keys.json")).returncode == 0
+    before, after = service_keys(old), service_keys(new)
+    for service in SERVICES:
+        (previous,) = before[service]["keys"]
+        assert [k["kid"] for k in after[service]["keys"]][1:] == [previous["kid"]], service
+
+
+def test_make_service_keys_does_not_roll_one_service_without_the_published_keys(tmp_path):
+    result = make_service_keys(tmp_path / "out", "--service", "trading")
+    assert result.returncode != 0 and "--merge" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
 def test_the_readme_gives_the_rollout_order_the_script_follows():
     readme = (DEPLOY / "README.md").read_text()
     order = [n for n in dict.fromkeys(applied_names("prod")) if n != "shared"]
@@ -191,5 +245,7 @@ def test_the_readme_gives_the_rollout_order_the_script_follows():
         "PostgreSQL",
         "Elasticsearch",
         "headless",
+        "Service identities",
+        "make_service_keys.py",
     ):
         assert topic in readme, topic
