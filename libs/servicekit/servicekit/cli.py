@@ -1,9 +1,13 @@
-"""`python -m <service> serve | migrate [--to REV] | seed | <command of the service>`, the same for every service."""
+"""`python -m <service> serve | migrate [--to REV] | seed | docs | revision -m MSG | <command of the service>`,
+the same for every service."""
 
 import argparse
 import asyncio
 import logging
 
+from alembic import command
+
+from servicekit import erd
 from servicekit.config import Settings
 from servicekit.migrations import alembic_config, migrate
 from servicekit.runtime import Runtime
@@ -29,25 +33,35 @@ def main(spec: ServiceSpec, argv: list[str] | None = None) -> None:
     migrate_parser = commands.add_parser("migrate", help="apply migrations (default: up to head)")
     migrate_parser.add_argument("--to", default="head", help="revision to go up or down to ('base' for none)")
     commands.add_parser("seed", help="insert the demo data (idempotent)")
-    for name, command in spec.commands.items():
-        commands.add_parser(name, help=(command.__doc__ or "").strip().splitlines()[0], add_help=False)
+    commands.add_parser("docs", help="write docs/schema.md, the diagram of the tables")
+    revision = commands.add_parser("revision", help="autogenerate a migration against DATABASE_URL, a scratch database")
+    revision.add_argument("-m", "--message", required=True)
+    for name, own in spec.commands.items():
+        commands.add_parser(name, help=(own.__doc__ or "").strip().splitlines()[0], add_help=False)
     args, rest = parser.parse_known_args(argv)
     if rest and args.command not in spec.commands:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
 
     settings = spec.settings.from_env(spec.name)
     configure_logging(settings.log_level)
+    config = alembic_config(
+        spec.root,
+        settings.database_url,
+        lock_timeout=settings.migration_lock_timeout,
+        statement_timeout=settings.migration_statement_timeout,
+    )
     if args.command == "serve":
         asyncio.run(serve(spec, settings))
     elif args.command == "migrate":
-        config = alembic_config(
-            spec.root,
-            settings.database_url,
-            lock_timeout=settings.migration_lock_timeout,
-            statement_timeout=settings.migration_statement_timeout,
-        )
         migrate(config, spec.name, args.to)
     elif args.command == "seed" and spec.seed is not None:
         asyncio.run(_seed(spec, settings))
+    elif args.command == "docs":
+        path = erd.path_of(spec.root)
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(erd.document(spec.name, spec.outbox.metadata))
+    elif args.command == "revision":
+        migrate(config, spec.name, "head")
+        command.revision(config, message=args.message, autogenerate=True)
     elif args.command in spec.commands:
         spec.commands[args.command](settings, rest)

@@ -1,10 +1,8 @@
-"""Mermaid entity-relationship diagrams of each service's tables, written to services/<ctx>/docs/schema.md."""
+"""A Mermaid entity-relationship diagram of a service's tables (`python -m <service> docs`)."""
 
-import importlib
+from pathlib import Path
 
 from sqlalchemy import MetaData, Table
-
-from devstack.paths import ROOT, SERVICES
 
 HEADER = "<!-- Generated from {service}/models.py by `make docs`; a test keeps it current. -->\n"
 
@@ -38,17 +36,10 @@ def mermaid(metadata: MetaData) -> str:
     return "\n".join(lines) + "\n"
 
 
-def document(service: str) -> str:
-    metadata = importlib.import_module(f"{service}.models").Base.metadata
+def document(service: str, metadata: MetaData) -> str:
     return f"{HEADER.format(service=service)}\n# {service} schema\n\n```mermaid\n{mermaid(metadata)}```\n"
 
 
-def path_of(service: str):
-    return ROOT / "services" / service / "docs" / "schema.md"
-
-
-def write_all() -> None:
-    for service in SERVICES:
-        path = path_of(service)
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(document(service))
+def path_of(service_root: Path) -> Path:
+    """Where a service keeps its diagram: services/<service>/docs/schema.md."""
+    return service_root / "docs" / "schema.md"
