@@ -1,4 +1,5 @@
-"""The async SQLAlchemy engine and sessions of one service, and the shared column types."""
+"""The async SQLAlchemy engine and sessions of one service, the shared column types, and which constraint a
+failed write broke."""
 
 import uuid
 from collections.abc import AsyncIterator
@@ -6,7 +7,9 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Annotated
 
+import asyncpg
 from sqlalchemy import DateTime, MetaData, func
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import mapped_column
 
@@ -54,3 +57,14 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def broken_constraint(
+    error: DBAPIError | asyncpg.PostgresError,
+    kind: type[asyncpg.PostgresError] = asyncpg.IntegrityConstraintViolationError,
+) -> str | None:
+    """The name of the constraint of `kind` a failed statement broke, or None. asyncpg names it on its
+    error, which SQLAlchemy wraps as the DBAPI error's cause."""
+    if isinstance(error, DBAPIError):
+        error = error.orig.__cause__ if error.orig else None
+    return getattr(error, "constraint_name", None) if isinstance(error, kind) else None

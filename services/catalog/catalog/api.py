@@ -20,7 +20,7 @@ from servicekit.auth import require_caller
 from servicekit.convert import timestamp
 from servicekit.db import Database
 from servicekit.errors import FieldViolation, InvalidArgument
-from servicekit.ids import parse_id
+from servicekit.ids import parse_id, parse_optional_id
 from servicekit.pagination import page_request
 
 # Values ------------------------------------------------------------------------------------
@@ -43,10 +43,6 @@ def value_from_proto(value: struct_pb2.Value) -> object:
 
 def values_from_proto(values) -> dict[str, object]:
     return {key: value_from_proto(value) for key, value in values.items()}
-
-
-def optional_id(field: str, value: str):
-    return parse_id(field, value) if value else None
 
 
 def mask_paths(request) -> list[str]:
@@ -87,7 +83,7 @@ def category_from_proto(category: resources_pb2.Category) -> CategoryFields:
     return CategoryFields(
         name=category.name,
         description=category.description,
-        parent_id=optional_id("category.parent_id", category.parent_id),
+        parent_id=parse_optional_id("category.parent_id", category.parent_id),
     )
 
 
@@ -171,8 +167,8 @@ def item_to_proto(item: ItemView) -> resources_pb2.Item:
 
 def item_from_proto(item: resources_pb2.Item) -> NewItem:
     return NewItem(
-        template_id=optional_id("item.template_id", item.template_id),
-        category_id=optional_id("item.category_id", item.category_id),
+        template_id=parse_optional_id("item.template_id", item.template_id),
+        category_id=parse_optional_id("item.category_id", item.category_id),
         name=item.name,
         description=item.description,
         image_url=item.image_url,
@@ -354,8 +350,8 @@ class CatalogApi(pb_grpc.CatalogServiceServicer):
             parse_id("category_id", request.category_id),
             list(request.attributes),
             page_request(request.page_size, request.page_token),
-            template_id=optional_id("template_id", request.template_id),
-            owner_id=optional_id("owner_id", request.owner_id),
+            template_id=parse_optional_id("template_id", request.template_id),
+            owner_id=parse_optional_id("owner_id", request.owner_id),
         )
         return pb.ListItemsResponse(items=[item_to_proto(item) for item in found], next_page_token=next_token)
 

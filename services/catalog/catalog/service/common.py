@@ -4,12 +4,13 @@ from collections.abc import Callable
 from typing import TypeVar
 from uuid import UUID
 
+import asyncpg
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.models import IdempotencyKey
-from catalog.repository.common import unique_violation
 from servicekit import idempotency
+from servicekit.db import broken_constraint
 from servicekit.errors import DomainError, FieldViolation, InvalidArgument
 
 T = TypeVar("T")
@@ -40,6 +41,6 @@ def collect(violations: list[FieldViolation], check: Callable[[], T]) -> T:
 
 def lost_race(exc: IntegrityError, error: DomainError) -> DomainError:
     """`error` when a concurrent change took the unique name or key first; anything else is re-raised."""
-    if unique_violation(exc) is None:
+    if broken_constraint(exc, asyncpg.UniqueViolationError) is None:
         raise exc
     return error
