@@ -10,6 +10,7 @@ from gateway.descriptors import Access
 from gateway.routing import Route, RouteTable, field_at
 from gateway.schemas import REF_PREFIX, WELL_KNOWN, Schema, SchemaSet, is_output_only, is_required
 from gateway.templates import PathTemplate, SegmentKind
+from gateway.transcoding import IDEMPOTENCY_KEY_HEADER
 
 SECURITY_SCHEME = "bearerAuth"
 ERROR_SCHEMA = "Error"
@@ -59,7 +60,9 @@ def _operation(route: Route, schemas: SchemaSet) -> dict[str, Any]:
         "tags": [rpc.service_name],
         "summary": rpc.name,
         "description": f"gRPC `{rpc.grpc_path}`.",
-        "parameters": _path_parameters(route, schemas) + _query_parameters(route, schemas),
+        "parameters": _path_parameters(route, schemas)
+        + _query_parameters(route, schemas)
+        + _idempotency_key_parameter(route),
         "responses": {
             "200": _success_response(route, schemas),
             "default": {"description": "An error.", "content": _json(_ref(ERROR_SCHEMA))},
@@ -82,6 +85,20 @@ def _path_parameters(route: Route, schemas: SchemaSet) -> list[dict[str, Any]]:
             "schema": schemas.field_schema(field_at(request, path), with_behavior=False),
         }
         for path in route.path_fields
+    ]
+
+
+def _idempotency_key_parameter(route: Route) -> list[dict[str, Any]]:
+    if "request_id" not in route.rpc.descriptor.input_type.fields_by_name:
+        return []
+    return [
+        {
+            "name": IDEMPOTENCY_KEY_HEADER,
+            "in": "header",
+            "required": False,
+            "description": "The request_id: repeating a request with the same key returns its first response.",
+            "schema": {"type": "string", "maxLength": 200},
+        }
     ]
 
 

@@ -21,6 +21,7 @@ from gateway.routing import Route
 
 BOUND_BY_PATH = "set by the URL path"
 BOUND_BY_BODY = "read from the request body"
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
 # Deeper JSON than any of our messages needs; Python's parser and protobuf's (100) give up not far past it.
 MAX_JSON_DEPTH = 32
 
@@ -36,11 +37,24 @@ async def request_message(route: Route, request: Request, path_values: dict[str,
         violations += merge_json(message, {route.body: body})
     violations += _merge_query(route, message, request.query_params.multi_items())
     violations += _merge_path(message, path_values)
+    violations += _merge_idempotency_key(message, request.headers.get(IDEMPOTENCY_KEY_HEADER))
     if violations:
         raise bad_request(violations)
     if route.http_method == "PATCH":
         _fill_update_mask(route, message, body)
     return message
+
+
+def _merge_idempotency_key(message: Message, key: str | None) -> list[Violation]:
+    """The Idempotency-Key header (Stripe, the IETF draft) is the request_id of any method that takes one,
+    so a client need not know whether a route reads request_id from the body or the query."""
+    field = message.DESCRIPTOR.fields_by_name.get("request_id")
+    if key is None or field is None or field.type != FieldDescriptor.TYPE_STRING:
+        return []
+    if message.request_id and message.request_id != key:
+        return [("request_id", f"differs from the {IDEMPOTENCY_KEY_HEADER} header; send one of them")]
+    message.request_id = key
+    return []
 
 
 def response_json(route: Route, reply: Message) -> Any:

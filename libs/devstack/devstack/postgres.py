@@ -2,13 +2,16 @@
 
 Order: $DATABASE_URL; else the server on 127.0.0.1:5432 if it answers; else a
 private cluster under .run/pgdata on a free port (initdb refuses root, so as root
-it runs as the postgres user). PostGIS is installed from Debian when missing.
+it runs as the postgres user). PostgreSQL 15 and PostGIS are installed from Debian
+when missing. What `postgres_server()` started it stops at the end.
 """
 
 import asyncio
+import contextlib
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -51,14 +54,23 @@ async def _answers(url: str) -> bool:
     return True
 
 
-def _bin_dir() -> Path:
+def _installed_bin_dir() -> Path | None:
     for candidate in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
         if (candidate / "initdb").exists():
             return candidate
     found = shutil.which("initdb")
-    if found:
-        return Path(found).parent
-    raise SystemExit("no PostgreSQL found: set DATABASE_URL or install PostgreSQL 15 (initdb)")
+    return Path(found).parent if found else None
+
+
+def _bin_dir() -> Path:
+    found = _installed_bin_dir()
+    if found is None:
+        # The PostGIS package depends on the server of its major version.
+        _apt_install()
+        found = _installed_bin_dir()
+    if found is None:
+        raise SystemExit("no PostgreSQL found: set DATABASE_URL or install PostgreSQL 15 (initdb)")
+    return found
 
 
 def _as_owner(args: list[str]) -> list[str]:
@@ -69,8 +81,8 @@ def _as_owner(args: list[str]) -> list[str]:
     return args
 
 
-def start_private_cluster() -> str:
-    """Starts (creating on first use) the cluster under .run/pgdata and returns its URL."""
+def start_private_cluster() -> tuple[str, bool]:
+    """Starts (creating on first use) the cluster under .run/pgdata; its URL, and whether this call started it."""
     bin_dir = _bin_dir()
     RUN.mkdir(exist_ok=True)
     port_file = RUN / "pgport"
@@ -83,7 +95,8 @@ def start_private_cluster() -> str:
     port = int(port_file.read_text()) if port_file.exists() else free_port()
     port_file.write_text(str(port))
     status = subprocess.run(_as_owner([str(bin_dir / "pg_ctl"), "-D", str(PGDATA), "status"]), capture_output=True)
-    if status.returncode != 0:
+    started = status.returncode != 0
+    if started:
         options = f"-p {port} -k {PGDATA} -c listen_addresses=127.0.0.1"
         subprocess.run(
             _as_owner(
@@ -102,7 +115,15 @@ def start_private_cluster() -> str:
             check=True,
             stdout=subprocess.DEVNULL,
         )
-    return f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    return f"postgresql://postgres@127.0.0.1:{port}/postgres", started
+
+
+def stop_private_cluster() -> None:
+    subprocess.run(
+        _as_owner([str(_bin_dir() / "pg_ctl"), "-D", str(PGDATA), "-m", "fast", "-w", "stop"]),
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 async def _has_postgis(url: str) -> bool:
@@ -113,11 +134,9 @@ async def _has_postgis(url: str) -> bool:
         await connection.close()
 
 
-def ensure_postgis(url: str) -> None:
-    if asyncio.run(_has_postgis(url)):
-        return
+def _apt_install() -> None:
     if os.geteuid() != 0 or not shutil.which("apt-get"):
-        raise SystemExit(f"PostGIS is missing on {url}: install {POSTGIS_PACKAGE}")
+        raise SystemExit(f"PostGIS is missing: install {POSTGIS_PACKAGE} (it brings PostgreSQL 15)")
     subprocess.run(["apt-get", "update", "-qq"], check=True)
     subprocess.run(
         ["apt-get", "install", "-y", "-qq", POSTGIS_PACKAGE],
@@ -126,17 +145,37 @@ def ensure_postgis(url: str) -> None:
     )
 
 
-def find_server() -> str:
-    """A reachable server URL with PostGIS available."""
+def ensure_postgis(url: str) -> None:
+    if not asyncio.run(_has_postgis(url)):
+        _apt_install()
+
+
+def _find() -> tuple[str, bool]:
     url = os.environ.get("DATABASE_URL")
     if url:
-        url = admin_url(url)
+        url, started = admin_url(url), False
     elif asyncio.run(_answers(DEFAULT_URL)):
-        url = DEFAULT_URL
+        url, started = DEFAULT_URL, False
     else:
-        url = start_private_cluster()
+        url, started = start_private_cluster()
     ensure_postgis(url)
-    return url
+    return url, started
+
+
+def find_server() -> str:
+    """A reachable server URL with PostGIS available; a private cluster started for it keeps running."""
+    return _find()[0]
+
+
+@contextlib.contextmanager
+def postgres_server() -> Iterator[str]:
+    """find_server(), stopping at the end the private cluster if this started it."""
+    url, started = _find()
+    try:
+        yield url
+    finally:
+        if started:
+            stop_private_cluster()
 
 
 async def create_database(url: str, name: str) -> None:

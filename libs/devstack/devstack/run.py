@@ -18,7 +18,7 @@ from rich.text import Text
 from devstack.config import StackConfig
 from devstack.keys import admin_password, ensure_keys
 from devstack.paths import ROOT, SERVICES
-from devstack.postgres import find_server
+from devstack.postgres import postgres_server
 from devstack.services import base_env, check_ports_free, create_databases, migrate_all, start_all
 from devstack.stack import ChildFailed, Supervisor, install_stop_handlers
 
@@ -98,21 +98,20 @@ def run() -> int:
     console = Console(highlight=False)
     config = StackConfig.from_env()
     check_ports_free(config)
-    try:
-        console.print("[bold]finding PostgreSQL[/]")
-        server = find_server()
+    console.print("[bold]finding PostgreSQL[/]")
+    with postgres_server() as server:
         console.print(f"PostgreSQL: {server}")
-        return asyncio.run(_run(config, server, console))
-    except KeyboardInterrupt:
-        return 130
+        try:
+            return asyncio.run(_run(config, server, console))
+        except KeyboardInterrupt:
+            return 130
 
 
 def migrate() -> int:
     console = Console(highlight=False)
     config = StackConfig.from_env()
-    server = find_server()
 
-    async def go() -> int:
+    async def go(server: str) -> int:
         supervisor = Supervisor(console)
         try:
             await create_databases(server, config)
@@ -125,6 +124,6 @@ def migrate() -> int:
         console.print(f"migrated {', '.join(config.database(context) for context in SERVICES)} to head")
         return 0
 
-    with contextlib.suppress(KeyboardInterrupt):
-        return asyncio.run(go())
+    with postgres_server() as server, contextlib.suppress(KeyboardInterrupt):
+        return asyncio.run(go(server))
     return 130

@@ -52,18 +52,38 @@ class Caller:
             raise PermissionDenied("this action needs the admin role")
 
 
-_current_caller: contextvars.ContextVar[Caller | None] = contextvars.ContextVar("caller", default=None)
+@dataclass(frozen=True)
+class Call:
+    """The RPC being served: its method and who calls it, a signed-in user, another service, or nobody."""
+
+    method: str
+    caller: Caller | None = None
+    service: str | None = None
+
+    @property
+    def principal(self) -> str:
+        """Who calls, as one string: `user:<id>`, `service:<name>` or `anonymous`."""
+        if self.caller is not None:
+            return f"user:{self.caller.user_id}"
+        return f"service:{self.service}" if self.service else "anonymous"
+
+
+_current_call: contextvars.ContextVar[Call | None] = contextvars.ContextVar("call", default=None)
+
+
+def current_call() -> Call | None:
+    return _current_call.get()
 
 
 def require_caller() -> Caller:
-    caller = _current_caller.get()
-    if caller is None:
+    call = _current_call.get()
+    if call is None or call.caller is None:
         raise Unauthenticated("sign in first: this method needs a bearer token")
-    return caller
+    return call.caller
 
 
-def set_caller(caller: Caller | None) -> contextvars.Token:
-    return _current_caller.set(caller)
+def set_call(call: Call) -> contextvars.Token:
+    return _current_call.set(call)
 
 
 def keys_by_id(jwks: dict) -> dict[str, jwt.PyJWK]:

@@ -1,17 +1,37 @@
-"""Idempotency keys (`request_id`): the same key returns the first result, never a second effect.
+"""Idempotency keys (`request_id`): the same key returns the first response, never a second effect.
 
-The key row is inserted first, in the same transaction as the effect. A concurrent
-request with the same key waits on that row's lock; once the first commits it finds
-the row and returns the first result; if the first rolled back it goes ahead itself.
+As Stripe does: a key belongs to its caller (a user, another service, or anonymous callers
+together), and is stored with a hash of the request it came with (the method and every
+field but request_id) and the response it got. The same key with the same request answers
+that first response again, even when what it created is gone since; with another request it
+is refused (IDEMPOTENCY_KEY_REUSED).
+
+The key row is inserted first, in the same transaction as the effect, and the response is
+written before that transaction commits. A concurrent request with the same key waits on
+the row's lock: once the first commits it replays the first response; if the first rolled
+back it goes ahead itself.
+
+    once = Once.of(request, game_to_proto)                  # api.py, from the request
+    async with db.begin() as session:                       # service.py
+        await idempotency.claim(session, IdempotencyKey, once)
+        ...
+        await idempotency.complete(session, IdempotencyKey, once, game)
 """
 
-import uuid
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import DateTime, String, func, select, update
+from google.protobuf.message import Message
+from sqlalchemy import DateTime, LargeBinary, String, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
+
+from servicekit.auth import current_call
+from servicekit.errors import FailedPrecondition
 
 MAX_KEY_LENGTH = 200
 
@@ -23,22 +43,78 @@ class IdempotencyKeyMixin:
 
     scope: Mapped[str] = mapped_column(String(200), primary_key=True)
     key: Mapped[str] = mapped_column(String(MAX_KEY_LENGTH), primary_key=True)
-    result_id: Mapped[uuid.UUID | None]
+    request_hash: Mapped[str] = mapped_column(String(64))
+    # Null only until the claiming transaction writes it, before it commits.
+    response: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-async def claim(session: AsyncSession, model: type[IdempotencyKeyMixin], scope: str, key: str) -> uuid.UUID | None:
-    """Claims the key for this transaction; returns the first result's id when it was used before."""
+class IdempotencyKeyReused(FailedPrecondition):
+    reason = "IDEMPOTENCY_KEY_REUSED"
+
+
+class Replayed(Exception):
+    """Raised by `claim` for a key used before with the same request; the error interceptor answers
+    the RPC with the stored response."""
+
+    def __init__(self, response: bytes) -> None:
+        super().__init__("replayed the first response of an idempotency key")
+        self.response = response
+
+
+@dataclass(frozen=True)
+class Once:
+    """A request's idempotency key, who sent it, the hash of what it asked, and how its response is made."""
+
+    key: str
+    scope: str
+    request_hash: str
+    respond: Callable[[Any], Message]
+
+    @classmethod
+    def of(cls, request: Message, respond: Callable[[Any], Message]) -> "Once":
+        """The key of a request with a `request_id` field, sent to the RPC being served."""
+        call = current_call()
+        if call is None:
+            raise RuntimeError("idempotency keys belong to an RPC: no call is being served")
+        fields = type(request)()
+        fields.CopyFrom(request)
+        fields.ClearField("request_id")
+        digest = hashlib.sha256(call.method.encode() + b"\0" + fields.SerializeToString(deterministic=True))
+        return cls(request.request_id, call.principal, digest.hexdigest(), respond)
+
+
+async def claim(session: AsyncSession, model: type[IdempotencyKeyMixin], once: Once | None) -> None:
+    """Claims the key for this transaction; raises Replayed when it answered this request before.
+    Without a key (None, or an empty request_id) the request simply goes ahead."""
+    if once is None or not once.key:
+        return
     inserted = await session.execute(
-        insert(model).values(scope=scope, key=key).on_conflict_do_nothing().returning(model.key)
+        insert(model)
+        .values(scope=once.scope, key=once.key, request_hash=once.request_hash)
+        .on_conflict_do_nothing()
+        .returning(model.key)
     )
     if inserted.first() is not None:
-        return None
-    return await session.scalar(select(model.result_id).where(model.scope == scope, model.key == key))
+        return
+    first = (
+        await session.execute(
+            select(model.request_hash, model.response).where(model.scope == once.scope, model.key == once.key)
+        )
+    ).one()
+    if first.request_hash != once.request_hash:
+        raise IdempotencyKeyReused(
+            "this request_id (Idempotency-Key) was used with another request: use a new key for a new request"
+        )
+    if first.response is None:
+        raise RuntimeError(f"idempotency key {once.key!r} was committed without its response")
+    raise Replayed(first.response)
 
 
-async def complete(
-    session: AsyncSession, model: type[IdempotencyKeyMixin], scope: str, key: str, result_id: uuid.UUID
-) -> None:
-    """Records the result of the claimed key, in the same transaction as the effect."""
-    await session.execute(update(model).where(model.scope == scope, model.key == key).values(result_id=result_id))
+async def complete(session: AsyncSession, model: type[IdempotencyKeyMixin], once: Once | None, result: Any) -> None:
+    """Stores the response to the claimed key, in the same transaction as the effect."""
+    if once is not None and once.key:
+        response = once.respond(result).SerializeToString()
+        await session.execute(
+            update(model).where(model.scope == once.scope, model.key == once.key).values(response=response)
+        )

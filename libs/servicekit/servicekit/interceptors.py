@@ -11,11 +11,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import grpc
+from google.protobuf.message_factory import GetMessageClass
 from grpc.aio import ServerInterceptor, ServicerContext
 
-from servicekit.auth import TokenVerifier, set_caller
-from servicekit.descriptors import Access, method_access, method_callers
+from servicekit.auth import Call, TokenVerifier, set_call
+from servicekit.descriptors import Access, method_access, method_callers, method_descriptor
 from servicekit.errors import DETAILS_KEY, DomainError, PermissionDenied, Unauthenticated, rich_status
+from servicekit.idempotency import Replayed
 from servicekit.identity import SERVICE_TOKEN_KEY, ServiceKeys
 from servicekit.suspensions import SuspendedUsers
 from servicekit.validation import check_request
@@ -103,7 +105,8 @@ class LoggingInterceptor(_WrappingInterceptor):
 
 
 class ErrorInterceptor(_WrappingInterceptor):
-    """Turns domain errors into statuses with google.rpc details; hides the rest as INTERNAL."""
+    """Turns domain errors into statuses with google.rpc details; hides the rest as INTERNAL. A request
+    whose idempotency key answered before gets that first response (servicekit.idempotency)."""
 
     def __init__(self, domain: str) -> None:
         self._domain = domain
@@ -120,6 +123,8 @@ class ErrorInterceptor(_WrappingInterceptor):
     async def around(self, method, request, context, call):
         try:
             return await call()
+        except Replayed as replay:
+            return GetMessageClass(method_descriptor(method).output_type).FromString(replay.response)
         except Exception as exc:
             if isinstance(exc, grpc.aio.AbortError):
                 raise
@@ -155,7 +160,7 @@ class AuthInterceptor(_WrappingInterceptor):
         service = self._services.verify(token)
         if service not in method_callers(method):
             raise PermissionDenied(f"the {service} service may not call this method")
-        return set_caller(None)
+        return set_call(Call(method, service=service))
 
     def _authenticate(self, method: str, context: ServicerContext):
         access = method_access(method)
@@ -165,7 +170,7 @@ class AuthInterceptor(_WrappingInterceptor):
         if not header:
             if access == Access.ACCESS_USER:
                 raise Unauthenticated("sign in first: this method needs a bearer token")
-            return set_caller(None)
+            return set_call(Call(method))
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise Unauthenticated("the authorization header must be 'Bearer <token>'")
@@ -174,7 +179,7 @@ class AuthInterceptor(_WrappingInterceptor):
         caller = self._verifier.verify(token.strip())
         if self._suspended is not None:
             self._suspended.check(caller.user_id)
-        return set_caller(caller)
+        return set_call(Call(method, caller=caller))
 
     async def around(self, method, request, context, call):
         self._authenticate(method, context)

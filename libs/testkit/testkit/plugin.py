@@ -3,7 +3,7 @@
 import pytest
 
 from devstack.keys import KeyFiles, ensure_keys
-from devstack.postgres import find_server
+from devstack.postgres import postgres_server
 from servicekit.auth import SigningKey
 from testkit.http import serve_asgi
 from testkit.stack import Stack, start_stack, stop_stack
@@ -12,7 +12,8 @@ from testkit.stack import Stack, start_stack, stop_stack
 @pytest.fixture(scope="session")
 def pg_server() -> str:
     """The admin URL of a PostgreSQL server with PostGIS (found or started like `make run`)."""
-    return find_server()
+    with postgres_server() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -21,6 +21,7 @@ from servicekit.convert import timestamp
 from servicekit.db import Database
 from servicekit.errors import FieldViolation, InvalidArgument
 from servicekit.geo import point_from_wkb
+from servicekit.idempotency import Once
 from servicekit.ids import parse_id
 from servicekit.interceptors import metadata_value
 from servicekit.money import CURRENCY, Money, check_money
@@ -226,7 +227,8 @@ class AccountsApi(pb_grpc.AccountsServiceServicer):
         self._throttle = throttle
 
     async def CreateUser(self, request: pb.CreateUserRequest, context: ServicerContext) -> resources_pb2.User:
-        user = await service.create_user(self._db, registration_from_proto(request), request.request_id)
+        once = Once.of(request, user_to_proto)
+        user = await service.create_user(self._db, registration_from_proto(request), once)
         return user_to_proto(user)
 
     async def CreateSession(self, request: pb.CreateSessionRequest, context: ServicerContext) -> resources_pb2.Session:
@@ -334,9 +336,8 @@ class AccountsApi(pb_grpc.AccountsServiceServicer):
     ) -> resources_pb2.Verification:
         caller = require_caller()
         new = verification_from_proto(request.verification)
-        if problem := request_id_violation(request.request_id, required=False):
-            raise InvalidArgument([problem])
-        return verification_to_proto(await service.create_verification(self._db, caller, new, request.request_id))
+        once = Once.of(request, verification_to_proto)
+        return verification_to_proto(await service.create_verification(self._db, caller, new, once))
 
     async def ListVerifications(
         self, request: pb.ListVerificationsRequest, context: ServicerContext

@@ -17,6 +17,7 @@ from servicekit.auth import Caller, Role
 from servicekit.db import Database
 from servicekit.errors import PermissionDenied
 from servicekit.geo import point_from_wkb
+from servicekit.idempotency import Once
 from servicekit.pagination import Page, page_result
 from servicekit.suspensions import REINSTATED, SUSPENDED
 
@@ -25,21 +26,17 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-async def create_user(db: Database, new: domain.NewUser, request_id: str = "") -> User:
+async def create_user(db: Database, new: domain.NewUser, once: Once | None = None) -> User:
     # Hashed before the transaction: the slow part should not hold a connection.
     password_hash = await passwords.hash_password(new.password)
-    # The email is part of the scope so that one person's key never returns another's account.
-    scope = f"create_user:{new.email.casefold()}"
     try:
         async with db.begin() as session:
-            if request_id and (first := await idempotency.claim(session, IdempotencyKey, scope, request_id)):
-                return await repository.get_user_with_profile(session, first)
+            await idempotency.claim(session, IdempotencyKey, once)
             if taken := await repository.taken_fields(session, new.email, new.username, new.phone):
                 raise domain.taken(taken[0])
             user = _add_user(session, new, password_hash)
             await session.flush()
-            if request_id:
-                await idempotency.complete(session, IdempotencyKey, scope, request_id, user.id)
+            await idempotency.complete(session, IdempotencyKey, once, user)
     except IntegrityError as exc:
         # Two registrations raced past the check; the unique index decided which one lost.
         field = repository.unique_violation_field(exc)
@@ -266,13 +263,11 @@ async def suspended_users(db: Database) -> tuple[list[uuid.UUID], str]:
 
 
 async def create_verification(
-    db: Database, caller: Caller, new: domain.NewVerification, request_id: str = ""
+    db: Database, caller: Caller, new: domain.NewVerification, once: Once | None = None
 ) -> Verification:
-    scope = f"create_verification:{caller.user_id}"
     try:
         async with db.begin() as session:
-            if request_id and (first := await idempotency.claim(session, IdempotencyKey, scope, request_id)):
-                return await repository.get_verification(session, first)
+            await idempotency.claim(session, IdempotencyKey, once)
             if await repository.get_user(session, caller.user_id) is None:
                 raise domain.UserNotFound(f"user {caller.user_id} does not exist")
             domain.check_new_verification(
@@ -289,8 +284,7 @@ async def create_verification(
             session.add(verification)
             await session.flush()
             await session.refresh(verification)
-            if request_id:
-                await idempotency.complete(session, IdempotencyKey, scope, request_id, verification.id)
+            await idempotency.complete(session, IdempotencyKey, once, verification)
     except IntegrityError as exc:
         # Two requests raced past the check; the partial unique index kept one pending.
         if repository.constraint_name(exc) != repository.PENDING_VERIFICATION:

@@ -20,6 +20,7 @@ from servicekit.auth import require_caller
 from servicekit.convert import timestamp
 from servicekit.db import Database
 from servicekit.errors import FieldViolation, InvalidArgument
+from servicekit.idempotency import Once
 from servicekit.ids import parse_id, parse_optional_id
 from servicekit.pagination import page_request
 
@@ -184,7 +185,7 @@ class CatalogApi(pb_grpc.CatalogServiceServicer):
 
     async def CreateGame(self, request: pb.CreateGameRequest, context: ServicerContext) -> resources_pb2.Game:
         fields = game_from_proto(request.game)
-        game = await games.create_game(self._db, require_caller(), fields, request.request_id)
+        game = await games.create_game(self._db, require_caller(), fields, Once.of(request, game_to_proto))
         return game_to_proto(game)
 
     async def GetGame(self, request: pb.GetGameRequest, context: ServicerContext) -> resources_pb2.Game:
@@ -221,7 +222,8 @@ class CatalogApi(pb_grpc.CatalogServiceServicer):
     ) -> resources_pb2.Category:
         game_id = parse_id("game_id", request.game_id)
         fields = category_from_proto(request.category)
-        category = await categories.create_category(self._db, require_caller(), game_id, fields, request.request_id)
+        once = Once.of(request, category_to_proto)
+        category = await categories.create_category(self._db, require_caller(), game_id, fields, once)
         return category_to_proto(category)
 
     async def GetCategory(self, request: pb.GetCategoryRequest, context: ServicerContext) -> resources_pb2.Category:
@@ -261,9 +263,8 @@ class CatalogApi(pb_grpc.CatalogServiceServicer):
     ) -> resources_pb2.Attribute:
         category_id = parse_id("category_id", request.category_id)
         fields = attribute_from_proto(request.attribute)
-        attribute = await attributes.create_attribute(
-            self._db, require_caller(), category_id, fields, request.request_id
-        )
+        once = Once.of(request, attribute_to_proto)
+        attribute = await attributes.create_attribute(self._db, require_caller(), category_id, fields, once)
         return attribute_to_proto(attribute)
 
     async def GetAttribute(self, request: pb.GetAttributeRequest, context: ServicerContext) -> resources_pb2.Attribute:
@@ -304,9 +305,8 @@ class CatalogApi(pb_grpc.CatalogServiceServicer):
     ) -> resources_pb2.Template:
         category_id = parse_id("category_id", request.category_id)
         fields = template_from_proto(request.template)
-        template, values = await templates.create_template(
-            self._db, require_caller(), category_id, fields, request.request_id
-        )
+        once = Once.of(request, lambda created: template_to_proto(*created))
+        template, values = await templates.create_template(self._db, require_caller(), category_id, fields, once)
         return template_to_proto(template, values)
 
     async def GetTemplate(self, request: pb.GetTemplateRequest, context: ServicerContext) -> resources_pb2.Template:
@@ -334,7 +334,7 @@ class CatalogApi(pb_grpc.CatalogServiceServicer):
 
     async def CreateItem(self, request: pb.CreateItemRequest, context: ServicerContext) -> resources_pb2.Item:
         new = item_from_proto(request.item)
-        return item_to_proto(await items.create_item(self._db, require_caller(), new, request.request_id))
+        return item_to_proto(await items.create_item(self._db, require_caller(), new, Once.of(request, item_to_proto)))
 
     async def GetItem(self, request: pb.GetItemRequest, context: ServicerContext) -> resources_pb2.Item:
         return item_to_proto(await items.get_item(self._db, parse_id("item_id", request.item_id)))
@@ -358,7 +358,7 @@ class CatalogApi(pb_grpc.CatalogServiceServicer):
     async def TransferItem(self, request: pb.TransferItemRequest, context: ServicerContext) -> resources_pb2.Item:
         item = await items.transfer_item(
             self._db,
-            request.request_id,
+            Once.of(request, item_to_proto),
             parse_id("item_id", request.item_id),
             parse_id("from_owner_id", request.from_owner_id),
             parse_id("to_owner_id", request.to_owner_id),

@@ -12,6 +12,7 @@ from messaging.repository import ConversationView
 from servicekit.auth import require_caller
 from servicekit.convert import timestamp
 from servicekit.db import Database
+from servicekit.idempotency import Once
 from servicekit.ids import parse_id
 from servicekit.pagination import page_request
 
@@ -56,7 +57,7 @@ class MessagingApi(pb_grpc.MessagingServiceServicer):
             require_caller(),
             parse_id("listing_id", request.listing_id),
             request.text,
-            request.request_id,
+            Once.of(request, conversation_to_proto),
         )
         return conversation_to_proto(view)
 

@@ -11,21 +11,20 @@ from messaging.models import Conversation, IdempotencyKey, Message, OutboxEvent
 from servicekit import idempotency, outbox
 from servicekit.auth import Caller
 from servicekit.db import Database
+from servicekit.idempotency import Once
 from servicekit.pagination import Page, page_result
 
 
 async def start_conversation(
-    db: Database, trading: Trading, caller: Caller, listing_id: UUID, text: str, request_id: str
+    db: Database, trading: Trading, caller: Caller, listing_id: UUID, text: str, once: Once
 ) -> repository.ConversationView:
     """Opens the caller's conversation with the listing's seller (or finds it) and sends text."""
     text = domain.check_text(text)
     listing = await trading.listing(listing_id)
     if listing.seller_id == caller.user_id:
         raise domain.ConversationWithYourself("this is your own listing")
-    scope = f"start_conversation:{caller.user_id}"
     async with db.begin() as session:
-        if request_id and (first := await idempotency.claim(session, IdempotencyKey, scope, request_id)):
-            return await repository.view_for(session, await session.get(Conversation, first), caller.user_id)
+        await idempotency.claim(session, IdempotencyKey, once)
         conversation = await repository.find_conversation(session, listing.id, caller.user_id)
         if conversation is None:
             conversation = await repository.add_conversation(session, listing.id, caller.user_id, listing.seller_id)
@@ -38,9 +37,9 @@ async def start_conversation(
             outbox.add(session, OutboxEvent, "messaging.conversation.started", conversation.id, started)
         if text:
             await _send(session, conversation, caller.user_id, text)
-        if request_id:
-            await idempotency.complete(session, IdempotencyKey, scope, request_id, conversation.id)
-        return await repository.view_for(session, conversation, caller.user_id)
+        view = await repository.view_for(session, conversation, caller.user_id)
+        await idempotency.complete(session, IdempotencyKey, once, view)
+        return view
 
 
 async def _send(session, conversation: Conversation, sender_id: UUID, text: str) -> Message:

@@ -11,6 +11,7 @@ from servicekit.convert import timestamp
 from servicekit.db import Database
 from servicekit.errors import FieldViolation, InvalidArgument
 from servicekit.geo import check_location, point_from_wkb
+from servicekit.idempotency import Once
 from servicekit.ids import parse_id
 from servicekit.money import Money, check_money
 from trading import domain, service
@@ -63,7 +64,7 @@ class TradingApi(pb_grpc.TradingServiceServicer):
 
     async def CreateListing(self, request: pb.CreateListingRequest, context: ServicerContext) -> resources_pb2.Listing:
         new = new_listing_from_proto(request.listing)
-        listing = await service.create_listing(self._db, require_caller(), new, request.request_id)
+        listing = await service.create_listing(self._db, require_caller(), new, Once.of(request, listing_to_proto))
         return listing_to_proto(listing)
 
     async def GetListing(self, request: pb.GetListingRequest, context: ServicerContext) -> resources_pb2.Listing:

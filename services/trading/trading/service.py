@@ -6,15 +6,14 @@ from marketplace.trading.v1 import events_pb2
 from servicekit import idempotency, outbox
 from servicekit.auth import Caller
 from servicekit.db import Database
+from servicekit.idempotency import Once
 from trading import domain, repository
 from trading.models import IdempotencyKey, Listing, OutboxEvent
 
 
-async def create_listing(db: Database, caller: Caller, new: domain.NewListing, request_id: str) -> Listing:
-    scope = f"create_listing:{caller.user_id}"
+async def create_listing(db: Database, caller: Caller, new: domain.NewListing, once: Once) -> Listing:
     async with db.begin() as session:
-        if request_id and (first := await idempotency.claim(session, IdempotencyKey, scope, request_id)):
-            return await repository.get_listing(session, first)
+        await idempotency.claim(session, IdempotencyKey, once)
         listing = Listing(
             seller_id=caller.user_id,
             title=new.title,
@@ -27,8 +26,9 @@ async def create_listing(db: Database, caller: Caller, new: domain.NewListing, r
         )
         session.add(listing)
         await session.flush()
-        if request_id:
-            await idempotency.complete(session, IdempotencyKey, scope, request_id, listing.id)
+        # Read back, so that the location comes as PostGIS stores it.
+        await session.refresh(listing)
+        await idempotency.complete(session, IdempotencyKey, once, listing)
         outbox.add(
             session,
             OutboxEvent,
@@ -36,8 +36,7 @@ async def create_listing(db: Database, caller: Caller, new: domain.NewListing, r
             listing.id,
             events_pb2.ListingCreated(listing_id=str(listing.id), seller_id=str(caller.user_id)),
         )
-    # Read back so the location comes as PostGIS stores it.
-    return await get_listing(db, listing.id)
+    return listing
 
 
 async def get_listing(db: Database, listing_id: UUID) -> Listing:

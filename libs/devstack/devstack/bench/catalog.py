@@ -8,14 +8,18 @@ import asyncio
 import subprocess
 
 from devstack.bench.load import machine_summary
-from devstack.postgres import create_database, drop_database, find_server, service_url
+from devstack.postgres import create_database, drop_database, postgres_server, service_url
 from devstack.services import base_env, python
 
 DB_NAME = "bench_catalog"
 
 
 def bench(count: int, runs: int) -> int:
-    server = find_server()
+    with postgres_server() as server:
+        return _bench(server, count, runs)
+
+
+def _bench(server: str, count: int, runs: int) -> int:
     print(machine_summary(), flush=True)
     asyncio.run(drop_database(server, DB_NAME))
     asyncio.run(create_database(server, DB_NAME))

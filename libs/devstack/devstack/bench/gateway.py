@@ -29,7 +29,7 @@ from devstack.config import StackConfig
 from devstack.keys import ensure_keys
 from devstack.paths import SERVICES
 from devstack.ports import free_port
-from devstack.postgres import drop_database, find_server
+from devstack.postgres import drop_database, postgres_server
 from devstack.services import base_env, create_databases, migrate_all, python, start_all, wait_http_ok, wait_serving
 from devstack.stack import ChildFailed, Supervisor, install_stop_handlers
 from marketplace.catalog.v1 import catalog_service_pb2, catalog_service_pb2_grpc
@@ -203,8 +203,8 @@ def bench(concurrency: int = 32, seconds: float = 10.0, warmup: float = 2.0) -> 
     if concurrency < 1 or seconds <= 0 or warmup < 0:
         raise SystemExit("--concurrency must be at least 1, --seconds above 0, --warmup not below 0")
     console = Console(highlight=False)
-    try:
-        server = find_server()
-        return asyncio.run(_bench(server, console, concurrency, seconds, warmup))
-    except KeyboardInterrupt:
-        return 130
+    with postgres_server() as server:
+        try:
+            return asyncio.run(_bench(server, console, concurrency, seconds, warmup))
+        except KeyboardInterrupt:
+            return 130

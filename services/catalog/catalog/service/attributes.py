@@ -20,16 +20,18 @@ from catalog.domain.attributes import (
 )
 from catalog.domain.audit import AuditAction
 from catalog.domain.common import apply_mask
-from catalog.models import Category
+from catalog.models import Category, IdempotencyKey
 from catalog.repository import attributes as repository
 from catalog.repository import audit
 from catalog.repository.categories import count_items_of_category
 from catalog.repository.common import Lock
 from catalog.repository.items import touch_items_with_value_of
 from catalog.service.categories import category_for
-from catalog.service.common import claimed, completed, lost_race
+from catalog.service.common import lost_race
+from servicekit import idempotency
 from servicekit.auth import Caller
 from servicekit.db import Database
+from servicekit.idempotency import Once
 from servicekit.pagination import Page, page_result
 
 
@@ -49,23 +51,21 @@ async def _attribute_for_change(session: AsyncSession, attribute_id: UUID) -> tu
 
 
 async def create_attribute(
-    db: Database, caller: Caller, category_id: UUID, attribute: Attribute, request_id: str
+    db: Database, caller: Caller, category_id: UUID, attribute: Attribute, once: Once
 ) -> Attribute:
     """Defines an attribute; a required one only while the category has no items (the written rule)."""
     caller.require_admin()
     attribute = validate_attribute(attribute)
-    scope = f"create_attribute:{caller.user_id}"
     try:
         async with db.begin() as session:
-            if first := await claimed(session, scope, request_id):
-                return await repository.get_attribute(session, first)
+            await idempotency.claim(session, IdempotencyKey, once)
             category = await category_for(session, category_id, "update")
             if await repository.key_taken(session, category.id, attribute.key):
                 raise AttributeKeyTaken(attribute.key)
             if attribute.required and (items := await count_items_of_category(session, category.id)):
                 raise RequiredAttributeWithItems(items)
             created = await repository.add_attribute(session, dataclasses.replace(attribute, category_id=category.id))
-            await completed(session, scope, request_id, created.id)
+            await idempotency.complete(session, IdempotencyKey, once, created)
             state = audit.attribute_state(created)
             audit.record(session, caller, AuditAction.CREATED, "attribute", created.id, after=state)
             events.category_changed(session, category.id, category.game_id)

@@ -17,15 +17,17 @@ from catalog.domain.categories import (
     validate_category,
 )
 from catalog.domain.common import apply_mask
-from catalog.models import Category
+from catalog.models import Category, IdempotencyKey
 from catalog.repository import audit
 from catalog.repository import categories as repository
 from catalog.repository.common import Lock
-from catalog.service.common import claimed, completed, lost_race
+from catalog.service.common import lost_race
 from catalog.service.games import game_for
+from servicekit import idempotency
 from servicekit.auth import Caller
 from servicekit.db import Database
 from servicekit.errors import FieldViolation, InvalidArgument
+from servicekit.idempotency import Once
 from servicekit.pagination import Page, page_result
 
 
@@ -51,16 +53,12 @@ async def _parent_violations(
     return []
 
 
-async def create_category(
-    db: Database, caller: Caller, game_id: UUID, fields: CategoryFields, request_id: str
-) -> Category:
+async def create_category(db: Database, caller: Caller, game_id: UUID, fields: CategoryFields, once: Once) -> Category:
     caller.require_admin()
     fields = validate_category(fields)
-    scope = f"create_category:{caller.user_id}"
     try:
         async with db.begin() as session:
-            if first := await claimed(session, scope, request_id):
-                return await repository.get_category(session, first)
+            await idempotency.claim(session, IdempotencyKey, once)
             # FOR SHARE: a concurrent delete of the game waits for this category, then sees it.
             await game_for(session, game_id, "share")
             if violations := await _parent_violations(session, game_id, fields.parent_id, None):
@@ -72,7 +70,7 @@ async def create_category(
             )
             session.add(category)
             await session.flush()
-            await completed(session, scope, request_id, category.id)
+            await idempotency.complete(session, IdempotencyKey, once, category)
             state = audit.category_state(category)
             audit.record(session, caller, AuditAction.CREATED, "category", category.id, after=state)
             events.category_changed(session, category.id, category.game_id)

@@ -1,31 +1,15 @@
-"""What the use cases of every resource share: idempotency keys, collected violations, lost races."""
+"""What the use cases of every resource share: collected violations, lost races."""
 
 from collections.abc import Callable
 from typing import TypeVar
-from uuid import UUID
 
 import asyncpg
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalog.models import IdempotencyKey
-from servicekit import idempotency
 from servicekit.db import broken_constraint
 from servicekit.errors import DomainError, FieldViolation, InvalidArgument
 
 T = TypeVar("T")
-
-
-async def claimed(session: AsyncSession, scope: str, request_id: str) -> UUID | None:
-    """The first result of a repeated idempotency key; None when this request goes ahead."""
-    if not request_id:
-        return None
-    return await idempotency.claim(session, IdempotencyKey, scope, request_id)
-
-
-async def completed(session: AsyncSession, scope: str, request_id: str, result_id: UUID) -> None:
-    if request_id:
-        await idempotency.complete(session, IdempotencyKey, scope, request_id, result_id)
 
 
 def collect(violations: list[FieldViolation], check: Callable[[], T]) -> T:

@@ -9,13 +9,15 @@ from catalog import events
 from catalog.domain.audit import AuditAction
 from catalog.domain.common import apply_mask
 from catalog.domain.games import GAME_MASK, GameFields, GameHasCategories, GameNameTaken, GameNotFound, validate_game
-from catalog.models import Game
+from catalog.models import Game, IdempotencyKey
 from catalog.repository import audit
 from catalog.repository import games as repository
 from catalog.repository.common import Lock
-from catalog.service.common import claimed, completed, lost_race
+from catalog.service.common import lost_race
+from servicekit import idempotency
 from servicekit.auth import Caller
 from servicekit.db import Database
+from servicekit.idempotency import Once
 from servicekit.pagination import Page, page_result
 
 
@@ -26,20 +28,18 @@ async def game_for(session: AsyncSession, game_id: UUID, lock: Lock = None) -> G
     return game
 
 
-async def create_game(db: Database, caller: Caller, fields: GameFields, request_id: str) -> Game:
+async def create_game(db: Database, caller: Caller, fields: GameFields, once: Once) -> Game:
     caller.require_admin()
     fields = validate_game(fields)
-    scope = f"create_game:{caller.user_id}"
     try:
         async with db.begin() as session:
-            if first := await claimed(session, scope, request_id):
-                return await repository.get_game(session, first)
+            await idempotency.claim(session, IdempotencyKey, once)
             if await repository.find_game_by_name(session, fields.name):
                 raise GameNameTaken(fields.name)
             game = Game(name=fields.name, description=fields.description, logo_url=fields.logo_url)
             session.add(game)
             await session.flush()
-            await completed(session, scope, request_id, game.id)
+            await idempotency.complete(session, IdempotencyKey, once, game)
             audit.record(session, caller, AuditAction.CREATED, "game", game.id, after=audit.game_state(game))
             events.game_changed(session, game.id)
     except IntegrityError as exc:

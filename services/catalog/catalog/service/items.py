@@ -8,33 +8,32 @@ from catalog.domain.filters import parse_filters
 from catalog.domain.items import ItemNotFound, ItemOwnerChanged, NewItem, item_violations
 from catalog.domain.templates import TemplateNotFound
 from catalog.domain.values import Scalar, validate_values
+from catalog.models import IdempotencyKey
 from catalog.repository import items as repository
 from catalog.repository.attributes import attributes_of_category
 from catalog.repository.categories import get_category
 from catalog.repository.items import ItemView
 from catalog.repository.templates import get_template, template_values
-from catalog.service.common import claimed, collect, completed
+from catalog.service.common import collect
+from servicekit import idempotency
 from servicekit.auth import Caller
 from servicekit.db import Database
 from servicekit.errors import FieldViolation, InvalidArgument
+from servicekit.idempotency import Once
 from servicekit.pagination import Page, page_result
-
-TRANSFER_SCOPE = "transfer_item"
 
 
 def _page(views: list[ItemView], page: Page) -> tuple[list[ItemView], str]:
     return page_result(views, page, lambda view: (view.created_at, view.id))
 
 
-async def create_item(db: Database, caller: Caller, new: NewItem, request_id: str) -> ItemView:
+async def create_item(db: Database, caller: Caller, new: NewItem, once: Once) -> ItemView:
     """An item owned by the caller; its values are checked against the category, the template's included."""
     violations = item_violations(new)
     if new.template_id is None and new.category_id is None:
         raise InvalidArgument(violations)
-    scope = f"create_item:{caller.user_id}"
     async with db.begin() as session:
-        if first := await claimed(session, scope, request_id):
-            return (await repository.item_views(session, [first]))[0]
+        await idempotency.claim(session, IdempotencyKey, once)
         fixed: dict[str, Scalar] = {}
         category_id = new.category_id
         if new.template_id is not None:
@@ -65,9 +64,10 @@ async def create_item(db: Database, caller: Caller, new: NewItem, request_id: st
             attributes=attributes,
             values=values,
         )
-        await completed(session, scope, request_id, item_id)
         events.item_created(session, item_id, caller.user_id, new.template_id, category.id)
-        return (await repository.item_views(session, [item_id]))[0]
+        [view] = await repository.item_views(session, [item_id])
+        await idempotency.complete(session, IdempotencyKey, once, view)
+        return view
 
 
 async def get_item(db: Database, item_id: UUID) -> ItemView:
@@ -103,15 +103,12 @@ async def list_items(
     return _page(views, page)
 
 
-async def transfer_item(
-    db: Database, request_id: str, item_id: UUID, from_owner_id: UUID, to_owner_id: UUID
-) -> ItemView:
+async def transfer_item(db: Database, once: Once, item_id: UUID, from_owner_id: UUID, to_owner_id: UUID) -> ItemView:
     """Gives the item to its buyer; a repeated request_id returns the first result and moves nothing."""
     if from_owner_id == to_owner_id:
         raise InvalidArgument.field("to_owner_id", "must differ from from_owner_id")
     async with db.begin() as session:
-        if first := await claimed(session, TRANSFER_SCOPE, request_id):
-            return (await repository.item_views(session, [first]))[0]
+        await idempotency.claim(session, IdempotencyKey, once)
         item = await repository.get_item_for_update(session, item_id)
         if item is None:
             raise ItemNotFound(f"item {item_id} does not exist")
@@ -121,6 +118,7 @@ async def transfer_item(
             )
         item.owner_id = to_owner_id
         await session.flush()
-        await completed(session, TRANSFER_SCOPE, request_id, item.id)
-        events.item_transferred(session, item.id, from_owner_id, to_owner_id, request_id)
-        return (await repository.item_views(session, [item.id]))[0]
+        events.item_transferred(session, item.id, from_owner_id, to_owner_id, once.key)
+        [view] = await repository.item_views(session, [item.id])
+        await idempotency.complete(session, IdempotencyKey, once, view)
+        return view

@@ -17,16 +17,18 @@ from catalog.domain.templates import (
     template_violations,
 )
 from catalog.domain.values import Scalar, validate_values
-from catalog.models import Template
+from catalog.models import IdempotencyKey, Template
 from catalog.repository import audit
 from catalog.repository import templates as repository
 from catalog.repository.attributes import attributes_of_category
 from catalog.repository.common import Lock
 from catalog.repository.items import touch_items_of_template
 from catalog.service.categories import category_for
-from catalog.service.common import claimed, collect, completed, lost_race
+from catalog.service.common import collect, lost_race
+from servicekit import idempotency
 from servicekit.auth import Caller
 from servicekit.db import Database
+from servicekit.idempotency import Once
 from servicekit.pagination import Page, page_result
 
 
@@ -40,14 +42,12 @@ async def _template_with_values(
 
 
 async def create_template(
-    db: Database, caller: Caller, category_id: UUID, fields: TemplateFields, request_id: str
+    db: Database, caller: Caller, category_id: UUID, fields: TemplateFields, once: Once
 ) -> tuple[Template, dict[str, Scalar]]:
     caller.require_admin()
-    scope = f"create_template:{caller.user_id}"
     try:
         async with db.begin() as session:
-            if first := await claimed(session, scope, request_id):
-                return await _template_with_values(session, first)
+            await idempotency.claim(session, IdempotencyKey, once)
             category = await category_for(session, category_id, "share")
             attributes = await attributes_of_category(session, category.id)
             values = collect(
@@ -63,7 +63,7 @@ async def create_template(
             session.add(template)
             await session.flush()
             await repository.replace_template_values(session, template.id, category.id, attributes, values)
-            await completed(session, scope, request_id, template.id)
+            await idempotency.complete(session, IdempotencyKey, once, (template, values))
             state = audit.template_state(template, values)
             audit.record(session, caller, AuditAction.CREATED, "template", template.id, after=state)
             events.template_changed(session, template.id, category.id)

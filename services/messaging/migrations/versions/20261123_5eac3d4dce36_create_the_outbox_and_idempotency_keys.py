@@ -7,9 +7,7 @@ Create Date: 2026-11-23 04:59:17.083195
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
-from alembic import op
-from sqlalchemy.dialects import postgresql
+from servicekit import revisions
 
 revision: str = "5eac3d4dce36"
 down_revision: str | None = None
@@ -18,31 +16,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_table(
-        "idempotency_keys",
-        sa.Column("scope", sa.String(length=200), nullable=False),
-        sa.Column("key", sa.String(length=200), nullable=False),
-        sa.Column("result_id", sa.Uuid(), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.PrimaryKeyConstraint("scope", "key", name=op.f("pk_idempotency_keys")),
-    )
-    op.create_table(
-        "outbox_events",
-        sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
-        sa.Column(
-            "txid", sa.BigInteger(), server_default=sa.text("(pg_current_xact_id()::text::bigint)"), nullable=False
-        ),
-        sa.Column("event_type", sa.String(length=100), nullable=False),
-        sa.Column("subject_id", sa.String(length=100), nullable=False),
-        sa.Column("payload_type", sa.String(length=200), nullable=False),
-        sa.Column("payload", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-        sa.Column("occurred_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox_events")),
-    )
-    op.create_index("ix_outbox_events_txid_id", "outbox_events", ["txid", "id"], unique=False)
+    revisions.create_outbox_and_idempotency_keys()
 
 
 def downgrade() -> None:
-    op.drop_index("ix_outbox_events_txid_id", table_name="outbox_events")
-    op.drop_table("outbox_events")
-    op.drop_table("idempotency_keys")
+    revisions.drop_outbox_and_idempotency_keys()

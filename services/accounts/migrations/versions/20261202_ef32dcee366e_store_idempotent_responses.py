@@ -1,0 +1,23 @@
+"""Idempotency keys store the hash of their request and their first response.
+
+Revision ID: ef32dcee366e
+Revises: b321c28a8fbb
+Create Date: 2026-12-02 04:22:07.431444
+"""
+
+from collections.abc import Sequence
+
+from servicekit import revisions
+
+revision: str = "ef32dcee366e"
+down_revision: str | None = "b321c28a8fbb"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    revisions.store_idempotent_responses()
+
+
+def downgrade() -> None:
+    revisions.keep_result_ids()
