@@ -4,12 +4,12 @@ import importlib
 
 import pytest
 
-from devstack.paths import SERVICES
 from messaging.models import Base as MessagingBase
+from servicekit.config import CONTEXTS
 from servicekit.erd import document, mermaid, path_of
 
 
-@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("service", CONTEXTS)
 def test_schema_diagram_is_current(service):
     spec = importlib.import_module(f"{service}.app").SPEC
     assert path_of(spec.root).read_text() == document(service, spec.outbox.metadata), "run `make docs`"

@@ -15,13 +15,15 @@ from typing import Any
 
 import pytest
 
+from servicekit.config import DEFAULT_PORTS
+
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 K8S = DEPLOY / "k8s"
 OVERLAYS = ("dev", "prod")
 KUBERNETES_VERSION = "1.37.0"
 
-SERVICES = {"catalog": 50051, "accounts": 50052, "trading": 50053, "messaging": 50054}
+SERVICES = DEFAULT_PORTS
 GATEWAY = "gateway"
 GATEWAY_PORT = 8080
 PROCESSES = (*SERVICES, GATEWAY)

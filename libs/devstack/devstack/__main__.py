@@ -70,9 +70,9 @@ def main() -> None:
         import subprocess
         import sys
 
-        from devstack.paths import SERVICES
+        from servicekit.config import CONTEXTS
 
-        for service in SERVICES:
+        for service in CONTEXTS:
             subprocess.run([sys.executable, "-m", service, "docs"], check=True)
     elif args.command == "revision":
         from devstack.revision import new_revision

@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from devstack.paths import RUN, SERVICES
+from devstack.paths import RUN
+from servicekit.config import CONTEXTS, DEFAULT_PORTS
 
-DEFAULT_PORTS = {"catalog": 50051, "accounts": 50052, "trading": 50053, "messaging": 50054}
 DEFAULT_GATEWAY_PORT = 8080
 DEFAULT_ADMIN_EMAIL = "admin@example.com"
 
@@ -41,7 +41,7 @@ class StackConfig:
                 raise SystemExit(f"{name}={raw!r} is not a number") from None
 
         return cls(
-            ports={context: number(f"{context.upper()}_PORT", DEFAULT_PORTS[context]) for context in SERVICES},
+            ports={context: number(f"{context.upper()}_PORT", DEFAULT_PORTS[context]) for context in CONTEXTS},
             gateway_port=number("GATEWAY_PORT", DEFAULT_GATEWAY_PORT),
             gateway_host=environ.get("GATEWAY_HOST") or "127.0.0.1",
             db_prefix=environ.get("DEVSTACK_DB_PREFIX", ""),

@@ -8,4 +8,3 @@ CONTRACTS = ROOT / "libs" / "contracts"
 BUILD = ROOT / ".build"
 GOOGLEAPIS = BUILD / "googleapis"
 RUN = ROOT / ".run"
-SERVICES = ("catalog", "accounts", "trading", "messaging")

@@ -17,10 +17,11 @@ from rich.text import Text
 
 from devstack.config import StackConfig
 from devstack.keys import admin_password, ensure_keys
-from devstack.paths import ROOT, SERVICES
+from devstack.paths import ROOT
 from devstack.postgres import postgres_server
 from devstack.services import base_env, check_ports_free, create_databases, migrate_all, start_all
 from devstack.stack import ChildFailed, Supervisor, install_stop_handlers
+from servicekit.config import CONTEXTS
 
 
 def _grpcurl() -> str:
@@ -34,7 +35,7 @@ def summary(config: StackConfig, password: str, elapsed: float) -> Panel:
     table.add_column()
     table.add_row("gateway", config.gateway_url)
     table.add_row("API docs", f"{config.gateway_url}/docs")
-    for context in SERVICES:
+    for context in CONTEXTS:
         table.add_row(context, f"{config.address(context)} (gRPC)")
     table.add_row("admin", config.admin_email)
     table.add_row("password", password)
@@ -68,7 +69,7 @@ async def _run(config: StackConfig, server: str, console: Console) -> int:
     keys = ensure_keys(config.key_dir)
     password = admin_password(config.state_dir, env)
     # Every service seeds through its own command; accounts makes the admin.
-    seeds = {context: {} for context in SERVICES} | {
+    seeds = {context: {} for context in CONTEXTS} | {
         "accounts": {"ADMIN_EMAIL": config.admin_email, "ADMIN_PASSWORD": password}
     }
     try:
@@ -121,7 +122,7 @@ def migrate() -> int:
             return 1
         finally:
             await supervisor.stop_all()
-        console.print(f"migrated {', '.join(config.database(context) for context in SERVICES)} to head")
+        console.print(f"migrated {', '.join(config.database(context) for context in CONTEXTS)} to head")
         return 0
 
     with postgres_server() as server, contextlib.suppress(KeyboardInterrupt):

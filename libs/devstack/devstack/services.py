@@ -16,9 +16,9 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from devstack.config import StackConfig
 from devstack.keys import KeyFiles
-from devstack.paths import SERVICES
 from devstack.postgres import create_database, service_url
 from devstack.stack import Supervisor
+from servicekit.config import CONTEXTS
 
 # Fail and retry fast while a server is still coming up, instead of gRPC's default backoff of up to two minutes.
 FAST_RECONNECT = [("grpc.initial_reconnect_backoff_ms", 100), ("grpc.max_reconnect_backoff_ms", 500)]
@@ -62,7 +62,7 @@ def base_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
 
 
 def addresses(config: StackConfig) -> dict[str, str]:
-    return {f"{context.upper()}_ADDR": config.address(context) for context in SERVICES}
+    return {f"{context.upper()}_ADDR": config.address(context) for context in CONTEXTS}
 
 
 def service_env(config: StackConfig, server: str, context: str, keys: KeyFiles | None, env: Mapping[str, str]) -> dict:
@@ -92,7 +92,7 @@ def gateway_env(config: StackConfig, env: Mapping[str, str]) -> dict:
 
 
 async def create_databases(server: str, config: StackConfig) -> None:
-    for context in SERVICES:
+    for context in CONTEXTS:
         await create_database(server, config.database(context))
 
 
@@ -116,7 +116,7 @@ async def migrate_all(
         if seed is not None and context in seed:
             await supervisor.run_once(f"{context}:seed", python(context, "seed"), {**values, **seed[context]})
 
-    await all_or_nothing(*(one(context) for context in SERVICES))
+    await all_or_nothing(*(one(context) for context in CONTEXTS))
 
 
 async def wait_serving(supervisor: Supervisor, address: str, deadline: float) -> None:
@@ -156,8 +156,8 @@ async def start_all(
 ) -> None:
     """Starts the four services, waits until they are SERVING, then the gateway until /healthz is 200."""
     deadline = time.monotonic() + config.start_timeout
-    for context in SERVICES:
+    for context in CONTEXTS:
         await supervisor.start(context, python(context, "serve"), service_env(config, server, context, keys, env))
-    await all_or_nothing(*(wait_serving(supervisor, config.address(context), deadline) for context in SERVICES))
+    await all_or_nothing(*(wait_serving(supervisor, config.address(context), deadline) for context in CONTEXTS))
     await supervisor.start("gateway", python("gateway", "serve"), gateway_env(config, env))
     await wait_http_ok(supervisor, f"{config.gateway_url}/healthz", deadline)

@@ -13,9 +13,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from devstack.paths import ROOT, SERVICES
+from devstack.paths import ROOT
 from devstack.ports import free_port
 from devstack.postgres import drop_database
+from servicekit.config import CONTEXTS
 
 START_TIMEOUT = 90
 
@@ -54,11 +55,11 @@ def stack_env(pg_server, tmp_path):
         "DEVSTACK_DB_PREFIX": prefix,
         "DEVSTACK_STATE_DIR": str(tmp_path / "state"),
         "GATEWAY_PORT": str(free_port()),
-        **{f"{context.upper()}_PORT": str(free_port()) for context in SERVICES},
+        **{f"{context.upper()}_PORT": str(free_port()) for context in CONTEXTS},
     }
     env.pop("ADMIN_PASSWORD", None)
     yield env
-    for context in SERVICES:
+    for context in CONTEXTS:
         asyncio.run(drop_database(pg_server, f"{prefix}{context}"))
 
 

@@ -4,11 +4,10 @@ from uuid import UUID
 
 from sqlalchemy import func
 
-from marketplace.messaging.v1 import events_pb2
-from messaging import domain, repository
+from messaging import domain, events, repository
 from messaging.clients import Trading
-from messaging.models import Conversation, IdempotencyKey, Message, OutboxEvent
-from servicekit import idempotency, outbox
+from messaging.models import Conversation, IdempotencyKey, Message
+from servicekit import idempotency
 from servicekit.auth import Caller
 from servicekit.db import Database
 from servicekit.idempotency import Once
@@ -28,13 +27,7 @@ async def start_conversation(
         conversation = await repository.find_conversation(session, listing.id, caller.user_id)
         if conversation is None:
             conversation = await repository.add_conversation(session, listing.id, caller.user_id, listing.seller_id)
-            started = events_pb2.ConversationStarted(
-                conversation_id=str(conversation.id),
-                listing_id=str(listing.id),
-                buyer_id=str(caller.user_id),
-                seller_id=str(listing.seller_id),
-            )
-            outbox.add(session, OutboxEvent, "messaging.conversation.started", conversation.id, started)
+            events.conversation_started(session, conversation)
         if text:
             await _send(session, conversation, caller.user_id, text)
         view = await repository.view_for(session, conversation, caller.user_id)
@@ -49,14 +42,7 @@ async def _send(session, conversation: Conversation, sender_id: UUID, text: str)
     await session.flush()
     await session.refresh(conversation, ["updated_at"])
     recipient = conversation.seller_id if sender_id == conversation.buyer_id else conversation.buyer_id
-    sent = events_pb2.MessageSent(
-        message_id=str(message.id),
-        conversation_id=str(conversation.id),
-        listing_id=str(conversation.listing_id),
-        sender_id=str(sender_id),
-        recipient_id=str(recipient),
-    )
-    outbox.add(session, OutboxEvent, "messaging.message.sent", message.id, sent)
+    events.message_sent(session, conversation, message, recipient)
     return message
 
 

@@ -2,13 +2,12 @@
 
 from uuid import UUID
 
-from marketplace.trading.v1 import events_pb2
-from servicekit import idempotency, outbox
+from servicekit import idempotency
 from servicekit.auth import Caller
 from servicekit.db import Database
 from servicekit.idempotency import Once
-from trading import domain, repository
-from trading.models import IdempotencyKey, Listing, OutboxEvent
+from trading import domain, events, repository
+from trading.models import IdempotencyKey, Listing
 
 
 async def create_listing(db: Database, caller: Caller, new: domain.NewListing, once: Once) -> Listing:
@@ -29,13 +28,7 @@ async def create_listing(db: Database, caller: Caller, new: domain.NewListing, o
         # Read back, so that the location comes as PostGIS stores it.
         await session.refresh(listing)
         await idempotency.complete(session, IdempotencyKey, once, listing)
-        outbox.add(
-            session,
-            OutboxEvent,
-            "trading.listing.created",
-            listing.id,
-            events_pb2.ListingCreated(listing_id=str(listing.id), seller_id=str(caller.user_id)),
-        )
+        events.listing_created(session, listing)
     return listing
 
 

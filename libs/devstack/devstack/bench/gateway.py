@@ -27,13 +27,13 @@ from rich.table import Table
 from devstack.bench.load import Call, Result, machine_summary, measure
 from devstack.config import StackConfig
 from devstack.keys import ensure_keys
-from devstack.paths import SERVICES
 from devstack.ports import free_port
 from devstack.postgres import drop_database, postgres_server
 from devstack.services import base_env, create_databases, migrate_all, python, start_all, wait_http_ok, wait_serving
 from devstack.stack import ChildFailed, Supervisor, install_stop_handlers
 from marketplace.catalog.v1 import catalog_service_pb2, catalog_service_pb2_grpc
 from servicekit.auth import Role
+from servicekit.config import CONTEXTS
 
 DB_PREFIX = "bench_"
 
@@ -146,7 +146,7 @@ async def _bench(server: str, console: Console, concurrency: int, seconds: float
     install_stop_handlers(supervisor)
     state_dir = Path(tempfile.mkdtemp(prefix="devstack-bench-"))
     config = StackConfig(
-        ports={context: free_port() for context in SERVICES},
+        ports={context: free_port() for context in CONTEXTS},
         gateway_port=free_port(),
         db_prefix=DB_PREFIX,
         state_dir=state_dir,
@@ -155,7 +155,7 @@ async def _bench(server: str, console: Console, concurrency: int, seconds: float
     env.pop("DATABASE_URL", None)
     try:
         try:
-            for context in SERVICES:  # whatever an interrupted run left behind
+            for context in CONTEXTS:  # whatever an interrupted run left behind
                 await drop_database(server, config.database(context))
             await create_databases(server, config)
             keys = ensure_keys(config.key_dir)
@@ -194,7 +194,7 @@ async def _bench(server: str, console: Console, concurrency: int, seconds: float
         return 130
     finally:
         await supervisor.stop_all()
-        for context in SERVICES:
+        for context in CONTEXTS:
             await drop_database(server, config.database(context))
         shutil.rmtree(state_dir, ignore_errors=True)
 
