@@ -11,40 +11,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from accounts import service
 from servicekit.auth import Role, SigningKey
 from servicekit.db import Database
-from testkit.api import Person, signed_up
+from testkit.api import PASSWORD, Person, bearer, detail, fresh_user, register, sign_in, signed_up, violations
 from testkit.tokens import mint
-
-PASSWORD = "correct horse battery"
-
-
-def fresh_user(**fields) -> dict:
-    suffix = uuid.uuid4().hex[:10]
-    return {"email": f"e2e-{suffix}@example.com", "username": f"e2e_{suffix}", "password": PASSWORD} | fields
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-def detail(response, type_name: str) -> dict:
-    [found] = [d for d in response.json()["details"] if d["@type"].endswith(f"/google.rpc.{type_name}")]
-    return found
-
-
-def violations(response) -> set[str]:
-    return {violation["field"] for violation in detail(response, "BadRequest")["field_violations"]}
-
-
-async def register(api, **fields) -> dict:
-    response = await api.post("/v1/users", json=fresh_user(**fields))
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-async def sign_in(api, login: str, password: str = PASSWORD) -> dict:
-    response = await api.post("/v1/sessions", json={"login": login, "password": password})
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 @pytest.fixture(scope="module")

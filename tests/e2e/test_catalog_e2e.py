@@ -6,7 +6,7 @@ import asyncpg
 import pytest
 
 from servicekit.auth import Role
-from testkit.api import detail, violations
+from testkit.api import bearer, detail, violations
 from testkit.tokens import mint
 
 WEAR = {
@@ -45,18 +45,14 @@ PATTERN = {
 }
 
 
-def headers(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
 @pytest.fixture
 def admin(signing_key):
-    return headers(mint(signing_key, role=Role.ADMIN))
+    return bearer(mint(signing_key, role=Role.ADMIN))
 
 
 @pytest.fixture
 def user(signing_key):
-    return headers(mint(signing_key, role=Role.BOTH))
+    return bearer(mint(signing_key, role=Role.BOTH))
 
 
 def ok(response) -> dict:
@@ -212,7 +208,7 @@ async def test_templates_are_created_listed_read_and_changed(api, admin, skins):
 
 async def test_an_item_is_created_read_and_listed_in_the_inventory(api, signing_key, skins):
     owner_id = uuid.uuid4()
-    owner = headers(mint(signing_key, user_id=owner_id))
+    owner = bearer(mint(signing_key, user_id=owner_id))
     created = ok(
         await api.post(
             "/v1/items",
