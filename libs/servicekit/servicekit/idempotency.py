@@ -13,9 +13,12 @@ back it goes ahead itself.
 
     once = Once.of(request, game_to_proto)                  # api.py, from the request
     async with db.begin() as session:                       # service.py
-        await idempotency.claim(session, IdempotencyKey, once)
+        await idempotency.claim(session, once)
         ...
-        await idempotency.complete(session, IdempotencyKey, once, game)
+        await idempotency.complete(session, once, game)
+
+A use case on a raw asyncpg connection (the ledger's hot path) passes that connection instead of
+a session: the statements are defined once, in SQLAlchemy Core, and compiled for asyncpg.
 """
 
 import hashlib
@@ -24,8 +27,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import asyncpg
 from google.protobuf.message import Message
-from sqlalchemy import DateTime, LargeBinary, String, func, select, update
+from sqlalchemy import DateTime, Executable, LargeBinary, String, column, func, select, table, update
+from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -47,6 +52,23 @@ class IdempotencyKeyMixin:
     # Null only until the claiming transaction writes it, before it commits.
     response: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+_KEYS = table(
+    IdempotencyKeyMixin.__tablename__,
+    column("scope", String),
+    column("key", String),
+    column("request_hash", String),
+    column("response", LargeBinary),
+)
+_ASYNCPG = asyncpg_dialect.dialect(paramstyle="numeric_dollar")
+
+
+async def _rows(handle: AsyncSession | asyncpg.Connection, statement: Executable) -> list:
+    if isinstance(handle, AsyncSession):
+        return list(await handle.execute(statement))
+    compiled = statement.compile(dialect=_ASYNCPG)
+    return await handle.fetch(str(compiled), *(compiled.params[name] for name in compiled.positiontup))
 
 
 class IdempotencyKeyReused(FailedPrecondition):
@@ -84,24 +106,24 @@ class Once:
         return cls(request.request_id, call.principal, digest.hexdigest(), respond)
 
 
-async def claim(session: AsyncSession, model: type[IdempotencyKeyMixin], once: Once | None) -> None:
+async def claim(handle: AsyncSession | asyncpg.Connection, once: Once | None) -> None:
     """Claims the key for this transaction; raises Replayed when it answered this request before.
     Without a key (None, or an empty request_id) the request simply goes ahead."""
     if once is None or not once.key:
         return
-    inserted = await session.execute(
-        insert(model)
+    inserted = await _rows(
+        handle,
+        insert(_KEYS)
         .values(scope=once.scope, key=once.key, request_hash=once.request_hash)
         .on_conflict_do_nothing()
-        .returning(model.key)
+        .returning(_KEYS.c.key),
     )
-    if inserted.first() is not None:
+    if inserted:
         return
-    first = (
-        await session.execute(
-            select(model.request_hash, model.response).where(model.scope == once.scope, model.key == once.key)
-        )
-    ).one()
+    [first] = await _rows(
+        handle,
+        select(_KEYS.c.request_hash, _KEYS.c.response).where(_KEYS.c.scope == once.scope, _KEYS.c.key == once.key),
+    )
     if first.request_hash != once.request_hash:
         raise IdempotencyKeyReused(
             "this request_id (Idempotency-Key) was used with another request: use a new key for a new request"
@@ -111,10 +133,14 @@ async def claim(session: AsyncSession, model: type[IdempotencyKeyMixin], once: O
     raise Replayed(first.response)
 
 
-async def complete(session: AsyncSession, model: type[IdempotencyKeyMixin], once: Once | None, result: Any) -> None:
+async def complete(handle: AsyncSession | asyncpg.Connection, once: Once | None, result: Any) -> None:
     """Stores the response to the claimed key, in the same transaction as the effect."""
     if once is not None and once.key:
         response = once.respond(result).SerializeToString()
-        await session.execute(
-            update(model).where(model.scope == once.scope, model.key == once.key).values(response=response)
+        await _rows(
+            handle,
+            update(_KEYS)
+            .where(_KEYS.c.scope == once.scope, _KEYS.c.key == once.key)
+            .values(response=response)
+            .returning(_KEYS.c.key),
         )

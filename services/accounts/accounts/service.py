@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts import domain, passwords, repository
-from accounts.models import IdempotencyKey, OutboxEvent, Profile, RefreshToken, User, Verification
+from accounts.models import OutboxEvent, Profile, RefreshToken, User, Verification
 from accounts.tokens import IssuedSession, TokenIssuer, new_refresh_token, refresh_token_hash
 from marketplace.accounts.v1 import events_pb2, resources_pb2
 from servicekit import enums, idempotency, outbox
@@ -31,12 +31,12 @@ async def create_user(db: Database, new: domain.NewUser, once: Once | None = Non
     password_hash = await passwords.hash_password(new.password)
     try:
         async with db.begin() as session:
-            await idempotency.claim(session, IdempotencyKey, once)
+            await idempotency.claim(session, once)
             if taken := await repository.taken_fields(session, new.email, new.username, new.phone):
                 raise domain.taken(taken[0])
             user = _add_user(session, new, password_hash)
             await session.flush()
-            await idempotency.complete(session, IdempotencyKey, once, user)
+            await idempotency.complete(session, once, user)
     except IntegrityError as exc:
         # Two registrations raced past the check; the unique index decided which one lost.
         field = repository.unique_violation_field(exc)
@@ -267,7 +267,7 @@ async def create_verification(
 ) -> Verification:
     try:
         async with db.begin() as session:
-            await idempotency.claim(session, IdempotencyKey, once)
+            await idempotency.claim(session, once)
             if await repository.get_user(session, caller.user_id) is None:
                 raise domain.UserNotFound(f"user {caller.user_id} does not exist")
             domain.check_new_verification(
@@ -284,7 +284,7 @@ async def create_verification(
             session.add(verification)
             await session.flush()
             await session.refresh(verification)
-            await idempotency.complete(session, IdempotencyKey, once, verification)
+            await idempotency.complete(session, once, verification)
     except IntegrityError as exc:
         # Two requests raced past the check; the partial unique index kept one pending.
         if repository.constraint_name(exc) != repository.PENDING_VERIFICATION:

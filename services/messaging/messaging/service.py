@@ -6,7 +6,7 @@ from sqlalchemy import func
 
 from messaging import domain, events, repository
 from messaging.clients import Trading
-from messaging.models import Conversation, IdempotencyKey, Message
+from messaging.models import Conversation, Message
 from servicekit import idempotency
 from servicekit.auth import Caller
 from servicekit.db import Database
@@ -23,7 +23,7 @@ async def start_conversation(
     if listing.seller_id == caller.user_id:
         raise domain.ConversationWithYourself("this is your own listing")
     async with db.begin() as session:
-        await idempotency.claim(session, IdempotencyKey, once)
+        await idempotency.claim(session, once)
         conversation = await repository.find_conversation(session, listing.id, caller.user_id)
         if conversation is None:
             conversation = await repository.add_conversation(session, listing.id, caller.user_id, listing.seller_id)
@@ -31,7 +31,7 @@ async def start_conversation(
         if text:
             await _send(session, conversation, caller.user_id, text)
         view = await repository.view_for(session, conversation, caller.user_id)
-        await idempotency.complete(session, IdempotencyKey, once, view)
+        await idempotency.complete(session, once, view)
         return view
 
 

@@ -7,12 +7,12 @@ from servicekit.auth import Caller
 from servicekit.db import Database
 from servicekit.idempotency import Once
 from trading import domain, events, repository
-from trading.models import IdempotencyKey, Listing
+from trading.models import Listing
 
 
 async def create_listing(db: Database, caller: Caller, new: domain.NewListing, once: Once) -> Listing:
     async with db.begin() as session:
-        await idempotency.claim(session, IdempotencyKey, once)
+        await idempotency.claim(session, once)
         listing = Listing(
             seller_id=caller.user_id,
             title=new.title,
@@ -27,7 +27,7 @@ async def create_listing(db: Database, caller: Caller, new: domain.NewListing, o
         await session.flush()
         # Read back, so that the location comes as PostGIS stores it.
         await session.refresh(listing)
-        await idempotency.complete(session, IdempotencyKey, once, listing)
+        await idempotency.complete(session, once, listing)
         events.listing_created(session, listing)
     return listing
 

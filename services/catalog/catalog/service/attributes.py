@@ -20,7 +20,7 @@ from catalog.domain.attributes import (
 )
 from catalog.domain.audit import AuditAction
 from catalog.domain.common import apply_mask
-from catalog.models import Category, IdempotencyKey
+from catalog.models import Category
 from catalog.repository import attributes as repository
 from catalog.repository import audit
 from catalog.repository.categories import count_items_of_category
@@ -58,14 +58,14 @@ async def create_attribute(
     attribute = validate_attribute(attribute)
     try:
         async with db.begin() as session:
-            await idempotency.claim(session, IdempotencyKey, once)
+            await idempotency.claim(session, once)
             category = await category_for(session, category_id, "update")
             if await repository.key_taken(session, category.id, attribute.key):
                 raise AttributeKeyTaken(attribute.key)
             if attribute.required and (items := await count_items_of_category(session, category.id)):
                 raise RequiredAttributeWithItems(items)
             created = await repository.add_attribute(session, dataclasses.replace(attribute, category_id=category.id))
-            await idempotency.complete(session, IdempotencyKey, once, created)
+            await idempotency.complete(session, once, created)
             state = audit.attribute_state(created)
             audit.record(session, caller, AuditAction.CREATED, "attribute", created.id, after=state)
             events.category_changed(session, category.id, category.game_id)

@@ -17,7 +17,7 @@ from catalog.domain.categories import (
     validate_category,
 )
 from catalog.domain.common import apply_mask
-from catalog.models import Category, IdempotencyKey
+from catalog.models import Category
 from catalog.repository import audit
 from catalog.repository import categories as repository
 from catalog.repository.common import Lock
@@ -58,7 +58,7 @@ async def create_category(db: Database, caller: Caller, game_id: UUID, fields: C
     fields = validate_category(fields)
     try:
         async with db.begin() as session:
-            await idempotency.claim(session, IdempotencyKey, once)
+            await idempotency.claim(session, once)
             # FOR SHARE: a concurrent delete of the game waits for this category, then sees it.
             await game_for(session, game_id, "share")
             if violations := await _parent_violations(session, game_id, fields.parent_id, None):
@@ -70,7 +70,7 @@ async def create_category(db: Database, caller: Caller, game_id: UUID, fields: C
             )
             session.add(category)
             await session.flush()
-            await idempotency.complete(session, IdempotencyKey, once, category)
+            await idempotency.complete(session, once, category)
             state = audit.category_state(category)
             audit.record(session, caller, AuditAction.CREATED, "category", category.id, after=state)
             events.category_changed(session, category.id, category.game_id)

@@ -9,7 +9,7 @@ from catalog import events
 from catalog.domain.audit import AuditAction
 from catalog.domain.common import apply_mask
 from catalog.domain.games import GAME_MASK, GameFields, GameHasCategories, GameNameTaken, GameNotFound, validate_game
-from catalog.models import Game, IdempotencyKey
+from catalog.models import Game
 from catalog.repository import audit
 from catalog.repository import games as repository
 from catalog.repository.common import Lock
@@ -33,13 +33,13 @@ async def create_game(db: Database, caller: Caller, fields: GameFields, once: On
     fields = validate_game(fields)
     try:
         async with db.begin() as session:
-            await idempotency.claim(session, IdempotencyKey, once)
+            await idempotency.claim(session, once)
             if await repository.find_game_by_name(session, fields.name):
                 raise GameNameTaken(fields.name)
             game = Game(name=fields.name, description=fields.description, logo_url=fields.logo_url)
             session.add(game)
             await session.flush()
-            await idempotency.complete(session, IdempotencyKey, once, game)
+            await idempotency.complete(session, once, game)
             audit.record(session, caller, AuditAction.CREATED, "game", game.id, after=audit.game_state(game))
             events.game_changed(session, game.id)
     except IntegrityError as exc:

@@ -8,7 +8,6 @@ from catalog.domain.filters import parse_filters
 from catalog.domain.items import ItemNotFound, ItemOwnerChanged, NewItem, item_violations
 from catalog.domain.templates import TemplateNotFound
 from catalog.domain.values import Scalar, validate_values
-from catalog.models import IdempotencyKey
 from catalog.repository import items as repository
 from catalog.repository.attributes import attributes_of_category
 from catalog.repository.categories import get_category
@@ -33,7 +32,7 @@ async def create_item(db: Database, caller: Caller, new: NewItem, once: Once) ->
     if new.template_id is None and new.category_id is None:
         raise InvalidArgument(violations)
     async with db.begin() as session:
-        await idempotency.claim(session, IdempotencyKey, once)
+        await idempotency.claim(session, once)
         fixed: dict[str, Scalar] = {}
         category_id = new.category_id
         if new.template_id is not None:
@@ -66,7 +65,7 @@ async def create_item(db: Database, caller: Caller, new: NewItem, once: Once) ->
         )
         events.item_created(session, item_id, caller.user_id, new.template_id, category.id)
         [view] = await repository.item_views(session, [item_id])
-        await idempotency.complete(session, IdempotencyKey, once, view)
+        await idempotency.complete(session, once, view)
         return view
 
 
@@ -108,7 +107,7 @@ async def transfer_item(db: Database, once: Once, item_id: UUID, from_owner_id: 
     if from_owner_id == to_owner_id:
         raise InvalidArgument.field("to_owner_id", "must differ from from_owner_id")
     async with db.begin() as session:
-        await idempotency.claim(session, IdempotencyKey, once)
+        await idempotency.claim(session, once)
         item = await repository.get_item_for_update(session, item_id)
         if item is None:
             raise ItemNotFound(f"item {item_id} does not exist")
@@ -120,5 +119,5 @@ async def transfer_item(db: Database, once: Once, item_id: UUID, from_owner_id: 
         await session.flush()
         events.item_transferred(session, item.id, from_owner_id, to_owner_id, once.key)
         [view] = await repository.item_views(session, [item.id])
-        await idempotency.complete(session, IdempotencyKey, once, view)
+        await idempotency.complete(session, once, view)
         return view

@@ -17,7 +17,7 @@ from catalog.domain.templates import (
     template_violations,
 )
 from catalog.domain.values import Scalar, validate_values
-from catalog.models import IdempotencyKey, Template
+from catalog.models import Template
 from catalog.repository import audit
 from catalog.repository import templates as repository
 from catalog.repository.attributes import attributes_of_category
@@ -47,7 +47,7 @@ async def create_template(
     caller.require_admin()
     try:
         async with db.begin() as session:
-            await idempotency.claim(session, IdempotencyKey, once)
+            await idempotency.claim(session, once)
             category = await category_for(session, category_id, "share")
             attributes = await attributes_of_category(session, category.id)
             values = collect(
@@ -63,7 +63,7 @@ async def create_template(
             session.add(template)
             await session.flush()
             await repository.replace_template_values(session, template.id, category.id, attributes, values)
-            await idempotency.complete(session, IdempotencyKey, once, (template, values))
+            await idempotency.complete(session, once, (template, values))
             state = audit.template_state(template, values)
             audit.record(session, caller, AuditAction.CREATED, "template", template.id, after=state)
             events.template_changed(session, template.id, category.id)
