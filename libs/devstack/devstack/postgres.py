@@ -8,7 +8,9 @@ when missing. What `postgres_server()` started it stops at the end.
 
 import asyncio
 import contextlib
+import hashlib
 import os
+import pwd
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -17,7 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from devstack.paths import RUN
+from devstack.paths import ROOT, RUN
 from devstack.ports import free_port
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -76,36 +78,55 @@ def _bin_dir() -> Path:
 def _as_owner(args: list[str]) -> list[str]:
     """initdb and pg_ctl refuse root: run them as postgres, which then owns the data folder."""
     if os.geteuid() == 0:
-        shutil.chown(RUN, "postgres")
         return ["runuser", "-u", "postgres", "--", *args]
     return args
+
+
+def _data_dir() -> Path:
+    """The cluster's folder: .run/pgdata. As root, postgres must reach it; where a parent folder
+    shuts postgres out (a checkout under /root, a mktemp folder), the cluster lives in postgres's
+    home instead and .run/pgdata links to it."""
+    RUN.mkdir(exist_ok=True)
+    if os.geteuid() != 0 or PGDATA.resolve().exists():
+        return PGDATA.resolve()
+    shutil.chown(RUN, "postgres")
+    if subprocess.run(_as_owner(["test", "-w", str(RUN)])).returncode == 0:
+        return PGDATA
+    home = Path(pwd.getpwnam("postgres").pw_dir) / "marketplace"
+    target = home / hashlib.sha256(str(ROOT).encode()).hexdigest()[:12]
+    target.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for folder in (home, target):
+        shutil.chown(folder, "postgres", "postgres")
+    PGDATA.unlink(missing_ok=True)
+    PGDATA.symlink_to(target)
+    return target
 
 
 def start_private_cluster() -> tuple[str, bool]:
     """Starts (creating on first use) the cluster under .run/pgdata; its URL, and whether this call started it."""
     bin_dir = _bin_dir()
-    RUN.mkdir(exist_ok=True)
+    data = _data_dir()
     port_file = RUN / "pgport"
-    if not (PGDATA / "PG_VERSION").exists():
+    if not (data / "PG_VERSION").exists():
         subprocess.run(
-            _as_owner([str(bin_dir / "initdb"), "-D", str(PGDATA), "-U", "postgres", "--auth=trust", "-E", "UTF8"]),
+            _as_owner([str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"]),
             check=True,
             stdout=subprocess.DEVNULL,
         )
     port = int(port_file.read_text()) if port_file.exists() else free_port()
     port_file.write_text(str(port))
-    status = subprocess.run(_as_owner([str(bin_dir / "pg_ctl"), "-D", str(PGDATA), "status"]), capture_output=True)
+    status = subprocess.run(_as_owner([str(bin_dir / "pg_ctl"), "-D", str(data), "status"]), capture_output=True)
     started = status.returncode != 0
     if started:
-        options = f"-p {port} -k {PGDATA} -c listen_addresses=127.0.0.1"
+        options = f"-p {port} -k {data} -c listen_addresses=127.0.0.1"
         subprocess.run(
             _as_owner(
                 [
                     str(bin_dir / "pg_ctl"),
                     "-D",
-                    str(PGDATA),
+                    str(data),
                     "-l",
-                    str(PGDATA / "server.log"),
+                    str(data / "server.log"),
                     "-o",
                     options,
                     "-w",
@@ -120,7 +141,7 @@ def start_private_cluster() -> tuple[str, bool]:
 
 def stop_private_cluster() -> None:
     subprocess.run(
-        _as_owner([str(_bin_dir() / "pg_ctl"), "-D", str(PGDATA), "-m", "fast", "-w", "stop"]),
+        _as_owner([str(_bin_dir() / "pg_ctl"), "-D", str(_data_dir()), "-m", "fast", "-w", "stop"]),
         check=True,
         stdout=subprocess.DEVNULL,
     )
