@@ -8,7 +8,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from accounts import service
+from accounts.service import users
 from servicekit.auth import Role, SigningKey
 from servicekit.db import Database
 from testkit.api import Person, signed_up
@@ -205,7 +205,7 @@ async def test_the_signing_keys_verify_the_tokens_accounts_issues(api):
 
 async def test_a_signed_in_admin_creates_a_game_and_a_signed_in_user_may_not(api, accounts_db):
     email = f"admin-{uuid.uuid4().hex[:8]}@example.com"
-    await service.ensure_admin(accounts_db, email, "admin password 1")
+    await users.ensure_admin(accounts_db, email, "admin password 1")
     admin = await sign_in(api, email, "admin password 1")
     name = f"Game {uuid.uuid4().hex[:8]}"
     created = await api.post("/v1/games", json={"name": name}, headers=bearer(admin["access_token"]))
@@ -274,7 +274,7 @@ async def test_a_public_profile_is_open_to_anyone_and_shows_nothing_private(api)
 
 async def admin_of(api, accounts_db) -> Person:
     email = f"admin-{uuid.uuid4().hex[:8]}@example.com"
-    await service.ensure_admin(accounts_db, email, "admin password 1")
+    await users.ensure_admin(accounts_db, email, "admin password 1")
     session = await sign_in(api, email, "admin password 1")
     return Person(id=session["user_id"], headers=bearer(session["access_token"]))
 

@@ -7,7 +7,7 @@ import asyncpg
 import grpc
 import pytest
 
-from accounts.ledger import invariant_violations
+from accounts.repository.ledger import invariant_violations
 from marketplace.accounts.v1 import accounts_service_pb2 as pb
 from marketplace.accounts.v1 import accounts_service_pb2_grpc, resources_pb2
 from marketplace.common.v1 import money_pb2

@@ -22,16 +22,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import CITEXT, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from accounts.domain import (
-    MAX_EMAIL,
-    PHONE_PATTERN,
-    USERNAME_PATTERN,
-    LedgerAccountKind,
-    PostingKind,
-    UserStatus,
-    VerificationStatus,
-    VerificationType,
-)
+from accounts.domain.ledger import LedgerAccountKind, PostingKind
+from accounts.domain.users import MAX_EMAIL, PHONE_PATTERN, USERNAME_PATTERN, UserStatus
+from accounts.domain.verifications import VerificationStatus, VerificationType
 from servicekit.auth import Role
 from servicekit.db import created_now, new_metadata, updated_now, uuid_pk
 from servicekit.idempotency import IdempotencyKeyMixin

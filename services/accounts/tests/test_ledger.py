@@ -6,25 +6,18 @@ import uuid
 import asyncpg
 import grpc
 import pytest
+from accounts_support import asyncpg_url, usd
 
-from accounts import wallets
-from accounts.ledger import Ledger
+from accounts.repository.ledger import Ledger
+from accounts.service import ledger
 from marketplace.accounts.v1 import accounts_service_pb2 as pb
 from marketplace.accounts.v1 import resources_pb2
 from servicekit.auth import Caller, Role
 from servicekit.errors import PermissionDenied
 from servicekit.money import Money
-from testkit.grpc import error_reason, field_violations
-
-from .conftest import asyncpg_url, usd
+from testkit.grpc import error_reason, field_violations, rpc_error
 
 pytestmark = pytest.mark.usefixtures("ledger_invariants")
-
-
-async def rpc_error(call) -> grpc.aio.AioRpcError:
-    with pytest.raises(grpc.aio.AioRpcError) as err:
-        await call
-    return err.value
 
 
 async def funded(accounts, sign_up, amount_minor: int, currency: str = "USD"):
@@ -93,15 +86,15 @@ async def test_a_deposit_needs_a_positive_amount_in_a_currency(accounts, sign_up
 
 
 async def test_outside_development_only_an_admin_deposits(accounts_db, sign_up, make_admin):
-    ledger = Ledger(accounts_db)
+    book = Ledger(accounts_db)
     user = await sign_up()
     caller = Caller(uuid.UUID(user.user.id), Role.BOTH, "t")
     with pytest.raises(PermissionDenied) as err:
-        await wallets.deposit(ledger, caller, Money("USD", 100), "", development=False)
+        await ledger.deposit(book, caller, Money("USD", 100), "", development=False)
     assert err.value.reason == "DEPOSITS_ADMIN_ONLY"
     admin = await make_admin()
-    wallet = await wallets.deposit(
-        ledger, Caller(uuid.UUID(admin.user.id), Role.ADMIN, "t"), Money("USD", 100), "", development=False
+    wallet = await ledger.deposit(
+        book, Caller(uuid.UUID(admin.user.id), Role.ADMIN, "t"), Money("USD", 100), "", development=False
     )
     assert wallet.available_minor == 100
 

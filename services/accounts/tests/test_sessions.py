@@ -11,21 +11,16 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from google.protobuf import json_format
 from sqlalchemy import select, update
 
-from accounts import passwords, service
+from accounts.domain import passwords
 from accounts.models import RefreshToken, User
+from accounts.service import users
 from marketplace.accounts.v1 import accounts_service_pb2 as pb
 from marketplace.accounts.v1 import resources_pb2
 from marketplace.catalog.v1 import catalog_service_pb2 as catalog_pb
 from marketplace.catalog.v1 import resources_pb2 as catalog_resources
 from servicekit.auth import Role, SigningKey, TokenVerifier
-from testkit.grpc import error_reason
+from testkit.grpc import error_reason, rpc_error
 from testkit.tokens import AUDIENCE, ISSUER, bearer, mint
-
-
-async def rpc_error(call) -> grpc.aio.AioRpcError:
-    with pytest.raises(grpc.aio.AioRpcError) as err:
-        await call
-    return err.value
 
 
 def login(login: str, password: str) -> pb.CreateSessionRequest:
@@ -232,7 +227,7 @@ async def test_bad_tokens_are_refused_by_accounts_and_by_catalog(accounts, catal
 
 async def test_catalog_accepts_the_token_of_a_signed_in_admin(accounts, catalog, accounts_db, sign_up):
     email = f"admin-{uuid.uuid4().hex[:8]}@example.com"
-    await service.ensure_admin(accounts_db, email, "admin password 1")
+    await users.ensure_admin(accounts_db, email, "admin password 1")
     admin = await accounts.CreateSession(login(email, "admin password 1"))
     name = f"Game {uuid.uuid4().hex[:8]}"
     game = await catalog.CreateGame(

@@ -6,34 +6,15 @@ from datetime import timedelta
 
 import grpc
 import pytest
-from google.rpc import error_details_pb2, status_pb2
+from accounts_support import PASSWORD, client_address, new_registration
 from sqlalchemy import update
 
-from accounts import domain
+from accounts.config import AccountsSettings
 from accounts.models import LoginFailures
 from marketplace.accounts.v1 import accounts_service_pb2 as pb
-from servicekit.errors import DETAILS_KEY
-from testkit.grpc import error_reason
+from testkit.grpc import error_metadata, error_reason, rpc_error
 
-from .conftest import PASSWORD, client_address, new_registration
-
-LIMIT = domain.DEFAULT_THROTTLE.per_account
-
-
-async def rpc_error(call) -> grpc.aio.AioRpcError:
-    with pytest.raises(grpc.aio.AioRpcError) as err:
-        await call
-    return err.value
-
-
-def error_metadata(error: grpc.aio.AioRpcError) -> dict[str, str]:
-    for key, value in error.trailing_metadata() or ():
-        if key == DETAILS_KEY:
-            for detail in status_pb2.Status.FromString(value).details:
-                info = error_details_pb2.ErrorInfo()
-                if detail.Unpack(info):
-                    return dict(info.metadata)
-    return {}
+LIMIT = AccountsSettings.login_failures_per_account
 
 
 def sign_in(login: str, password: str = PASSWORD) -> pb.CreateSessionRequest:
@@ -76,7 +57,7 @@ async def test_an_unknown_login_is_throttled_like_a_known_one(accounts):
 
 async def test_repeated_failures_from_one_client_are_throttled_for_every_account(accounts, user):
     client = client_address()
-    limit = domain.DEFAULT_THROTTLE.per_client
+    limit = AccountsSettings.login_failures_per_client
     logins = [f"guess-{index}-{uuid.uuid4().hex[:6]}@example.com" for index in range(limit)]
     await asyncio.gather(*(fail(accounts, login, 1, metadata=client) for login in logins))
     error = await rpc_error(accounts.CreateSession(sign_in(user.email), metadata=client))

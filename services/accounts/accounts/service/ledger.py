@@ -1,6 +1,6 @@
 """Use cases of wallets: deposit, hold, capture and release money, and read a wallet and its entries.
 
-Each money movement is one posting of the ledger (accounts.ledger), made once per idempotency
+Each money movement is one posting of the ledger (repository.ledger), made once per idempotency
 key: the key is unique in the database, and a retry, or a concurrent repeat that waited for the
 first one's locks, gets the first posting back instead of a second effect.
 """
@@ -11,16 +11,30 @@ from uuid import UUID
 
 import asyncpg
 
-from accounts import domain
-from accounts.domain import Entry, Leg, Posting, PostingKind, WalletBalance
-from accounts.ledger import (
+from accounts.domain.ledger import (
+    InsufficientFunds,
+    Leg,
+    PostingKind,
+    capture_legs,
+    check_funds,
+    deposit_allowed,
+    deposit_legs,
+    hold_legs,
+    platform_shard,
+    release_legs,
+)
+from accounts.domain.users import UserNotFound
+from accounts.repository import constraint_name
+from accounts.repository.ledger import (
     NEGATIVE_BALANCE,
     RETRYABLE,
     USER_MISSING,
     DuplicatePosting,
+    Entry,
     Ledger,
+    Posting,
+    WalletBalance,
     account_key,
-    constraint_of,
 )
 from servicekit.auth import Caller
 from servicekit.errors import Aborted, FailedPrecondition
@@ -40,8 +54,8 @@ async def deposit(
     ledger: Ledger, caller: Caller, amount: Money, request_id: str, *, development: bool
 ) -> WalletBalance:
     """Tops up the caller's wallet from outside the marketplace, and returns the wallet."""
-    domain.deposit_allowed(development=development, is_admin=caller.is_admin)
-    legs = domain.deposit_legs(caller.user_id, amount.amount_minor)
+    deposit_allowed(development=development, is_admin=caller.is_admin)
+    legs = deposit_legs(caller.user_id, amount.amount_minor)
     # Users choose their own keys: the scope keeps one user's key from ever meeting another's.
     await _post(ledger, PostingKind.DEPOSIT, f"deposit:{caller.user_id}", request_id or uuid.uuid4().hex, amount, legs)
     [wallet] = await ledger.wallets(caller.user_id, amount.currency)
@@ -52,7 +66,7 @@ async def hold_funds(
     ledger: Ledger, request_id: str, user_id: UUID, amount: Money, transaction_id: UUID | None
 ) -> Posting:
     """Buyer's available -> held; INSUFFICIENT_FUNDS when the available balance is short."""
-    legs = domain.hold_legs(user_id, amount.amount_minor)
+    legs = hold_legs(user_id, amount.amount_minor)
     return await _post(ledger, PostingKind.HOLD, PostingKind.HOLD.value, request_id, amount, legs, transaction_id)
 
 
@@ -66,7 +80,7 @@ async def capture_funds(
     transaction_id: UUID | None,
 ) -> Posting:
     """Buyer's held -> seller's available (amount minus fee) and platform fees (the fee)."""
-    legs = domain.capture_legs(buyer_id, seller_id, amount.amount_minor, fee_minor)
+    legs = capture_legs(buyer_id, seller_id, amount.amount_minor, fee_minor)
     return await _post(ledger, PostingKind.CAPTURE, PostingKind.CAPTURE.value, request_id, amount, legs, transaction_id)
 
 
@@ -74,7 +88,7 @@ async def release_funds(
     ledger: Ledger, request_id: str, user_id: UUID, amount: Money, transaction_id: UUID | None
 ) -> Posting:
     """Buyer's held -> back to their available balance."""
-    legs = domain.release_legs(user_id, amount.amount_minor)
+    legs = release_legs(user_id, amount.amount_minor)
     return await _post(ledger, PostingKind.RELEASE, PostingKind.RELEASE.value, request_id, amount, legs, transaction_id)
 
 
@@ -97,14 +111,14 @@ async def _post(
     legs: list[Leg],
     transaction_id: UUID | None = None,
 ) -> Posting:
-    shard = domain.platform_shard(request_id)
+    shard = platform_shard(request_id)
     for _ in range(MAX_ATTEMPTS):
         try:
             ids = await ledger.account_ids(amount.currency, legs, shard)
         except asyncpg.ForeignKeyViolationError as error:
-            if constraint_of(error) != USER_MISSING:
+            if constraint_name(error) != USER_MISSING:
                 raise
-            raise domain.UserNotFound("a user this posting names does not exist") from error
+            raise UserNotFound("a user this posting names does not exist") from error
         lines = [(ids[account_key(leg, amount.currency, shard)], leg) for leg in legs]
         try:
             return await _post_once(ledger, kind, scope, request_id, amount.currency, lines, transaction_id)
@@ -118,9 +132,9 @@ async def _post(
             pass
         except asyncpg.CheckViolationError as error:
             # The database's own guard; the check under the locks should have refused first.
-            if constraint_of(error) != NEGATIVE_BALANCE:
+            if constraint_name(error) != NEGATIVE_BALANCE:
                 raise
-            raise domain.InsufficientFunds("the balance is too low for this posting") from error
+            raise InsufficientFunds("the balance is too low for this posting") from error
     raise Aborted("the posting kept conflicting with others; try again")
 
 
@@ -140,7 +154,7 @@ async def _post_once(
         if existing is not None:
             return await tx.posting(scope, request_id)
         try:
-            domain.check_funds(
+            check_funds(
                 [leg for _, leg in lines],
                 {(leg.account, leg.user_id): balances[account_id] for account_id, leg in lines},
             )

@@ -1,7 +1,7 @@
-"""Benchmark "ledger": money moved through the accounts service, beside the database's own ceiling.
+"""`python -m accounts bench`: money moved through the accounts service, beside the database's own ceiling.
 
-A private accounts service (database bench_ledger_accounts, dropped at the end; a free port; its
-own keys) with 1,000 users whose wallets are funded through DepositFunds. Then, one after the
+A private accounts service (database bench_ledger_accounts on the server of DATABASE_URL, dropped
+at the end; a free port; its own keys) with 1,000 users whose wallets are funded through DepositFunds. Then, one after the
 other, under the same closed-loop load of N concurrent callers between random pairs of wallets:
 
     service   HoldFunds then CaptureFunds (a fee of 5%) over gRPC -> accounts -> PostgreSQL:
@@ -14,6 +14,7 @@ that keep balances and check that postings balance). Then the ledger's invariant
 the sign-in rate (CreateSession over gRPC), which argon2id makes slow on purpose.
 """
 
+import argparse
 import asyncio
 import os
 import random
@@ -28,12 +29,13 @@ import grpc
 from rich.console import Console
 from rich.table import Table
 
-from accounts import passwords
-from accounts.ledger import invariant_violations
+from accounts.config import AccountsSettings
+from accounts.domain import passwords
+from accounts.repository.ledger import invariant_violations
 from devstack.bench.load import Result, machine_summary, measure
 from devstack.keys import KeyFiles, ensure_keys
 from devstack.ports import free_port
-from devstack.postgres import create_database, database_url, drop_database, find_server, service_url
+from devstack.postgres import create_database, database_url, drop_database, service_url
 from devstack.services import FAST_RECONNECT, base_env, python, wait_serving
 from devstack.stack import ChildFailed, Supervisor, install_stop_handlers
 from marketplace.accounts.v1 import accounts_service_pb2 as pb
@@ -282,11 +284,18 @@ async def _bench(server: str, console: Console, concurrency: int, seconds: float
         shutil.rmtree(state_dir, ignore_errors=True)
 
 
-def bench(concurrency: int = 32, seconds: float = 10.0, warmup: float = 2.0) -> int:
-    if concurrency < 1 or seconds <= 0 or warmup < 0:
-        raise SystemExit("--concurrency must be at least 1, --seconds above 0, --warmup not below 0")
+def main(settings: AccountsSettings, argv: list[str]) -> None:
+    """Measure the ledger: Hold then Capture over gRPC beside the same posting in bare SQL."""
+    parser = argparse.ArgumentParser(prog="python -m accounts bench", description=main.__doc__)
+    parser.add_argument("--concurrency", type=int, default=32, help="concurrent callers (default 32)")
+    parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per target (default 10)")
+    parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each (default 2)")
+    args = parser.parse_args(argv)
+    if args.concurrency < 1 or args.seconds <= 0 or args.warmup < 0:
+        parser.error("--concurrency must be at least 1, --seconds above 0, --warmup not below 0")
     console = Console(highlight=False)
     try:
-        return asyncio.run(_bench(find_server(), console, concurrency, seconds, warmup))
+        code = asyncio.run(_bench(settings.database_url, console, args.concurrency, args.seconds, args.warmup))
     except KeyboardInterrupt:
-        return 130
+        code = 130
+    raise SystemExit(code)

@@ -16,13 +16,15 @@ in a cycle.
 import uuid
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 
-from accounts.domain import Entry, LedgerAccountKind, Leg, Posting, PostingKind, WalletBalance, entry_order
+from accounts.domain.ledger import LedgerAccountKind, Leg, PostingKind
+from accounts.repository import constraint_name
 from servicekit.db import Database
 
 AccountKey = tuple[UUID | None, LedgerAccountKind, str, int]  # owner, kind, currency, shard
@@ -123,12 +125,48 @@ INVARIANTS = {
 }
 
 
+@dataclass(frozen=True)
+class Entry:
+    """A written ledger entry, with what its posting says about it."""
+
+    id: UUID
+    posting_id: UUID
+    account: LedgerAccountKind
+    user_id: UUID | None
+    currency: str
+    amount_minor: int
+    kind: PostingKind
+    request_id: str
+    transaction_id: UUID | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Posting:
+    """A balanced group of entries: one movement of money."""
+
+    id: UUID
+    kind: PostingKind
+    request_id: str
+    transaction_id: UUID | None
+    currency: str
+    created_at: datetime
+    entries: tuple[Entry, ...]
+
+
+@dataclass(frozen=True)
+class WalletBalance:
+    """A user's two accounts in one currency."""
+
+    user_id: UUID
+    currency: str
+    available_minor: int
+    held_minor: int
+    updated_at: datetime
+
+
 class DuplicatePosting(Exception):
     """Another request with the same key committed first; its posting is the answer."""
-
-
-def constraint_of(error: asyncpg.PostgresError) -> str:
-    return getattr(error, "constraint_name", None) or ""
 
 
 def _entry(row: asyncpg.Record) -> Entry:
@@ -144,6 +182,11 @@ def _entry(row: asyncpg.Record) -> Entry:
         transaction_id=row["transaction_id"],
         created_at=row["created_at"],
     )
+
+
+def entry_order(entry: Entry) -> tuple:
+    """The order entries are shown in: money leaving first, then by account."""
+    return (entry.amount_minor, list(LedgerAccountKind).index(entry.account))
 
 
 def posting_of(entries: Iterable[Entry]) -> Posting | None:
@@ -201,7 +244,7 @@ class LedgerTransaction:
                 [leg.amount_minor for _, leg in lines],
             )
         except asyncpg.UniqueViolationError as error:
-            if constraint_of(error) == DUPLICATE_POSTING:
+            if constraint_name(error) == DUPLICATE_POSTING:
                 raise DuplicatePosting() from error
             raise
         legs = {account_id: leg for account_id, leg in lines}

@@ -1,0 +1,127 @@
+"""Use cases of sessions: sign in (throttled), refresh with rotation, sign out."""
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from accounts.domain import passwords
+from accounts.domain.sessions import (
+    InvalidCredentials,
+    IssuedSession,
+    RefreshTokenReused,
+    RefreshTokenState,
+    TokenIssuer,
+    check_refresh,
+    new_refresh_token,
+    refresh_token_hash,
+    require_active,
+)
+from accounts.domain.throttling import ThrottlePolicy, account_throttle_key, check_throttle, client_throttle_key
+from accounts.models import RefreshToken, User
+from accounts.repository import sessions, throttling, users
+from servicekit.db import Database
+
+
+async def create_session(
+    db: Database, issuer: TokenIssuer, login: str, password: str, *, client: str, throttle: ThrottlePolicy
+) -> IssuedSession:
+    """Signs in, unless the account (or login) or the client failed too often lately.
+
+    The counters live in the database, so every replica sees the same ones; a throttled
+    attempt is refused before its password is checked, and is not counted again.
+    """
+    login = login.strip()
+    now = _now()
+    async with db.read() as session:
+        user = await users.find_user_by_login(session, login)
+        account_key = account_throttle_key(user.id if user else None, login)
+        client_key = client_throttle_key(client)
+        counts = await throttling.failure_counts(
+            session, {account_key: throttle.per_account, client_key: throttle.per_client}
+        )
+    check_throttle(counts, throttle, now)
+    if user is None:
+        await passwords.burn_verification(password)
+        valid = False
+    else:
+        valid = await passwords.verify_password(user.password_hash, password)
+    if not valid:
+        async with db.begin() as session:
+            await throttling.record_failures(session, [account_key, client_key], now, throttle.window)
+        raise InvalidCredentials()
+    require_active(user.status)
+    # Parameters were raised since this hash was made: store a stronger one while we know the password.
+    new_hash = await passwords.hash_password(password) if passwords.needs_rehash(user.password_hash) else None
+    async with db.begin() as session:
+        if new_hash:
+            await users.set_password_hash(session, user.id, new_hash)
+        await throttling.clear_failures(session, account_key)
+        issued, _ = await _issue(session, issuer, user, family_id=uuid.uuid4(), now=_now())
+    return issued
+
+
+async def _issue(
+    session: AsyncSession, issuer: TokenIssuer, user: User, *, family_id: uuid.UUID, now: datetime
+) -> tuple[IssuedSession, RefreshToken]:
+    refresh_token = new_refresh_token()
+    row = RefreshToken(
+        id=uuid.uuid4(),
+        token_hash=refresh_token_hash(refresh_token),
+        family_id=family_id,
+        user_id=user.id,
+        created_at=now,
+        expires_at=now + issuer.refresh_ttl,
+    )
+    session.add(row)
+    # Inserted now: the token it replaces will point at it with a foreign key.
+    await session.flush()
+    issued = IssuedSession(
+        user_id=user.id,
+        access_token=issuer.access_token(user.id, user.role, now),
+        expires_in=int(issuer.access_ttl.total_seconds()),
+        refresh_token=refresh_token,
+    )
+    return issued, row
+
+
+async def refresh_session(db: Database, issuer: TokenIssuer, refresh_token: str) -> IssuedSession:
+    now = _now()
+    reused: RefreshTokenReused | None = None
+    async with db.begin() as session:
+        token = await sessions.find_refresh_token(session, refresh_token_hash(refresh_token))
+        try:
+            check_refresh(_refresh_state(token), now)
+        except RefreshTokenReused as exc:
+            # Raised only after the commit below, so that the family stays revoked.
+            await sessions.revoke_family(session, token.family_id, now)
+            reused = exc
+        else:
+            user = await users.get_user(session, token.user_id)
+            require_active(user.status)
+            issued, replacement = await _issue(session, issuer, user, family_id=token.family_id, now=now)
+            token.revoked_at = now
+            token.replaced_by = replacement.id
+    if reused:
+        raise reused
+    return issued
+
+
+def _refresh_state(token: RefreshToken | None) -> RefreshTokenState | None:
+    if token is None:
+        return None
+    return RefreshTokenState(
+        expires_at=token.expires_at, revoked=token.revoked_at is not None, rotated=token.replaced_by is not None
+    )
+
+
+async def revoke_session(db: Database, refresh_token: str) -> None:
+    """Signs out: the token and every token rotated from the same sign-in stop working."""
+    async with db.begin() as session:
+        token = await sessions.find_refresh_token(session, refresh_token_hash(refresh_token))
+        if token is not None:
+            await sessions.revoke_family(session, token.family_id, _now())
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

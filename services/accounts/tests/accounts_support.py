@@ -1,0 +1,41 @@
+"""Helpers of the accounts tests (fixtures are in conftest.py), imported as `from accounts_support import ...`."""
+
+import uuid
+from dataclasses import dataclass
+
+from marketplace.accounts.v1 import accounts_service_pb2 as pb
+from marketplace.accounts.v1 import resources_pb2
+from marketplace.common.v1 import money_pb2
+from testkit.tokens import bearer
+
+PASSWORD = "correct horse battery"
+
+
+def new_registration(**fields) -> pb.CreateUserRequest:
+    suffix = uuid.uuid4().hex[:10]
+    values = {"email": f"user-{suffix}@example.com", "username": f"user_{suffix}", "password": PASSWORD}
+    return pb.CreateUserRequest(**(values | fields))
+
+
+@dataclass
+class SignedIn:
+    user: resources_pb2.User
+    session: resources_pb2.Session
+
+    @property
+    def auth(self) -> tuple[tuple[str, str], ...]:
+        return bearer(self.session.access_token)
+
+
+def asyncpg_url(database_url: str) -> str:
+    return database_url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+def usd(amount_minor: int, currency: str = "USD") -> money_pb2.Money:
+    return money_pb2.Money(currency=currency, amount_minor=amount_minor)
+
+
+def client_address() -> tuple[tuple[str, str], ...]:
+    """An `x-forwarded-for` of a client of its own, so sign-in throttling of one test never meets another's."""
+    groups = uuid.uuid4().hex
+    return (("x-forwarded-for", f"2001:db8:{groups[:4]}:{groups[4:8]}::1"),)
