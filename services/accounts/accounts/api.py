@@ -5,14 +5,14 @@ import json
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from grpc.aio import ServicerContext
 
-from accounts.domain.ledger import check_fee
 from accounts.domain.profiles import ProfileValues
 from accounts.domain.sessions import IssuedSession, TokenIssuer
 from accounts.domain.throttling import ThrottlePolicy, client_identity
 from accounts.domain.users import NewUser, Registration, validate_registration
 from accounts.domain.verifications import NewVerification, VerificationStatus, VerificationType, validate_verification
 from accounts.models import Profile, User, Verification
-from accounts.repository.ledger import Entry, Ledger, Posting, WalletBalance
+from accounts.repository.ledger import Ledger
+from accounts.repository.ledger_reads import Entry, Hold, Posting, WalletBalance
 from accounts.repository.users import UserView
 from accounts.service import ledger, sessions, users, verifications
 from marketplace.accounts.v1 import accounts_service_pb2 as pb
@@ -128,6 +128,23 @@ def posting_to_proto(posting: Posting) -> resources_pb2.Posting:
         transaction_id=str(posting.transaction_id) if posting.transaction_id else "",
         entries=[entry_to_proto(entry) for entry in posting.entries],
         create_time=timestamp(posting.created_at),
+        hold_id=str(posting.hold_id) if posting.hold_id else "",
+    )
+
+
+def hold_to_proto(hold: Hold) -> resources_pb2.Hold:
+    return resources_pb2.Hold(
+        id=str(hold.id),
+        user_id=str(hold.user_id),
+        amount=money(hold.currency, hold.amount_minor),
+        remaining=money(hold.currency, hold.amounts.remaining_minor),
+        captured=money(hold.currency, hold.amounts.captured_minor),
+        released=money(hold.currency, hold.amounts.released_minor),
+        status=enums.to_proto(resources_pb2.HoldStatus, hold.status),
+        request_id=hold.request_id,
+        transaction_id=str(hold.transaction_id) if hold.transaction_id else "",
+        create_time=timestamp(hold.created_at),
+        update_time=timestamp(hold.updated_at),
     )
 
 
@@ -192,19 +209,21 @@ def optional_id(field: str, value: str, violations: list[FieldViolation]):
         return None
 
 
-def transfer_from_proto(request, user_fields: tuple[str, ...]) -> tuple[list, Money, object]:
-    """The ids, amount and transaction id of a Hold, Capture or Release, or every problem at once."""
+def escrow_from_proto(request, id_fields: tuple[str, ...]) -> tuple[list, Money | None]:
+    """The ids and amount (None when not set) of a Hold, Capture or Release, or every problem at once."""
     violations: list[FieldViolation] = []
     if problem := request_id_violation(request.request_id, required=True):
         violations.append(problem)
-    ids = []
-    for field in user_fields:
-        ids.append(optional_id(field, getattr(request, field), violations))
-    amount = check_money("amount", request.amount, violations)
-    transaction_id = optional_id("transaction_id", request.transaction_id, violations)
+    ids = [optional_id(field, getattr(request, field), violations) for field in id_fields]
+    amount = check_money("amount", request.amount, violations) if request.HasField("amount") else None
     if violations:
         raise InvalidArgument(violations)
-    return ids, amount, transaction_id
+    return ids, amount
+
+
+def fee_from_proto(request: pb.CaptureFundsRequest) -> Money | None:
+    """The fee as sent; the capture checks it against the hold's currency and the amount paid."""
+    return Money(request.fee.currency, request.fee.amount_minor) if request.HasField("fee") else None
 
 
 def client_of(context: ServicerContext) -> str:
@@ -315,23 +334,22 @@ class AccountsApi(pb_grpc.AccountsServiceServicer):
             entries=[entry_to_proto(entry) for entry in entries], next_page_token=token
         )
 
-    async def HoldFunds(self, request: pb.HoldFundsRequest, context: ServicerContext) -> resources_pb2.Posting:
-        (user_id,), amount, transaction_id = transfer_from_proto(request, ("user_id",))
-        posting = await ledger.hold_funds(self._ledger, request.request_id, user_id, amount, transaction_id)
-        return posting_to_proto(posting)
+    async def HoldFunds(self, request: pb.HoldFundsRequest, context: ServicerContext) -> pb.HoldFundsResponse:
+        (user_id, transaction_id), amount = escrow_from_proto(request, ("user_id", "transaction_id"))
+        hold, posting = await ledger.hold_funds(self._ledger, request.request_id, user_id, amount, transaction_id)
+        return pb.HoldFundsResponse(hold=hold_to_proto(hold), posting=posting_to_proto(posting))
 
-    async def CaptureFunds(self, request: pb.CaptureFundsRequest, context: ServicerContext) -> resources_pb2.Posting:
-        (buyer_id, seller_id), amount, transaction_id = transfer_from_proto(request, ("buyer_id", "seller_id"))
-        check_fee(amount.amount_minor, request.fee.currency, request.fee.amount_minor, amount.currency)
-        posting = await ledger.capture_funds(
-            self._ledger, request.request_id, buyer_id, seller_id, amount, request.fee.amount_minor, transaction_id
+    async def CaptureFunds(self, request: pb.CaptureFundsRequest, context: ServicerContext) -> pb.CaptureFundsResponse:
+        (hold_id, seller_id), amount = escrow_from_proto(request, ("hold_id", "seller_id"))
+        hold, posting = await ledger.capture_funds(
+            self._ledger, request.request_id, hold_id, seller_id, amount, fee_from_proto(request)
         )
-        return posting_to_proto(posting)
+        return pb.CaptureFundsResponse(hold=hold_to_proto(hold), posting=posting_to_proto(posting))
 
-    async def ReleaseFunds(self, request: pb.ReleaseFundsRequest, context: ServicerContext) -> resources_pb2.Posting:
-        (user_id,), amount, transaction_id = transfer_from_proto(request, ("user_id",))
-        posting = await ledger.release_funds(self._ledger, request.request_id, user_id, amount, transaction_id)
-        return posting_to_proto(posting)
+    async def ReleaseFunds(self, request: pb.ReleaseFundsRequest, context: ServicerContext) -> pb.ReleaseFundsResponse:
+        (hold_id,), amount = escrow_from_proto(request, ("hold_id",))
+        hold, posting = await ledger.release_funds(self._ledger, request.request_id, hold_id, amount)
+        return pb.ReleaseFundsResponse(hold=hold_to_proto(hold), posting=posting_to_proto(posting))
 
     async def CreateVerification(
         self, request: pb.CreateVerificationRequest, context: ServicerContext

@@ -4,8 +4,8 @@ A private accounts service (database bench_ledger_accounts on the server of DATA
 at the end; a free port; its own keys) with 1,000 users whose wallets are funded through DepositFunds. Then, one after the
 other, under the same closed-loop load of N concurrent callers between random pairs of wallets:
 
-    service   HoldFunds then CaptureFunds (a fee of 5%) over gRPC -> accounts -> PostgreSQL:
-              two postings per round
+    service   HoldFunds then CaptureFunds of that hold (a fee of 5%) over gRPC -> accounts ->
+              PostgreSQL: two postings per round, the hold made and then closed
     ceiling   one balanced posting in bare SQL on asyncpg, one connection per caller: BEGIN; lock
               both accounts in id order; insert the posting with its two entries; COMMIT
 
@@ -31,7 +31,7 @@ from rich.table import Table
 
 from accounts.config import AccountsSettings
 from accounts.domain import passwords
-from accounts.repository.ledger import invariant_violations
+from accounts.repository.ledger_reads import invariant_violations
 from devstack.bench.load import Result, machine_summary, measure
 from devstack.keys import KeyFiles, ensure_keys
 from devstack.ports import free_port
@@ -100,7 +100,7 @@ async def measure_service(stub, users: list[uuid.UUID], concurrency: int, second
     async def hold_then_capture() -> None:
         buyer, seller = pair(users)
         transaction = uuid.uuid4()
-        await stub.HoldFunds(
+        held = await stub.HoldFunds(
             pb.HoldFundsRequest(
                 request_id=f"{transaction}:hold",
                 user_id=str(buyer),
@@ -111,12 +111,7 @@ async def measure_service(stub, users: list[uuid.UUID], concurrency: int, second
         )
         await stub.CaptureFunds(
             pb.CaptureFundsRequest(
-                request_id=f"{transaction}:capture",
-                buyer_id=str(buyer),
-                seller_id=str(seller),
-                amount=usd(PRICE_MINOR),
-                fee=usd(FEE_MINOR),
-                transaction_id=str(transaction),
+                request_id=f"{transaction}:capture", hold_id=held.hold.id, seller_id=str(seller), fee=usd(FEE_MINOR)
             ),
             timeout=30,
         )
@@ -204,8 +199,8 @@ def report(
     )
     verdict = "[green]passed[/]" if not violations else f"[red]FAILED: {violations}[/]"
     console.print(
-        f"ledger invariants after the run (entries sum to zero per currency and per posting, "
-        f"balances equal their entries, nothing negative): {verdict}",
+        f"ledger invariants after the run (entries sum to zero per currency and per posting, held balances "
+        f"are what their holds have left, balances equal their entries, nothing negative): {verdict}",
         soft_wrap=True,
     )
     console.print(

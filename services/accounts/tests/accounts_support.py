@@ -39,3 +39,31 @@ def client_address() -> tuple[tuple[str, str], ...]:
     """An `x-forwarded-for` of a client of its own, so sign-in throttling of one test never meets another's."""
     groups = uuid.uuid4().hex
     return (("x-forwarded-for", f"2001:db8:{groups[:4]}:{groups[4:8]}::1"),)
+
+
+def hold_request(user_id: str, amount_minor: int, request_id: str = "", **fields) -> pb.HoldFundsRequest:
+    return pb.HoldFundsRequest(
+        request_id=request_id or uuid.uuid4().hex, user_id=user_id, amount=usd(amount_minor), **fields
+    )
+
+
+def capture_request(
+    hold_id: str, seller_id: str, amount_minor: int | None = None, fee_minor: int = 0, request_id: str = ""
+) -> pb.CaptureFundsRequest:
+    """Pays the hold to the seller: amount_minor of it, or all that is left when None."""
+    return pb.CaptureFundsRequest(
+        request_id=request_id or uuid.uuid4().hex,
+        hold_id=hold_id,
+        seller_id=seller_id,
+        amount=usd(amount_minor) if amount_minor is not None else None,
+        fee=usd(fee_minor) if fee_minor else None,
+    )
+
+
+def release_request(hold_id: str, amount_minor: int | None = None, request_id: str = "") -> pb.ReleaseFundsRequest:
+    """Gives the hold back: amount_minor of it, or all that is left when None."""
+    return pb.ReleaseFundsRequest(
+        request_id=request_id or uuid.uuid4().hex,
+        hold_id=hold_id,
+        amount=usd(amount_minor) if amount_minor is not None else None,
+    )

@@ -7,7 +7,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from accounts.repository.ledger import invariant_violations
+from accounts.repository.ledger_reads import invariant_violations
 from accounts.service import users
 from marketplace.accounts.v1 import accounts_service_pb2 as pb
 from marketplace.accounts.v1 import accounts_service_pb2_grpc
@@ -18,7 +18,7 @@ from testkit.tokens import bearer
 # Test modules import accounts_support whatever pytest's import mode is.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from accounts_support import SignedIn, asyncpg_url, new_registration
+from accounts_support import SignedIn, asyncpg_url, new_registration, usd
 
 
 @pytest.fixture
@@ -81,3 +81,35 @@ def make_admin(accounts, accounts_db):
         return SignedIn(await accounts.GetMe(pb.GetMeRequest(), metadata=bearer(session.access_token)), session)
 
     return make_admin
+
+
+@pytest.fixture
+def funded(accounts, sign_up):
+    """Signs up a user whose wallet holds amount_minor (USD unless said otherwise)."""
+
+    async def funded(amount_minor: int, currency: str = "USD") -> SignedIn:
+        me = await sign_up()
+        await accounts.DepositFunds(pb.DepositFundsRequest(amount=usd(amount_minor, currency)), metadata=me.auth)
+        return me
+
+    return funded
+
+
+@pytest.fixture
+def wallet_of(accounts):
+    """The (available, held) minor units of a user's wallet in a currency."""
+
+    async def wallet_of(me: SignedIn, currency: str = "USD") -> tuple[int, int]:
+        reply = await accounts.GetMyWallets(pb.GetMyWalletsRequest(), metadata=me.auth)
+        [wallet] = [wallet for wallet in reply.wallets if wallet.currency == currency]
+        return wallet.balance.amount_minor, wallet.held.amount_minor
+
+    return wallet_of
+
+
+@pytest.fixture
+async def sql(stack):
+    """A bare connection to the accounts database, for what only hand-written SQL can try."""
+    connection = await asyncpg.connect(asyncpg_url(stack.database_urls["accounts"]))
+    yield connection
+    await connection.close()

@@ -9,6 +9,7 @@ from accounts.domain import ledger, profiles, throttling, verifications
 from accounts.domain.ledger import LedgerAccountKind as Account
 from servicekit.errors import InvalidArgument
 from servicekit.geo import Point
+from servicekit.money import Money
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -82,9 +83,32 @@ def test_funds_are_checked_only_on_the_users_accounts_that_pay():
     ledger.check_funds(ledger.deposit_legs(buyer, 10**9), {})  # external may go below zero
     with pytest.raises(ledger.InsufficientFunds):
         ledger.check_funds(ledger.hold_legs(buyer, 101), {(Account.AVAILABLE, buyer): 100})
-    with pytest.raises(ledger.InsufficientHeldFunds):
-        ledger.check_funds(ledger.release_legs(buyer, 1), {(Account.HELD, buyer): 0})
     ledger.check_funds(ledger.hold_legs(buyer, 100), {(Account.AVAILABLE, buyer): 100})
+
+
+def test_a_hold_is_settled_in_parts_never_beyond_what_is_left():
+    held = ledger.HoldAmounts(remaining_minor=1000)
+    moved, after = ledger.settle(held, ledger.PostingKind.CAPTURE, Money("USD", 300), "USD")
+    assert (moved, after) == (300, ledger.HoldAmounts(700, captured_minor=300))
+    moved, after = ledger.settle(after, ledger.PostingKind.RELEASE, None, "USD")
+    assert (moved, after) == (700, ledger.HoldAmounts(0, captured_minor=300, released_minor=700))
+    assert after.status is ledger.HoldStatus.CLOSED
+    with pytest.raises(ledger.HoldClosed):
+        ledger.settle(after, ledger.PostingKind.RELEASE, None, "USD")
+    with pytest.raises(ledger.AmountExceedsHold) as err:
+        ledger.settle(held, ledger.PostingKind.CAPTURE, Money("USD", 1001), "USD")
+    assert err.value.metadata == {"remaining_minor": "1000"}
+    with pytest.raises(InvalidArgument) as err:
+        ledger.settle(held, ledger.PostingKind.CAPTURE, Money("EUR", 1), "USD")
+    assert [violation.field for violation in err.value.violations] == ["amount.currency"]
+
+
+def test_a_fee_is_from_zero_up_to_the_amount_paid_in_the_holds_currency():
+    assert ledger.check_fee(500, None, "USD") == 0
+    assert ledger.check_fee(500, Money("USD", 500), "USD") == 500
+    with pytest.raises(InvalidArgument) as err:
+        ledger.check_fee(500, Money("EUR", 501), "USD")
+    assert [violation.field for violation in err.value.violations] == ["fee.currency", "fee.amount_minor"]
 
 
 def test_deposits_outside_development_are_for_admins():

@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from uuid import UUID
 
-from servicekit.errors import FailedPrecondition, FieldViolation, InvalidArgument, PermissionDenied
+from servicekit.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound, PermissionDenied
+from servicekit.money import Money
 
 
 class LedgerAccountKind(StrEnum):
@@ -28,12 +29,28 @@ USER_ACCOUNTS = (LedgerAccountKind.AVAILABLE, LedgerAccountKind.HELD)
 PLATFORM_SHARDS = 16
 
 
+class HoldStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
 class InsufficientFunds(FailedPrecondition):
     reason = "INSUFFICIENT_FUNDS"
 
 
-class InsufficientHeldFunds(FailedPrecondition):
-    reason = "INSUFFICIENT_HELD_FUNDS"
+class HoldNotFound(NotFound):
+    reason = "HOLD_NOT_FOUND"
+
+
+class HoldClosed(FailedPrecondition):
+    reason = "HOLD_CLOSED"
+
+    def __init__(self) -> None:
+        super().__init__("nothing is left of the hold: it was captured or released in full")
+
+
+class AmountExceedsHold(FailedPrecondition):
+    reason = "AMOUNT_EXCEEDS_HOLD"
 
 
 class DepositsAdminOnly(PermissionDenied):
@@ -83,14 +100,48 @@ def capture_legs(buyer_id: UUID, seller_id: UUID, amount_minor: int, fee_minor: 
     return legs
 
 
-def check_fee(amount_minor: int, fee_currency: str, fee_minor: int, currency: str) -> None:
+def check_fee(amount_minor: int, fee: Money | None, currency: str) -> int:
+    """The fee of a capture in minor units: none, or from zero up to the amount paid, in the hold's currency."""
+    if fee is None:
+        return 0
     violations = []
-    if fee_currency and fee_currency != currency:
-        violations.append(FieldViolation("fee.currency", f"must be the amount's currency, {currency}"))
-    if not 0 <= fee_minor <= amount_minor:
-        violations.append(FieldViolation("fee.amount_minor", "must be from zero up to the amount"))
+    if fee.currency and fee.currency != currency:
+        violations.append(FieldViolation("fee.currency", f"must be the hold's currency, {currency}"))
+    if not 0 <= fee.amount_minor <= amount_minor:
+        violations.append(FieldViolation("fee.amount_minor", "must be from zero up to the amount paid"))
     if violations:
         raise InvalidArgument(violations)
+    return fee.amount_minor
+
+
+@dataclass(frozen=True)
+class HoldAmounts:
+    """How a hold's amount splits: what is left, what was captured and what was released."""
+
+    remaining_minor: int
+    captured_minor: int = 0
+    released_minor: int = 0
+
+    @property
+    def status(self) -> HoldStatus:
+        return HoldStatus.OPEN if self.remaining_minor > 0 else HoldStatus.CLOSED
+
+
+def settle(amounts: HoldAmounts, kind: PostingKind, requested: Money | None, currency: str) -> tuple[int, HoldAmounts]:
+    """What a capture or release of a hold moves (what was asked, or else all that is left), and the
+    hold's amounts after it. Never more than is left."""
+    if requested is not None and requested.currency != currency:
+        raise InvalidArgument.field("amount.currency", f"must be the hold's currency, {currency}")
+    left = amounts.remaining_minor
+    if left == 0:
+        raise HoldClosed()
+    moved = left if requested is None else requested.amount_minor
+    if moved > left:
+        raise AmountExceedsHold(f"{moved} asked, {left} left of the hold", metadata={"remaining_minor": str(left)})
+    captured = moved if kind is PostingKind.CAPTURE else 0
+    return moved, HoldAmounts(
+        left - moved, amounts.captured_minor + captured, amounts.released_minor + moved - captured
+    )
 
 
 def check_funds(legs: list[Leg], balances: dict[tuple[LedgerAccountKind, UUID | None], int]) -> None:
@@ -101,10 +152,6 @@ def check_funds(legs: list[Leg], balances: dict[tuple[LedgerAccountKind, UUID | 
             continue
         balance = balances.get((leg.account, leg.user_id), 0)
         if balance + leg.amount_minor < 0:
-            if leg.account is LedgerAccountKind.HELD:
-                raise InsufficientHeldFunds(
-                    f"{balance} held, {-leg.amount_minor} needed", metadata={"held": str(balance)}
-                )
             raise InsufficientFunds(
                 f"{balance} available, {-leg.amount_minor} needed", metadata={"available": str(balance)}
             )
