@@ -9,9 +9,12 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from accounts.service import users
+from gateway.app import create_app
 from servicekit.auth import Role, SigningKey
 from servicekit.db import Database
 from testkit.api import Person, signed_up
+from testkit.http import serve_asgi
+from testkit.stack import replica
 from testkit.tokens import mint
 
 PASSWORD = "correct horse battery"
@@ -378,7 +381,7 @@ async def test_a_suspended_users_token_is_401_on_every_service_until_reinstated(
     assert (await api.get("/v1/users/me", headers=fresh)).status_code == 200
 
 
-async def test_repeated_wrong_passwords_are_429_and_then_even_the_right_one_waits(api):
+async def test_repeated_wrong_passwords_from_one_address_are_429_and_then_even_the_right_one_waits(api):
     user = await register(api)
     for _ in range(5):
         wrong = await api.post("/v1/sessions", json={"login": user["email"], "password": "not the password"})
@@ -388,3 +391,17 @@ async def test_repeated_wrong_passwords_are_429_and_then_even_the_right_one_wait
     info = detail(throttled, "ErrorInfo")
     assert info["reason"] == "TOO_MANY_FAILED_SIGN_INS"
     assert int(info["metadata"]["retry_after_seconds"]) > 0
+
+
+async def test_a_burst_of_registrations_from_one_address_is_429_with_a_retry_delay(stack):
+    # A replica with a low limit; the counters are the stack's, shared by every replica.
+    async with (
+        replica(stack, "accounts", registrations_per_client=2) as address,
+        serve_asgi(create_app(addresses={**stack.addresses, "accounts": address})) as gateway,
+    ):
+        responses = [await gateway.post("/v1/users", json=fresh_user()) for _ in range(3)]
+    throttled = responses[-1]
+    assert throttled.status_code == 429, throttled.text
+    info = detail(throttled, "ErrorInfo")
+    assert info["reason"] == "TOO_MANY_REGISTRATIONS"
+    assert 0 < int(info["metadata"]["retry_after_seconds"]) <= 3600

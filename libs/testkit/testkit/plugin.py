@@ -30,9 +30,17 @@ def key_dir(tmp_path_factory, signing_key):
 
 
 @pytest.fixture(scope="session")
-async def stack(pg_server, signing_key, key_dir) -> Stack:
+def stack_settings() -> dict[str, dict]:
+    """Values, by context, of the settings a service's own Settings class adds, for the stack of the run.
+    The repository's conftest.py overrides this for the whole run; a test needing other values starts
+    a `testkit.stack.replica`."""
+    return {}
+
+
+@pytest.fixture(scope="session")
+async def stack(pg_server, signing_key, key_dir, stack_settings) -> Stack:
     """All four services, migrated and serving on free ports, for the whole run."""
-    running = await start_stack(pg_server, signing_key, key_dir)
+    running = await start_stack(pg_server, signing_key, key_dir, stack_settings)
     yield running
     await stop_stack(running, pg_server)
 

@@ -1,14 +1,18 @@
 """The four services started for real on free ports against the run's databases."""
 
+import dataclasses
 import importlib
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import grpc
 
 from devstack.ports import free_port
 from servicekit.auth import SigningKey
-from servicekit.config import CONTEXTS
+from servicekit.config import CONTEXTS, Settings
 from servicekit.server import RunningService, ServiceSpec, start
 from testkit.databases import create_migrated, drop, run_prefix
 from testkit.tokens import AUDIENCE, ISSUER
@@ -23,6 +27,7 @@ class Stack:
     addresses: dict[str, str]
     database_urls: dict[str, str]
     signing_key: SigningKey
+    settings: dict[str, Settings] = field(default_factory=dict)
     running: dict[str, RunningService] = field(default_factory=dict)
     _channels: dict[str, grpc.aio.Channel] = field(default_factory=dict)
 
@@ -32,7 +37,10 @@ class Stack:
         return self._channels[context]
 
 
-async def start_stack(server_url: str, signing_key: SigningKey, key_dir: Path) -> Stack:
+async def start_stack(
+    server_url: str, signing_key: SigningKey, key_dir: Path, settings: Mapping[str, Mapping[str, Any]] | None = None
+) -> Stack:
+    """The four services; settings holds, by context, values of the fields its own Settings class adds."""
     prefix = run_prefix()
     specs = {context: spec_of(context) for context in CONTEXTS}
     # One at a time: Alembic's `context` is process-global.
@@ -40,7 +48,7 @@ async def start_stack(server_url: str, signing_key: SigningKey, key_dir: Path) -
     addresses = {context: f"127.0.0.1:{free_port()}" for context in CONTEXTS}
     stack = Stack(addresses=addresses, database_urls=dict(zip(CONTEXTS, urls, strict=True)), signing_key=signing_key)
     for context in CONTEXTS:
-        settings = specs[context].settings(
+        service_settings = specs[context].settings(
             service=context,
             database_url=stack.database_urls[context],
             grpc_port=int(addresses[context].rsplit(":", 1)[1]),
@@ -50,9 +58,22 @@ async def start_stack(server_url: str, signing_key: SigningKey, key_dir: Path) -
             auth_signing_key_file=key_dir / "signing.pem",
             shutdown_grace_seconds=0,
             addresses={other: address for other, address in addresses.items() if other != context},
+            **(settings or {}).get(context, {}),
         )
-        stack.running[context] = await start(specs[context], settings)
+        stack.settings[context] = service_settings
+        stack.running[context] = await start(specs[context], service_settings)
     return stack
+
+
+@asynccontextmanager
+async def replica(stack: Stack, context: str, **changes: Any) -> AsyncIterator[str]:
+    """Another server of a context on the stack's database, with some settings changed; its address."""
+    settings = dataclasses.replace(stack.settings[context], grpc_port=0, **changes)
+    running = await start(spec_of(context), settings)
+    try:
+        yield f"127.0.0.1:{running.port}"
+    finally:
+        await running.stop(grace=0)
 
 
 async def stop_stack(stack: Stack, server_url: str) -> None:

@@ -227,7 +227,7 @@ def fee_from_proto(request: pb.CaptureFundsRequest) -> Money | None:
 
 
 def client_of(context: ServicerContext) -> str:
-    """Who signs in: the address the gateway forwards, else the caller's own."""
+    """Who signs in or registers: the address the gateway forwards, else the caller's own."""
     return client_identity(metadata_value(context, FORWARDED_FOR), context.peer())
 
 
@@ -249,7 +249,13 @@ class AccountsApi(pb_grpc.AccountsServiceServicer):
         self._throttle = throttle
 
     async def CreateUser(self, request: pb.CreateUserRequest, context: ServicerContext) -> resources_pb2.User:
-        user = await users.create_user(self._db, registration_from_proto(request), request.request_id)
+        user = await users.register(
+            self._db,
+            registration_from_proto(request),
+            request.request_id,
+            client=client_of(context),
+            throttle=self._throttle,
+        )
         return user_to_proto(user)
 
     async def CreateSession(self, request: pb.CreateSessionRequest, context: ServicerContext) -> resources_pb2.Session:

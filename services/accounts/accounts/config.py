@@ -6,42 +6,62 @@ from datetime import timedelta
 from typing import Any
 
 from accounts.domain.sessions import TokenIssuer
-from accounts.domain.throttling import ThrottlePolicy
+from accounts.domain.throttling import Limit, ThrottlePolicy
 from servicekit.auth import SigningKey
 from servicekit.config import MissingSetting, Settings, env
+
+_THROTTLE = ThrottlePolicy()
 
 
 @dataclass(frozen=True)
 class AccountsSettings(Settings):
     access_token_ttl_seconds: int = 15 * 60
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
-    login_failures_per_account: int = ThrottlePolicy.per_account
-    login_failures_per_client: int = ThrottlePolicy.per_client
-    login_failure_window_seconds: int = int(ThrottlePolicy.window.total_seconds())
+    # Sign-in throttling (ThrottlePolicy): per account and client pair, per client, per account.
+    login_failures_per_account_and_client: int = _THROTTLE.per_account_and_client.attempts
+    login_failures_per_client: int = _THROTTLE.per_client.attempts
+    login_failure_window_seconds: int = int(_THROTTLE.per_client.window.total_seconds())
+    login_failures_per_account: int = _THROTTLE.per_account.attempts
+    login_account_failure_window_seconds: int = int(_THROTTLE.per_account.window.total_seconds())
+    registrations_per_client: int = _THROTTLE.registrations_per_client.attempts
+    registration_window_seconds: int = int(_THROTTLE.registrations_per_client.window.total_seconds())
     # The admin account `seed` ensures; without a password it generates one and prints it.
     admin_email: str = "admin@example.com"
     admin_password: str = field(default="", repr=False)
 
     @classmethod
     def own_from_env(cls) -> dict[str, Any]:
-        return {
-            "access_token_ttl_seconds": int(env("ACCESS_TOKEN_TTL_SECONDS", str(cls.access_token_ttl_seconds))),
-            "refresh_token_ttl_seconds": int(env("REFRESH_TOKEN_TTL_SECONDS", str(cls.refresh_token_ttl_seconds))),
-            "login_failures_per_account": int(env("LOGIN_FAILURES_PER_ACCOUNT", str(cls.login_failures_per_account))),
-            "login_failures_per_client": int(env("LOGIN_FAILURES_PER_CLIENT", str(cls.login_failures_per_client))),
-            "login_failure_window_seconds": int(
-                env("LOGIN_FAILURE_WINDOW_SECONDS", str(cls.login_failure_window_seconds))
-            ),
-            "admin_email": env("ADMIN_EMAIL", cls.admin_email),
-            "admin_password": env("ADMIN_PASSWORD", cls.admin_password),
+        numbers = {
+            "access_token_ttl_seconds": "ACCESS_TOKEN_TTL_SECONDS",
+            "refresh_token_ttl_seconds": "REFRESH_TOKEN_TTL_SECONDS",
+            "login_failures_per_account_and_client": "LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT",
+            "login_failures_per_client": "LOGIN_FAILURES_PER_CLIENT",
+            "login_failure_window_seconds": "LOGIN_FAILURE_WINDOW_SECONDS",
+            "login_failures_per_account": "LOGIN_FAILURES_PER_ACCOUNT",
+            "login_account_failure_window_seconds": "LOGIN_ACCOUNT_FAILURE_WINDOW_SECONDS",
+            "registrations_per_client": "REGISTRATIONS_PER_CLIENT",
+            "registration_window_seconds": "REGISTRATION_WINDOW_SECONDS",
         }
+        values: dict[str, Any] = {
+            name: int(env(variable, str(getattr(cls, name)))) for name, variable in numbers.items()
+        }
+        values["admin_email"] = env("ADMIN_EMAIL", cls.admin_email)
+        values["admin_password"] = env("ADMIN_PASSWORD", cls.admin_password)
+        return values
 
     @property
     def throttle(self) -> ThrottlePolicy:
         return ThrottlePolicy(
-            per_account=self.login_failures_per_account,
-            per_client=self.login_failures_per_client,
-            window=timedelta(seconds=self.login_failure_window_seconds),
+            per_account_and_client=Limit(
+                self.login_failures_per_account_and_client, timedelta(seconds=self.login_failure_window_seconds)
+            ),
+            per_client=Limit(self.login_failures_per_client, timedelta(seconds=self.login_failure_window_seconds)),
+            per_account=Limit(
+                self.login_failures_per_account, timedelta(seconds=self.login_account_failure_window_seconds)
+            ),
+            registrations_per_client=Limit(
+                self.registrations_per_client, timedelta(seconds=self.registration_window_seconds)
+            ),
         )
 
 

@@ -271,12 +271,14 @@ class LedgerEntry(Base):
 
 
 class LoginFailures(Base):
-    """Failed sign-ins of one account, login or client in a fixed window that starts at the first failure."""
+    """Attempts counted on one key in a fixed window that starts at the first: sign-ins that failed (or
+    are being checked) per account, per client and per pair of both, and registrations per client."""
 
     __tablename__ = "login_failures"
     __table_args__ = (CheckConstraint("failures > 0", name="failures_positive"),)
 
     key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    # The attempts counted; named when only failed sign-ins were.
     failures: Mapped[int] = mapped_column(Integer)
     window_started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 

@@ -2,9 +2,12 @@
 
 import sys
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import asyncpg
+import grpc
 import pytest
 
 from accounts.repository.ledger_reads import invariant_violations
@@ -13,6 +16,7 @@ from marketplace.accounts.v1 import accounts_service_pb2 as pb
 from marketplace.accounts.v1 import accounts_service_pb2_grpc
 from marketplace.catalog.v1 import catalog_service_pb2_grpc
 from servicekit.db import Database
+from testkit.stack import replica
 from testkit.tokens import bearer
 
 # Test modules import accounts_support whatever pytest's import mode is.
@@ -113,3 +117,16 @@ async def sql(stack):
     connection = await asyncpg.connect(asyncpg_url(stack.database_urls["accounts"]))
     yield connection
     await connection.close()
+
+
+@pytest.fixture
+def accounts_replica(stack):
+    """Starts another accounts server on the stack's database with some settings changed, as
+    `async with accounts_replica(setting=value) as stub:`."""
+
+    @asynccontextmanager
+    async def accounts_replica(**changes) -> AsyncIterator[accounts_service_pb2_grpc.AccountsServiceStub]:
+        async with replica(stack, "accounts", **changes) as address, grpc.aio.insecure_channel(address) as channel:
+            yield accounts_service_pb2_grpc.AccountsServiceStub(channel)
+
+    return accounts_replica

@@ -31,22 +31,40 @@ def test_the_client_is_the_forwarded_address_else_the_peer(forwarded, peer, clie
     assert throttling.client_identity(forwarded, peer) == client
 
 
-def test_a_sign_in_waits_while_a_counter_is_at_its_limit_in_its_window():
-    policy = throttling.ThrottlePolicy(per_account=5, per_client=100, window=timedelta(minutes=15))
-    under = throttling.FailureCount(failures=4, window_started_at=NOW - timedelta(minutes=1), limit=5)
-    throttling.check_throttle([under], policy, NOW)
-    over = throttling.FailureCount(failures=5, window_started_at=NOW - timedelta(minutes=5), limit=5)
-    with pytest.raises(throttling.TooManyFailedSignIns) as err:
-        throttling.check_throttle([under, over], policy, NOW)
-    assert err.value.metadata == {"retry_after_seconds": "600"}
-    expired = throttling.FailureCount(failures=50, window_started_at=NOW - timedelta(minutes=16), limit=5)
-    throttling.check_throttle([expired], policy, NOW)
+def test_an_attempt_over_a_limit_waits_until_that_keys_window_is_over():
+    pair = throttling.Limit(5, timedelta(minutes=15))
+    account = throttling.Limit(100, timedelta(hours=1))
+    within = throttling.AttemptCount(attempts=5, window_started_at=NOW - timedelta(minutes=1), limit=pair)
+    assert throttling.wait_needed([within], NOW) is None
+    over_pair = throttling.AttemptCount(attempts=6, window_started_at=NOW - timedelta(minutes=5), limit=pair)
+    over_account = throttling.AttemptCount(attempts=101, window_started_at=NOW - timedelta(minutes=50), limit=account)
+    assert throttling.wait_needed([within, over_pair], NOW) == timedelta(minutes=10)
+    assert throttling.wait_needed([over_pair, over_account], NOW) == timedelta(minutes=10)
+    started_just_after = throttling.AttemptCount(attempts=6, window_started_at=NOW + timedelta(seconds=1), limit=pair)
+    assert throttling.wait_needed([started_just_after], NOW) == timedelta(minutes=15)
+    assert throttling.TooManyFailedSignIns(timedelta(minutes=10)).metadata == {"retry_after_seconds": "600"}
+
+
+def test_a_sign_in_counts_on_its_pair_its_client_and_its_account():
+    policy = throttling.ThrottlePolicy()
+    keys = policy.sign_in("user:42", "203.0.113.7")
+    assert keys == {
+        "pair:user:42|203.0.113.7": policy.per_account_and_client,
+        "client:203.0.113.7": policy.per_client,
+        "user:42": policy.per_account,
+    }
+    assert policy.per_account.attempts > policy.per_account_and_client.attempts
+    assert policy.per_account.window > policy.per_account_and_client.window
 
 
 def test_an_unknown_login_is_counted_by_the_login_itself():
     user_id = uuid.uuid4()
     assert throttling.account_throttle_key(user_id, "Ada") == f"user:{user_id}"
-    assert throttling.account_throttle_key(None, "Ada@Example.com") == "login:ada@example.com"
+    unknown = throttling.account_throttle_key(None, "Ada@Example.com")
+    assert unknown == throttling.account_throttle_key(None, "ada@example.COM")
+    assert unknown.startswith("login:")
+    assert "ada" not in unknown
+    assert len(throttling.account_throttle_key(None, "x" * 10_000)) < 100
 
 
 def test_profile_changes_follow_the_mask():

@@ -1,5 +1,6 @@
-"""Sign-in throttling: which failures count against whom, and the address a call comes from."""
+"""Throttling of sign-ins and registrations: which attempts count against whom, and the address a call comes from."""
 
+import hashlib
 import ipaddress
 import math
 from dataclasses import dataclass
@@ -10,54 +11,108 @@ from servicekit.errors import ResourceExhausted
 
 
 @dataclass(frozen=True)
+class Limit:
+    """At most `attempts` on one key in a fixed window of `window`, which starts at the first attempt."""
+
+    attempts: int
+    window: timedelta
+
+
+@dataclass(frozen=True)
 class ThrottlePolicy:
-    """How many failed sign-ins an account (or a login that matches none) and a client get per window."""
+    """How many attempts each key gets.
 
-    per_account: int = 5
-    per_client: int = 100
-    window: timedelta = timedelta(minutes=15)
+    Sign-in counts per account and client pair, so that a stranger's guesses lock only the stranger
+    out; per client, whatever the accounts it tries; and, with a much higher limit and a longer
+    window, per account from everywhere, the slow back-off against guesses spread over many
+    addresses. Registration counts per client.
+    """
 
+    per_account_and_client: Limit = Limit(5, timedelta(minutes=15))
+    per_client: Limit = Limit(100, timedelta(minutes=15))
+    per_account: Limit = Limit(100, timedelta(hours=1))
+    registrations_per_client: Limit = Limit(20, timedelta(hours=1))
 
-DEFAULT_THROTTLE = ThrottlePolicy()
+    def sign_in(self, account: str, client: str) -> dict[str, Limit]:
+        """The keys a sign-in of the account (account_throttle_key) from the client counts on."""
+        return {
+            pair_throttle_key(account, client): self.per_account_and_client,
+            client_throttle_key(client): self.per_client,
+            account: self.per_account,
+        }
+
+    def registration(self, client: str) -> dict[str, Limit]:
+        return {f"registration:{client}": self.registrations_per_client}
+
+    @property
+    def longest_window(self) -> timedelta:
+        """A counter this much older than its window's start is over, whatever its key."""
+        limits = (self.per_account_and_client, self.per_client, self.per_account, self.registrations_per_client)
+        return max(limit.window for limit in limits)
 
 
 class TooManyFailedSignIns(ResourceExhausted):
     reason = "TOO_MANY_FAILED_SIGN_INS"
 
     def __init__(self, retry_after: timedelta) -> None:
-        seconds = max(1, math.ceil(retry_after.total_seconds()))
+        seconds = retry_seconds(retry_after)
         super().__init__(
             f"too many failed sign-ins; try again in {seconds} seconds",
             metadata={"retry_after_seconds": str(seconds)},
         )
 
 
+class TooManyRegistrations(ResourceExhausted):
+    reason = "TOO_MANY_REGISTRATIONS"
+
+    def __init__(self, retry_after: timedelta) -> None:
+        seconds = retry_seconds(retry_after)
+        super().__init__(
+            f"too many registrations from this address; try again in {seconds} seconds",
+            metadata={"retry_after_seconds": str(seconds)},
+        )
+
+
+def retry_seconds(retry_after: timedelta) -> int:
+    return max(1, math.ceil(retry_after.total_seconds()))
+
+
 @dataclass(frozen=True)
-class FailureCount:
-    failures: int
+class AttemptCount:
+    """The attempts counted on a key in its current window, this one included."""
+
+    attempts: int
     window_started_at: datetime
-    limit: int
+    limit: Limit
 
 
-def check_throttle(counts: list[FailureCount], policy: ThrottlePolicy, now: datetime) -> None:
-    """Refuses a sign-in while the account or the client has used up its failures in the current window."""
-    blocked_until = [
-        count.window_started_at + policy.window
+def wait_needed(counts: list[AttemptCount], now: datetime) -> timedelta | None:
+    """How long until every key over its limit has a new window; None when none is over.
+
+    A window a concurrent attempt started a moment after `now` (or another replica whose clock is a
+    little ahead) ends at most one window from now.
+    """
+    waits = [
+        min(count.limit.window, count.window_started_at + count.limit.window - now)
         for count in counts
-        if count.failures >= count.limit and count.window_started_at + policy.window > now
+        if count.attempts > count.limit.attempts
     ]
-    if blocked_until:
-        raise TooManyFailedSignIns(max(blocked_until) - now)
+    return max(waits) if waits else None
 
 
 def account_throttle_key(user_id: UUID | None, login: str) -> str:
-    """Failures count against the account, or against the login itself when it matches no account,
-    so that an unknown login is throttled exactly like a known one."""
-    return f"user:{user_id}" if user_id else f"login:{login.casefold()}"
+    """Sign-ins count against the account, or against the login itself when it matches no account,
+    so that an unknown login is throttled exactly like a known one (by its hash: short, and no one's
+    address kept)."""
+    return f"user:{user_id}" if user_id else f"login:{hashlib.sha256(login.casefold().encode()).hexdigest()}"
 
 
 def client_throttle_key(client: str) -> str:
     return f"client:{client}"
+
+
+def pair_throttle_key(account: str, client: str) -> str:
+    return f"pair:{account}|{client}"
 
 
 def client_identity(forwarded_for: str | None, peer: str | None) -> str:

@@ -17,7 +17,14 @@ from accounts.domain.sessions import (
     refresh_token_hash,
     require_active,
 )
-from accounts.domain.throttling import ThrottlePolicy, account_throttle_key, check_throttle, client_throttle_key
+from accounts.domain.throttling import (
+    ThrottlePolicy,
+    TooManyFailedSignIns,
+    account_throttle_key,
+    pair_throttle_key,
+    wait_needed,
+)
+from accounts.domain.users import UserStatus
 from accounts.models import RefreshToken, User
 from accounts.repository import sessions, throttling, users
 from servicekit.db import Database
@@ -26,21 +33,24 @@ from servicekit.db import Database
 async def create_session(
     db: Database, issuer: TokenIssuer, login: str, password: str, *, client: str, throttle: ThrottlePolicy
 ) -> IssuedSession:
-    """Signs in, unless the account (or login) or the client failed too often lately.
+    """Signs in, unless the account from this client, the client, or the account from anywhere failed too
+    often lately (domain.throttling.ThrottlePolicy).
 
-    The counters live in the database, so every replica sees the same ones; a throttled
-    attempt is refused before its password is checked, and is not counted again.
+    The attempt is counted, and committed, before its password is checked, so that of many at once only
+    those within the limits are checked; a refused one is not counted. A wrong password leaves it
+    counted; the right one takes it back and clears the pair's count. The counters live in the
+    database, so every replica shares them.
     """
     login = login.strip()
-    now = _now()
     async with db.read() as session:
         user = await users.find_user_by_login(session, login)
-        account_key = account_throttle_key(user.id if user else None, login)
-        client_key = client_throttle_key(client)
-        counts = await throttling.failure_counts(
-            session, {account_key: throttle.per_account, client_key: throttle.per_client}
-        )
-    check_throttle(counts, throttle, now)
+    account = account_throttle_key(user.id if user else None, login)
+    limits = throttle.sign_in(account, client)
+    now = _now()
+    async with db.begin() as session:
+        counts = await throttling.count_attempt(session, limits, now)
+        if wait := wait_needed(counts, now):
+            raise TooManyFailedSignIns(wait)  # rolled back: a refused attempt does not count
     if user is None:
         await passwords.burn_verification(password)
         valid = False
@@ -48,16 +58,18 @@ async def create_session(
         valid = await passwords.verify_password(user.password_hash, password)
     if not valid:
         async with db.begin() as session:
-            await throttling.record_failures(session, [account_key, client_key], now, throttle.window)
+            await throttling.delete_stale(session, now - throttle.longest_window)
         raise InvalidCredentials()
-    require_active(user.status)
     # Parameters were raised since this hash was made: store a stronger one while we know the password.
     new_hash = await passwords.hash_password(password) if passwords.needs_rehash(user.password_hash) else None
     async with db.begin() as session:
-        if new_hash:
-            await users.set_password_hash(session, user.id, new_hash)
-        await throttling.clear_failures(session, account_key)
-        issued, _ = await _issue(session, issuer, user, family_id=uuid.uuid4(), now=_now())
+        await throttling.forgive(session, list(limits), reset=pair_throttle_key(account, client))
+        if user.status is UserStatus.ACTIVE:
+            if new_hash:
+                await users.set_password_hash(session, user.id, new_hash)
+            issued, _ = await _issue(session, issuer, user, family_id=uuid.uuid4(), now=_now())
+    # After the commit: the right password is forgiven even when the account may not sign in.
+    require_active(user.status)
     return issued
 
 

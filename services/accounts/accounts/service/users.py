@@ -1,4 +1,5 @@
-"""Use cases of users: register, read and change a profile, suspend and reinstate, ensure the admin."""
+"""Use cases of users: register (throttled per client), read and change a profile, suspend and reinstate,
+ensure the admin."""
 
 import secrets
 import uuid
@@ -10,14 +11,29 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from accounts import events
 from accounts.domain import passwords
 from accounts.domain.profiles import ProfileValues, profile_changes
+from accounts.domain.throttling import ThrottlePolicy, TooManyRegistrations, wait_needed
 from accounts.domain.users import NewUser, UserNotFound, UserStatus, admin_username, suspend, taken, validate_admin
 from accounts.models import IdempotencyKey, OutboxEvent, Profile, User
-from accounts.repository import sessions, users
+from accounts.repository import sessions, throttling, users
 from accounts.repository.users import UserView
 from servicekit import idempotency, outbox
 from servicekit.auth import Caller, Role
 from servicekit.db import Database
 from servicekit.geo import point_from_wkb
+
+
+async def register(db: Database, new: NewUser, request_id: str, *, client: str, throttle: ThrottlePolicy) -> User:
+    """Registers someone, unless their client registered too often lately.
+
+    Every attempt counts, refused or not, so that trying addresses to find out which are taken is
+    throttled too; it is counted and committed first, so that a burst is counted exactly.
+    """
+    now = _now()
+    async with db.begin() as session:
+        counts = await throttling.count_attempt(session, throttle.registration(client), now)
+        if wait := wait_needed(counts, now):
+            raise TooManyRegistrations(wait)
+    return await create_user(db, new, request_id)
 
 
 async def create_user(db: Database, new: NewUser, request_id: str = "") -> User:
