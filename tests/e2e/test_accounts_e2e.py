@@ -7,7 +7,9 @@ from datetime import timedelta
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import update
 
+from accounts.models import RefreshToken
 from accounts.service import users
 from gateway.app import create_app
 from servicekit.auth import Role, SigningKey
@@ -172,7 +174,7 @@ async def test_me_without_a_token_is_401(api):
     assert (await api.get("/v1/users/me")).status_code == 401
 
 
-async def test_a_refresh_rotates_and_a_reused_refresh_token_revokes_the_family(api):
+async def test_a_refresh_rotates_a_quick_retry_is_answered_and_a_late_reuse_revokes_the_family(api, accounts_db):
     user = await register(api)
     first = await sign_in(api, user["email"])
     second = await api.post("/v1/sessions:refresh", json={"refresh_token": first["refresh_token"]})
@@ -181,11 +183,22 @@ async def test_a_refresh_rotates_and_a_reused_refresh_token_revokes_the_family(a
     assert rotated["refresh_token"] != first["refresh_token"]
     assert (await api.get("/v1/users/me", headers=bearer(rotated["access_token"]))).status_code == 200
 
+    # A client whose first answer got lost asks again at once: it gets a session too.
+    retried = await api.post("/v1/sessions:refresh", json={"refresh_token": first["refresh_token"]})
+    assert retried.status_code == 200, retried.text
+    # A minute later the same token is a stolen copy.
+    async with accounts_db.begin() as session:
+        await session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.user_id == uuid.UUID(user["id"]), RefreshToken.replaced_by.is_not(None))
+            .values(revoked_at=RefreshToken.revoked_at - timedelta(minutes=1))
+        )
     reused = await api.post("/v1/sessions:refresh", json={"refresh_token": first["refresh_token"]})
     assert reused.status_code == 401
     assert detail(reused, "ErrorInfo")["reason"] == "REFRESH_TOKEN_REUSED"
-    revoked = await api.post("/v1/sessions:refresh", json={"refresh_token": rotated["refresh_token"]})
-    assert revoked.status_code == 401
+    for session in (rotated, retried.json()):
+        revoked = await api.post("/v1/sessions:refresh", json={"refresh_token": session["refresh_token"]})
+        assert revoked.status_code == 401
 
 
 async def test_signing_out_ends_the_refresh_token(api):

@@ -17,6 +17,8 @@ _THROTTLE = ThrottlePolicy()
 class AccountsSettings(Settings):
     access_token_ttl_seconds: int = 15 * 60
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
+    # A rotated refresh token that comes back this soon is a client's retry, not a theft.
+    refresh_token_reuse_grace_seconds: int = 10
     # Sign-in throttling (ThrottlePolicy): per account and client pair, per client, per account.
     login_failures_per_account_and_client: int = _THROTTLE.per_account_and_client.attempts
     login_failures_per_client: int = _THROTTLE.per_client.attempts
@@ -34,6 +36,7 @@ class AccountsSettings(Settings):
         numbers = {
             "access_token_ttl_seconds": "ACCESS_TOKEN_TTL_SECONDS",
             "refresh_token_ttl_seconds": "REFRESH_TOKEN_TTL_SECONDS",
+            "refresh_token_reuse_grace_seconds": "REFRESH_TOKEN_REUSE_GRACE_SECONDS",
             "login_failures_per_account_and_client": "LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT",
             "login_failures_per_client": "LOGIN_FAILURES_PER_CLIENT",
             "login_failure_window_seconds": "LOGIN_FAILURE_WINDOW_SECONDS",
@@ -78,5 +81,6 @@ def token_issuer(settings: AccountsSettings) -> TokenIssuer:
         audience=settings.auth_audience,
         access_ttl=timedelta(seconds=settings.access_token_ttl_seconds),
         refresh_ttl=timedelta(seconds=settings.refresh_token_ttl_seconds),
+        refresh_reuse_grace=timedelta(seconds=settings.refresh_token_reuse_grace_seconds),
         published_keys=published,
     )

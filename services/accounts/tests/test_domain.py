@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from accounts.domain import ledger, profiles, throttling, verifications
+from accounts.domain import ledger, profiles, sessions, throttling, verifications
 from accounts.domain.ledger import LedgerAccountKind as Account
 from servicekit.errors import InvalidArgument
 from servicekit.geo import Point
@@ -152,3 +152,16 @@ def test_a_review_needs_a_pending_verification_of_someone_else():
         verifications.verification_level([verifications.VerificationType.EMAIL, verifications.VerificationType.EMAIL])
         == 1
     )
+
+
+def test_a_rotated_refresh_token_is_a_retry_within_the_grace_and_a_theft_after():
+    grace = timedelta(seconds=10)
+    later = NOW + timedelta(days=1)
+    rotated = sessions.RefreshTokenState(expires_at=later, rotated_at=NOW - timedelta(seconds=9), live=True)
+    sessions.check_refresh(rotated, NOW, grace)
+    with pytest.raises(sessions.RefreshTokenInvalid):
+        sessions.check_refresh(sessions.RefreshTokenState(later, rotated.rotated_at, live=False), NOW, grace)
+    with pytest.raises(sessions.RefreshTokenReused):
+        sessions.check_refresh(rotated, NOW + timedelta(seconds=2), grace)
+    with pytest.raises(sessions.RefreshTokenInvalid, match="expired"):
+        sessions.check_refresh(sessions.RefreshTokenState(NOW, rotated_at=None, live=True), NOW, grace)

@@ -53,24 +53,26 @@ class RefreshTokenState:
     """What the rotation rule needs to know about a presented refresh token."""
 
     expires_at: datetime
-    revoked: bool
-    rotated: bool
+    rotated_at: datetime | None  # when it was exchanged for a new pair, if it was
+    live: bool  # it works, or (once rotated) another token of its sign-in does
 
 
-def check_refresh(token: RefreshTokenState | None, now: datetime) -> None:
+def check_refresh(token: RefreshTokenState | None, now: datetime, grace: timedelta) -> None:
     """Raises unless the token may be exchanged for a new pair.
 
-    A token that was already rotated and comes back is the sign of a stolen copy;
-    the caller revokes its family (RFC 6819 5.2.2.3, OAuth 2.0 Security BCP 4.14).
+    A token that was rotated and comes back within `grace` of its rotation is a client retrying a
+    refresh whose answer it lost: it gets a new pair too, a sibling of the first in its family, while
+    its sign-in stands. Later, it is the sign of a stolen copy; the caller revokes its family
+    (RFC 6819 5.2.2.3, OAuth 2.0 Security BCP 4.14).
     """
     if token is None:
         raise RefreshTokenInvalid("the refresh token is not valid")
-    if token.rotated:
+    if token.rotated_at is not None and now - token.rotated_at > grace:
         raise RefreshTokenReused()
-    if token.revoked:
-        raise RefreshTokenInvalid("the refresh token was revoked; sign in again")
     if token.expires_at <= now:
         raise RefreshTokenInvalid("the refresh token has expired; sign in again")
+    if not token.live:
+        raise RefreshTokenInvalid("the refresh token was revoked; sign in again")
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,8 @@ def refresh_token_hash(token: str) -> str:
 
 
 class TokenIssuer:
-    """Signs access tokens with the current key and publishes every key still trusted."""
+    """Signs access tokens with the current key, publishes every key still trusted, and says how long
+    the tokens it hands out last."""
 
     def __init__(
         self,
@@ -102,6 +105,7 @@ class TokenIssuer:
         audience: str,
         access_ttl: timedelta,
         refresh_ttl: timedelta,
+        refresh_reuse_grace: timedelta,
         published_keys: list[dict] | None = None,
     ) -> None:
         self._signing_key = signing_key
@@ -109,6 +113,8 @@ class TokenIssuer:
         self._audience = audience
         self.access_ttl = access_ttl
         self.refresh_ttl = refresh_ttl
+        # How long a rotated refresh token may come back as a retry (check_refresh).
+        self.refresh_reuse_grace = refresh_reuse_grace
         self._published_keys = published_keys or []
 
     def access_token(self, user_id: UUID, role: Role, now: datetime) -> str:

@@ -14,6 +14,14 @@ async def find_refresh_token(session: AsyncSession, token_hash: str) -> RefreshT
     return await session.scalar(select(RefreshToken).where(RefreshToken.token_hash == token_hash).with_for_update())
 
 
+async def family_is_live(session: AsyncSession, family_id: UUID, now: datetime) -> bool:
+    """Whether a token of the sign-in still works: it was neither signed out nor has it run out."""
+    live = select(RefreshToken.id).where(
+        RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None), RefreshToken.expires_at > now
+    )
+    return bool(await session.scalar(select(live.exists())))
+
+
 async def revoke_family(session: AsyncSession, family_id: UUID, now: datetime) -> None:
     await session.execute(
         update(RefreshToken)

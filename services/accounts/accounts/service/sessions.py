@@ -98,12 +98,14 @@ async def _issue(
 
 
 async def refresh_session(db: Database, issuer: TokenIssuer, refresh_token: str) -> IssuedSession:
+    """A new pair for a refresh token, which stops working: rotation. The same token again within
+    the issuer's grace is a retry and gets a sibling pair; after it, reuse revokes the whole family."""
     now = _now()
     reused: RefreshTokenReused | None = None
     async with db.begin() as session:
         token = await sessions.find_refresh_token(session, refresh_token_hash(refresh_token))
         try:
-            check_refresh(_refresh_state(token), now)
+            check_refresh(await _refresh_state(session, token, now), now, issuer.refresh_reuse_grace)
         except RefreshTokenReused as exc:
             # Raised only after the commit below, so that the family stays revoked.
             await sessions.revoke_family(session, token.family_id, now)
@@ -112,19 +114,22 @@ async def refresh_session(db: Database, issuer: TokenIssuer, refresh_token: str)
             user = await users.get_user(session, token.user_id)
             require_active(user.status)
             issued, replacement = await _issue(session, issuer, user, family_id=token.family_id, now=now)
-            token.revoked_at = now
-            token.replaced_by = replacement.id
+            if token.replaced_by is None:
+                token.revoked_at = now
+                token.replaced_by = replacement.id
     if reused:
         raise reused
     return issued
 
 
-def _refresh_state(token: RefreshToken | None) -> RefreshTokenState | None:
+async def _refresh_state(session: AsyncSession, token: RefreshToken | None, now: datetime) -> RefreshTokenState | None:
     if token is None:
         return None
-    return RefreshTokenState(
-        expires_at=token.expires_at, revoked=token.revoked_at is not None, rotated=token.replaced_by is not None
-    )
+    if token.replaced_by is None:
+        return RefreshTokenState(token.expires_at, rotated_at=None, live=token.revoked_at is None)
+    # Rotated: revoked when it was replaced, and live while its sign-in is.
+    live = await sessions.family_is_live(session, token.family_id, now)
+    return RefreshTokenState(token.expires_at, rotated_at=token.revoked_at, live=live)
 
 
 async def revoke_session(db: Database, refresh_token: str) -> None:
