@@ -18,8 +18,6 @@ import argparse
 import asyncio
 import os
 import random
-import shutil
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -32,12 +30,13 @@ from rich.table import Table
 from accounts.config import AccountsSettings
 from accounts.domain import passwords
 from accounts.repository.ledger_reads import invariant_violations
+from devstack.bench import in_private_stack
 from devstack.bench.load import Result, machine_summary, measure
 from devstack.keys import KeyFiles, ensure_keys
 from devstack.ports import free_port
 from devstack.postgres import create_database, database_url, drop_database, service_url
 from devstack.services import FAST_RECONNECT, base_env, python, wait_serving
-from devstack.stack import ChildFailed, Supervisor, install_stop_handlers
+from devstack.stack import Supervisor
 from marketplace.accounts.v1 import accounts_service_pb2 as pb
 from marketplace.accounts.v1 import accounts_service_pb2_grpc
 from marketplace.common.v1 import money_pb2
@@ -222,61 +221,54 @@ def describe_machine(console: Console, concurrency: int, seconds: float, warmup:
 
 
 async def _bench(server: str, console: Console, concurrency: int, seconds: float, warmup: float) -> int:
-    supervisor = Supervisor(console)
-    install_stop_handlers(supervisor)
-    state_dir = Path(tempfile.mkdtemp(prefix="devstack-bench-ledger-"))
     port = free_port()
-    env = base_env({"LOG_LEVEL": "WARNING", "SHUTDOWN_GRACE_SECONDS": "1"})
     raw_url = database_url(server, DATABASE)
-    try:
-        try:
-            await drop_database(server, DATABASE)  # whatever an interrupted run left behind
-            await create_database(server, DATABASE)
-            keys = ensure_keys(state_dir / "keys")
-            accounts_env = {
-                **env,
+
+    async def run(supervisor: Supervisor, state_dir: Path) -> int:
+        await drop_database(server, DATABASE)  # whatever an interrupted run left behind
+        await create_database(server, DATABASE)
+        keys = ensure_keys(state_dir / "keys")
+        accounts_env = base_env(
+            {
+                "LOG_LEVEL": "WARNING",
+                "SHUTDOWN_GRACE_SECONDS": "1",
                 "DATABASE_URL": service_url(server, DATABASE),
                 "GRPC_PORT": str(port),
                 "ACCOUNTS_ADDR": f"127.0.0.1:{port}",
                 "AUTH_JWKS_FILE": str(keys.jwks),
                 "AUTH_SIGNING_KEY_FILE": str(keys.signing_key),
             }
-            console.print("[bold]migrating and starting accounts[/]")
-            await supervisor.run_once("accounts:migrate", python("accounts", "migrate"), accounts_env)
-            await supervisor.start("accounts", python("accounts", "serve"), accounts_env)
-            address = f"127.0.0.1:{port}"
-            await wait_serving(supervisor, address, time.monotonic() + 120)
-            async with grpc.aio.insecure_channel(address, options=FAST_RECONNECT) as channel:
-                stub = accounts_service_pb2_grpc.AccountsServiceStub(channel)
-                console.print(f"[bold]funding {WALLETS:,} wallets[/]")
-                users = await create_users(raw_url, WALLETS)
-                await fund(stub, keys, users)
-                describe_machine(console, concurrency, seconds, warmup)
-                console.print(f"[bold]measuring[/] service, ceiling, sign-in: about {3 * (seconds + warmup):.0f} s")
-                service = await measure_service(stub, users, concurrency, seconds, warmup)
-                ceiling = await measure_ceiling(raw_url, concurrency, seconds, warmup)
-                logins = await measure_logins(stub, users, concurrency, seconds, warmup)
-            supervisor.check_alive()
-            connection = await asyncpg.connect(raw_url)
-            try:
-                violations = await invariant_violations(connection)
-            finally:
-                await connection.close()
-            report(console, service, ceiling, logins, violations, concurrency)
-            return 0 if not violations else 1
-        except ChildFailed as failure:
-            supervisor.report_failure(failure.child)
-            return 1
-        except (TimeoutError, grpc.aio.AioRpcError, asyncpg.PostgresError) as error:
-            console.print(f"[bold red]bench failed: {error!r}[/]")
-            return 1
-    except asyncio.CancelledError:
-        console.print("interrupted")
-        return 130
-    finally:
-        await supervisor.stop_all()
+        )
+        console.print("[bold]migrating and starting accounts[/]")
+        await supervisor.run_once("accounts:migrate", python("accounts", "migrate"), accounts_env)
+        await supervisor.start("accounts", python("accounts", "serve"), accounts_env)
+        address = f"127.0.0.1:{port}"
+        await wait_serving(supervisor, address, time.monotonic() + 120)
+        async with grpc.aio.insecure_channel(address, options=FAST_RECONNECT) as channel:
+            stub = accounts_service_pb2_grpc.AccountsServiceStub(channel)
+            console.print(f"[bold]funding {WALLETS:,} wallets[/]")
+            users = await create_users(raw_url, WALLETS)
+            await fund(stub, keys, users)
+            describe_machine(console, concurrency, seconds, warmup)
+            console.print(f"[bold]measuring[/] service, ceiling, sign-in: about {3 * (seconds + warmup):.0f} s")
+            service = await measure_service(stub, users, concurrency, seconds, warmup)
+            ceiling = await measure_ceiling(raw_url, concurrency, seconds, warmup)
+            logins = await measure_logins(stub, users, concurrency, seconds, warmup)
+        supervisor.check_alive()
+        connection = await asyncpg.connect(raw_url)
+        try:
+            violations = await invariant_violations(connection)
+        finally:
+            await connection.close()
+        report(console, service, ceiling, logins, violations, concurrency)
+        return 0 if not violations else 1
+
+    async def drop() -> None:
         await drop_database(server, DATABASE)
-        shutil.rmtree(state_dir, ignore_errors=True)
+
+    return await in_private_stack(
+        console, run, failures=(TimeoutError, grpc.aio.AioRpcError, asyncpg.PostgresError), cleanup=drop
+    )
 
 
 def main(settings: AccountsSettings, argv: list[str]) -> None:

@@ -3,6 +3,8 @@
 import uuid
 from dataclasses import dataclass
 
+import asyncpg
+
 from marketplace.accounts.v1 import accounts_service_pb2 as pb
 from marketplace.accounts.v1 import resources_pb2
 from marketplace.common.v1 import money_pb2
@@ -67,3 +69,34 @@ def release_request(hold_id: str, amount_minor: int | None = None, request_id: s
         hold_id=hold_id,
         amount=usd(amount_minor) if amount_minor is not None else None,
     )
+
+
+async def write_posting(
+    sql: asyncpg.Connection,
+    lines: list[tuple[uuid.UUID, int]],
+    currency: str = "USD",
+    *,
+    kind: str = "hold",
+    hold_id: uuid.UUID | None = None,
+) -> None:
+    """A posting with its entries written by hand in SQL, in one transaction, past every check of the service."""
+    async with sql.transaction():
+        posting_id = uuid.uuid4()
+        await sql.execute(
+            "INSERT INTO postings (id, kind, scope, request_id, currency, hold_id)"
+            " VALUES ($1, $2::posting_kind, 'hand', $3, $4, $5)",
+            posting_id,
+            kind,
+            uuid.uuid4().hex,
+            currency,
+            hold_id,
+        )
+        for account_id, amount in lines:
+            await sql.execute(
+                "INSERT INTO ledger_entries (id, posting_id, account_id, currency, amount_minor)"
+                " VALUES (gen_random_uuid(), $1, $2, $3, $4)",
+                posting_id,
+                account_id,
+                currency,
+                amount,
+            )

@@ -7,7 +7,7 @@ import uuid
 import asyncpg
 import grpc
 import pytest
-from accounts_support import capture_request, hold_request, release_request, usd
+from accounts_support import capture_request, hold_request, release_request, usd, write_posting
 
 from marketplace.accounts.v1 import accounts_service_pb2 as pb
 from marketplace.accounts.v1 import resources_pb2
@@ -303,25 +303,6 @@ async def held_and_available(sql, holder: str, payee: str) -> list[uuid.UUID]:
     return [row["id"] for row in rows]
 
 
-async def capture_by_hand(sql, hold_id: uuid.UUID, lines: list[tuple[uuid.UUID, int]]) -> None:
-    """A capture posting of the hold written in SQL, without a word to the hold itself."""
-    async with sql.transaction():
-        posting_id = uuid.uuid4()
-        await sql.execute(
-            "INSERT INTO postings (id, kind, scope, request_id, currency, hold_id) VALUES ($1, 'capture', 'hand', $2, 'USD', $3)",
-            posting_id,
-            uuid.uuid4().hex,
-            hold_id,
-        )
-        await sql.execute(
-            "INSERT INTO ledger_entries (id, posting_id, account_id, currency, amount_minor)"
-            " SELECT gen_random_uuid(), $1, account, 'USD', amount FROM unnest($2::uuid[], $3::int8[]) AS l(account, amount)",
-            posting_id,
-            [account for account, _ in lines],
-            [amount for _, amount in lines],
-        )
-
-
 async def hold_row(sql, hold_id: uuid.UUID) -> tuple:
     row = await sql.fetchrow(
         "SELECT amount_minor, remaining_minor, captured_minor, released_minor, status::text FROM holds WHERE id = $1",
@@ -334,9 +315,9 @@ async def test_a_posting_of_a_hold_is_applied_to_it_by_the_database(accounts, fu
     buyer, seller = await funded(1000), await funded(1)
     hold_id = uuid.UUID((await accounts.HoldFunds(hold_request(buyer.user.id, 100))).hold.id)
     held, available = await held_and_available(sql, buyer.user.id, seller.user.id)
-    await capture_by_hand(sql, hold_id, [(held, -40), (available, 40)])
+    await write_posting(sql, [(held, -40), (available, 40)], kind="capture", hold_id=hold_id)
     assert await hold_row(sql, hold_id) == (100, 60, 40, 0, "open")
-    await capture_by_hand(sql, hold_id, [(held, -60), (available, 60)])
+    await write_posting(sql, [(held, -60), (available, 60)], kind="capture", hold_id=hold_id)
     assert await hold_row(sql, hold_id) == (100, 0, 100, 0, "closed")
 
 
@@ -346,7 +327,7 @@ async def test_a_posting_that_takes_more_than_a_hold_has_left_is_refused(account
     hold_id = uuid.UUID((await accounts.HoldFunds(hold_request(buyer.user.id, 100))).hold.id)
     held, available = await held_and_available(sql, buyer.user.id, seller.user.id)
     with pytest.raises(asyncpg.CheckViolationError) as err:
-        await capture_by_hand(sql, hold_id, [(held, -101), (available, 101)])
+        await write_posting(sql, [(held, -101), (available, 101)], kind="capture", hold_id=hold_id)
     assert err.value.constraint_name == "ck_holds_remaining_not_negative"
 
 
@@ -356,7 +337,7 @@ async def test_a_posting_of_a_hold_moves_only_its_owners_held_money(accounts, fu
     await accounts.HoldFunds(hold_request(stranger.user.id, 100))
     strangers_held, strangers_available = await held_and_available(sql, stranger.user.id, stranger.user.id)
     with pytest.raises(asyncpg.CheckViolationError, match="its owner's held money only"):
-        await capture_by_hand(sql, hold_id, [(strangers_held, -50), (strangers_available, 50)])
+        await write_posting(sql, [(strangers_held, -50), (strangers_available, 50)], kind="capture", hold_id=hold_id)
 
 
 async def test_a_holds_amounts_change_only_through_its_postings(accounts, funded, sql):

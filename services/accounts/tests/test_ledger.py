@@ -5,7 +5,7 @@ import uuid
 
 import asyncpg
 import pytest
-from accounts_support import hold_request, usd
+from accounts_support import hold_request, usd, write_posting
 
 from accounts.repository.ledger import Ledger
 from accounts.service import ledger
@@ -94,26 +94,6 @@ async def test_the_caller_sees_their_own_entries_newest_first_in_pages(accounts,
 async def accounts_of(sql, user_id: str) -> dict[str, uuid.UUID]:
     rows = await sql.fetch("SELECT kind::text, id FROM ledger_accounts WHERE user_id = $1", uuid.UUID(user_id))
     return {row["kind"]: row["id"] for row in rows}
-
-
-async def write_posting(sql, lines: list[tuple[uuid.UUID, int]], currency: str = "USD") -> None:
-    async with sql.transaction():
-        posting_id = uuid.uuid4()
-        await sql.execute(
-            "INSERT INTO postings (id, kind, scope, request_id, currency) VALUES ($1, 'hold', 'hand', $2, $3)",
-            posting_id,
-            uuid.uuid4().hex,
-            currency,
-        )
-        for account_id, amount in lines:
-            await sql.execute(
-                "INSERT INTO ledger_entries (id, posting_id, account_id, currency, amount_minor)"
-                " VALUES (gen_random_uuid(), $1, $2, $3, $4)",
-                posting_id,
-                account_id,
-                currency,
-                amount,
-            )
 
 
 async def test_a_balanced_posting_written_by_hand_is_accepted_and_applied(funded, wallet_of, sql):

@@ -44,7 +44,7 @@ from accounts.repository.ledger import (
 )
 from accounts.repository.ledger_reads import Entry, Hold, Posting, WalletBalance
 from servicekit.auth import Caller
-from servicekit.errors import Aborted, FailedPrecondition
+from servicekit.errors import Aborted, FailedPrecondition, InvalidArgument
 from servicekit.money import Money
 from servicekit.pagination import Page, page_result
 
@@ -146,21 +146,15 @@ async def _settle(
         if existing is None:
             try:
                 moved, after = settle(hold.amounts, kind, requested, hold.currency)
-            except FailedPrecondition:
+                legs = legs_of(hold, moved)
+            except (FailedPrecondition, InvalidArgument):
                 # The first request with this key may have committed (and emptied the hold) while we
                 # waited for its lock: it is the answer, not a refusal.
                 if replayed := await _replay(tx, scope, request_id):
                     return replayed
                 raise
-            planned = ledger.plan(
-                kind,
-                scope,
-                request_id,
-                hold.currency,
-                legs_of(hold, moved),
-                platform_shard(request_id),
-                hold.transaction_id,
-            )
+            shard = platform_shard(request_id)
+            planned = ledger.plan(kind, scope, request_id, hold.currency, legs, shard, hold.transaction_id)
             _, existing = await tx.lock(planned)
             if existing is None:
                 return await tx.settle_hold(planned, hold, after)
