@@ -7,11 +7,16 @@ from datetime import timedelta
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import update
 
-from accounts import service
+from accounts.models import RefreshToken
+from accounts.service import users
+from gateway.app import create_app
 from servicekit.auth import Role, SigningKey
 from servicekit.db import Database
 from testkit.api import PASSWORD, Person, bearer, detail, fresh_user, register, sign_in, signed_up, violations
+from testkit.http import serve_asgi
+from testkit.stack import replica
 from testkit.tokens import mint
 
 
@@ -137,7 +142,7 @@ async def test_me_without_a_token_is_401(api):
     assert (await api.get("/v1/users/me")).status_code == 401
 
 
-async def test_a_refresh_rotates_and_a_reused_refresh_token_revokes_the_family(api):
+async def test_a_refresh_rotates_a_quick_retry_is_answered_and_a_late_reuse_revokes_the_family(api, accounts_db):
     user = await register(api)
     first = await sign_in(api, user["email"])
     second = await api.post("/v1/sessions:refresh", json={"refresh_token": first["refresh_token"]})
@@ -146,11 +151,22 @@ async def test_a_refresh_rotates_and_a_reused_refresh_token_revokes_the_family(a
     assert rotated["refresh_token"] != first["refresh_token"]
     assert (await api.get("/v1/users/me", headers=bearer(rotated["access_token"]))).status_code == 200
 
+    # A client whose first answer got lost asks again at once: it gets a session too.
+    retried = await api.post("/v1/sessions:refresh", json={"refresh_token": first["refresh_token"]})
+    assert retried.status_code == 200, retried.text
+    # A minute later the same token is a stolen copy.
+    async with accounts_db.begin() as session:
+        await session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.user_id == uuid.UUID(user["id"]), RefreshToken.replaced_by.is_not(None))
+            .values(revoked_at=RefreshToken.revoked_at - timedelta(minutes=1))
+        )
     reused = await api.post("/v1/sessions:refresh", json={"refresh_token": first["refresh_token"]})
     assert reused.status_code == 401
     assert detail(reused, "ErrorInfo")["reason"] == "REFRESH_TOKEN_REUSED"
-    revoked = await api.post("/v1/sessions:refresh", json={"refresh_token": rotated["refresh_token"]})
-    assert revoked.status_code == 401
+    for session in (rotated, retried.json()):
+        revoked = await api.post("/v1/sessions:refresh", json={"refresh_token": session["refresh_token"]})
+        assert revoked.status_code == 401
 
 
 async def test_signing_out_ends_the_refresh_token(api):
@@ -173,7 +189,7 @@ async def test_the_signing_keys_verify_the_tokens_accounts_issues(api):
 
 async def test_a_signed_in_admin_creates_a_game_and_a_signed_in_user_may_not(api, accounts_db):
     email = f"admin-{uuid.uuid4().hex[:8]}@example.com"
-    await service.ensure_admin(accounts_db, email, "admin password 1")
+    await users.ensure_admin(accounts_db, email, "admin password 1")
     admin = await sign_in(api, email, "admin password 1")
     name = f"Game {uuid.uuid4().hex[:8]}"
     created = await api.post("/v1/games", json={"name": name}, headers=bearer(admin["access_token"]))
@@ -242,7 +258,7 @@ async def test_a_public_profile_is_open_to_anyone_and_shows_nothing_private(api)
 
 async def admin_of(api, accounts_db) -> Person:
     email = f"admin-{uuid.uuid4().hex[:8]}@example.com"
-    await service.ensure_admin(accounts_db, email, "admin password 1")
+    await users.ensure_admin(accounts_db, email, "admin password 1")
     session = await sign_in(api, email, "admin password 1")
     return Person(id=session["user_id"], headers=bearer(session["access_token"]))
 
@@ -346,7 +362,7 @@ async def test_a_suspended_users_token_is_401_on_every_service_until_reinstated(
     assert (await api.get("/v1/users/me", headers=fresh)).status_code == 200
 
 
-async def test_repeated_wrong_passwords_are_429_and_then_even_the_right_one_waits(api):
+async def test_repeated_wrong_passwords_from_one_address_are_429_and_then_even_the_right_one_waits(api):
     user = await register(api)
     for _ in range(5):
         wrong = await api.post("/v1/sessions", json={"login": user["email"], "password": "not the password"})
@@ -356,3 +372,17 @@ async def test_repeated_wrong_passwords_are_429_and_then_even_the_right_one_wait
     info = detail(throttled, "ErrorInfo")
     assert info["reason"] == "TOO_MANY_FAILED_SIGN_INS"
     assert int(info["metadata"]["retry_after_seconds"]) > 0
+
+
+async def test_a_burst_of_registrations_from_one_address_is_429_with_a_retry_delay(stack):
+    # A replica with a low limit; the counters are the stack's, shared by every replica.
+    async with (
+        replica(stack, "accounts", registrations_per_client=2) as address,
+        serve_asgi(create_app(addresses={**stack.addresses, "accounts": address})) as gateway,
+    ):
+        responses = [await gateway.post("/v1/users", json=fresh_user()) for _ in range(3)]
+    throttled = responses[-1]
+    assert throttled.status_code == 429, throttled.text
+    info = detail(throttled, "ErrorInfo")
+    assert info["reason"] == "TOO_MANY_REGISTRATIONS"
+    assert 0 < int(info["metadata"]["retry_after_seconds"]) <= 3600

@@ -7,9 +7,9 @@ import asyncpg
 import grpc
 import pytest
 
-from accounts.ledger import invariant_violations
+from accounts.repository.ledger_reads import invariant_violations
 from marketplace.accounts.v1 import accounts_service_pb2 as pb
-from marketplace.accounts.v1 import accounts_service_pb2_grpc, resources_pb2
+from marketplace.accounts.v1 import accounts_service_pb2_grpc
 from marketplace.common.v1 import money_pb2
 from testkit.api import Person, signed_up, violations
 from testkit.grpc import error_reason
@@ -113,7 +113,7 @@ async def test_200_concurrent_holds_of_1_00_on_50_00_let_exactly_50_through(api,
         ),
         return_exceptions=True,
     )
-    held = [result for result in results if isinstance(result, resources_pb2.Posting)]
+    held = [result for result in results if isinstance(result, pb.HoldFundsResponse)]
     refused = [result for result in results if isinstance(result, grpc.aio.AioRpcError)]
     assert (len(held), len(refused)) == (50, 150)
     assert {error_reason(error) for error in refused} == {"INSUFFICIENT_FUNDS"}
@@ -124,8 +124,8 @@ async def test_the_same_hold_retried_ten_times_with_its_key_has_one_effect(api, 
     buyer = await signed_up(api)
     await deposit(api, buyer, 5000)
     request = pb.HoldFundsRequest(request_id=f"{uuid.uuid4()}:hold", user_id=buyer.id, amount=usd(100))
-    postings = await asyncio.gather(*(escrow.HoldFunds(request) for _ in range(10)))
-    assert len({posting.id for posting in postings}) == 1
+    replies = await asyncio.gather(*(escrow.HoldFunds(request) for _ in range(10)))
+    assert len({(reply.hold.id, reply.posting.id) for reply in replies}) == 1
     assert await wallet(api, buyer) == (4900, 100)
     entries = (await api.get("/v1/wallets/me/entries", headers=buyer.headers)).json()["entries"]
     assert sum(1 for e in entries if e["kind"] == "POSTING_KIND_HOLD") == 2  # one posting: two entries
@@ -135,28 +135,19 @@ async def test_a_purchase_holds_captures_with_a_fee_and_a_refund_releases(api, e
     buyer, seller = await signed_up(api), await signed_up(api)
     await deposit(api, buyer, 10000)
     bought, refunded = str(uuid.uuid4()), str(uuid.uuid4())
-    await escrow.HoldFunds(
+    purchase = await escrow.HoldFunds(
         pb.HoldFundsRequest(request_id=f"{bought}:hold", user_id=buyer.id, amount=usd(8900), transaction_id=bought)
     )
-    await escrow.HoldFunds(
+    refund = await escrow.HoldFunds(
         pb.HoldFundsRequest(request_id=f"{refunded}:hold", user_id=buyer.id, amount=usd(1000), transaction_id=refunded)
     )
     assert await wallet(api, buyer) == (100, 9900)
     await escrow.CaptureFunds(
         pb.CaptureFundsRequest(
-            request_id=f"{bought}:capture",
-            buyer_id=buyer.id,
-            seller_id=seller.id,
-            amount=usd(8900),
-            fee=usd(445),
-            transaction_id=bought,
+            request_id=f"{bought}:capture", hold_id=purchase.hold.id, seller_id=seller.id, fee=usd(445)
         )
     )
-    await escrow.ReleaseFunds(
-        pb.ReleaseFundsRequest(
-            request_id=f"{refunded}:release", user_id=buyer.id, amount=usd(1000), transaction_id=refunded
-        )
-    )
+    await escrow.ReleaseFunds(pb.ReleaseFundsRequest(request_id=f"{refunded}:release", hold_id=refund.hold.id))
     assert await wallet(api, buyer) == (1100, 0)
     assert await wallet(api, seller) == (8455, 0)
     [entry] = (await api.get("/v1/wallets/me/entries", headers=seller.headers)).json()["entries"]
@@ -165,3 +156,21 @@ async def test_a_purchase_holds_captures_with_a_fee_and_a_refund_releases(api, e
         bought,
         "8455",
     )
+
+
+async def test_one_purchases_capture_cannot_take_another_purchases_escrow(api, escrow):
+    buyer, seller = await signed_up(api), await signed_up(api)
+    await deposit(api, buyer, 5000)
+    first, second = [
+        await escrow.HoldFunds(pb.HoldFundsRequest(request_id=uuid.uuid4().hex, user_id=buyer.id, amount=usd(amount)))
+        for amount in (1000, 4000)
+    ]
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await escrow.CaptureFunds(
+            pb.CaptureFundsRequest(
+                request_id=uuid.uuid4().hex, hold_id=first.hold.id, seller_id=seller.id, amount=usd(5000)
+            )
+        )
+    assert error_reason(err.value) == "AMOUNT_EXCEEDS_HOLD"
+    assert await wallet(api, buyer) == (0, 5000)
+    assert second.hold.remaining == usd(4000)

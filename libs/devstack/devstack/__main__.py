@@ -48,9 +48,10 @@ def main() -> None:
 
         raise SystemExit(bench_catalog(args.items, args.runs))
     elif args.command == "bench" and args.scenario == "ledger":
-        from devstack.bench.ledger import bench as bench_ledger
+        from devstack.bench import service_bench
 
-        raise SystemExit(bench_ledger(args.concurrency, args.seconds, args.warmup))
+        options = ["--concurrency", str(args.concurrency), "--seconds", str(args.seconds), "--warmup", str(args.warmup)]
+        raise SystemExit(service_bench("accounts", options))
     elif args.command == "bench":
         from devstack.bench.gateway import bench
 

@@ -1,6 +1,9 @@
-"""Reading rich error details from a failed call, as clients do."""
+"""Failed calls, and their rich error details read as clients read them."""
+
+from collections.abc import Awaitable
 
 import grpc
+import pytest
 from google.rpc import error_details_pb2, status_pb2
 
 from servicekit.errors import DETAILS_KEY
@@ -36,3 +39,10 @@ def field_violations(error: grpc.aio.AioRpcError) -> dict[str, str]:
         if detail.Unpack(bad_request):
             return {v.field: v.description for v in bad_request.field_violations}
     return {}
+
+
+async def rpc_error(call: Awaitable) -> grpc.aio.AioRpcError:
+    """The error a call fails with; the test fails if it succeeds."""
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await call
+    return err.value

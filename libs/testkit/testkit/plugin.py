@@ -28,9 +28,17 @@ def signing_key(key_files) -> SigningKey:
 
 
 @pytest.fixture(scope="session")
-async def stack(pg_server, key_files) -> Stack:
+def stack_settings() -> dict[str, dict]:
+    """Values, by context, of the settings a service's own Settings class adds, for the stack of the run.
+    The repository's conftest.py overrides this for the whole run; a test needing other values starts
+    a `testkit.stack.replica`."""
+    return {}
+
+
+@pytest.fixture(scope="session")
+async def stack(pg_server, key_files, stack_settings) -> Stack:
     """All four services, migrated and serving on free ports, for the whole run."""
-    running = await start_stack(pg_server, key_files)
+    running = await start_stack(pg_server, key_files, stack_settings)
     yield running
     await stop_stack(running, pg_server)
 

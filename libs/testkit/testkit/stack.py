@@ -1,14 +1,18 @@
 """The four services started for real on free ports against the run's databases."""
 
+import dataclasses
 import importlib
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import grpc
 
 from devstack.keys import KeyFiles
 from devstack.ports import free_port
 from servicekit.auth import SigningKey
-from servicekit.config import CONTEXTS
+from servicekit.config import CONTEXTS, Settings
 from servicekit.identity import ServiceIdentity, service_token_interceptors
 from servicekit.server import RunningService, ServiceSpec, start
 from testkit.databases import create_migrated, drop, run_prefix
@@ -25,6 +29,7 @@ class Stack:
     database_urls: dict[str, str]
     signing_key: SigningKey
     service_keys: dict[str, SigningKey]
+    settings: dict[str, Settings] = field(default_factory=dict)
     running: dict[str, RunningService] = field(default_factory=dict)
     _channels: dict[tuple[str, str | None], grpc.aio.Channel] = field(default_factory=dict)
 
@@ -41,7 +46,10 @@ class Stack:
         return ServiceIdentity(service, self.service_keys[service])
 
 
-async def start_stack(server_url: str, keys: KeyFiles) -> Stack:
+async def start_stack(
+    server_url: str, keys: KeyFiles, settings: Mapping[str, Mapping[str, Any]] | None = None
+) -> Stack:
+    """The four services; settings holds, by context, values of the fields its own Settings class adds."""
     prefix = run_prefix()
     specs = {context: spec_of(context) for context in CONTEXTS}
     # One at a time: Alembic's `context` is process-global.
@@ -54,7 +62,7 @@ async def start_stack(server_url: str, keys: KeyFiles) -> Stack:
         service_keys={context: SigningKey.from_pem(keys.service_key(context).read_bytes()) for context in CONTEXTS},
     )
     for context in CONTEXTS:
-        settings = specs[context].settings(
+        service_settings = specs[context].settings(
             service=context,
             database_url=stack.database_urls[context],
             grpc_port=int(addresses[context].rsplit(":", 1)[1]),
@@ -66,9 +74,22 @@ async def start_stack(server_url: str, keys: KeyFiles) -> Stack:
             service_keys_file=keys.service_keys,
             shutdown_grace_seconds=0,
             addresses={other: address for other, address in addresses.items() if other != context},
+            **(settings or {}).get(context, {}),
         )
-        stack.running[context] = await start(specs[context], settings)
+        stack.settings[context] = service_settings
+        stack.running[context] = await start(specs[context], service_settings)
     return stack
+
+
+@asynccontextmanager
+async def replica(stack: Stack, context: str, **changes: Any) -> AsyncIterator[str]:
+    """Another server of a context on the stack's database, with some settings changed; its address."""
+    settings = dataclasses.replace(stack.settings[context], grpc_port=0, **changes)
+    running = await start(spec_of(context), settings)
+    try:
+        yield f"127.0.0.1:{running.port}"
+    finally:
+        await running.stop(grace=0)
 
 
 async def stop_stack(stack: Stack, server_url: str) -> None:

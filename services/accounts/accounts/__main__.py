@@ -1,4 +1,4 @@
-"""`python -m accounts serve | migrate [--to REV] | seed`."""
+"""`python -m accounts serve | migrate [--to REV] | seed | bench [--seconds S ...]`."""
 
 from accounts.app import SPEC
 from servicekit.cli import main

@@ -5,12 +5,16 @@ import json
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from grpc.aio import ServicerContext
 
-from accounts import domain, service, wallets
-from accounts.domain import Entry, Posting, WalletBalance
-from accounts.ledger import Ledger
+from accounts.domain.profiles import ProfileValues
+from accounts.domain.sessions import IssuedSession, TokenIssuer
+from accounts.domain.throttling import ThrottlePolicy, client_identity
+from accounts.domain.users import NewUser, Registration, validate_registration
+from accounts.domain.verifications import NewVerification, VerificationStatus, VerificationType, validate_verification
 from accounts.models import Profile, User, Verification
-from accounts.service import UserView
-from accounts.tokens import IssuedSession, TokenIssuer
+from accounts.repository.ledger import Ledger
+from accounts.repository.ledger_reads import Entry, Hold, Posting, WalletBalance
+from accounts.repository.users import UserView
+from accounts.service import ledger, sessions, users, verifications
 from marketplace.accounts.v1 import accounts_service_pb2 as pb
 from marketplace.accounts.v1 import accounts_service_pb2_grpc as pb_grpc
 from marketplace.accounts.v1 import resources_pb2
@@ -125,6 +129,23 @@ def posting_to_proto(posting: Posting) -> resources_pb2.Posting:
         transaction_id=str(posting.transaction_id) if posting.transaction_id else "",
         entries=[entry_to_proto(entry) for entry in posting.entries],
         create_time=timestamp(posting.created_at),
+        hold_id=str(posting.hold_id) if posting.hold_id else "",
+    )
+
+
+def hold_to_proto(hold: Hold) -> resources_pb2.Hold:
+    return resources_pb2.Hold(
+        id=str(hold.id),
+        user_id=str(hold.user_id),
+        amount=money(hold.currency, hold.amount_minor),
+        remaining=money(hold.currency, hold.amounts.remaining_minor),
+        captured=money(hold.currency, hold.amounts.captured_minor),
+        released=money(hold.currency, hold.amounts.released_minor),
+        status=enums.to_proto(resources_pb2.HoldStatus, hold.status),
+        request_id=hold.request_id,
+        transaction_id=str(hold.transaction_id) if hold.transaction_id else "",
+        create_time=timestamp(hold.created_at),
+        update_time=timestamp(hold.updated_at),
     )
 
 
@@ -145,30 +166,30 @@ def verification_to_proto(verification: Verification) -> resources_pb2.Verificat
     )
 
 
-def registration_from_proto(request: pb.CreateUserRequest) -> domain.NewUser:
+def registration_from_proto(request: pb.CreateUserRequest) -> NewUser:
     violations: list[FieldViolation] = []
     role = enums.from_proto(resources_pb2.Role, Role, request.role, "role", violations)
-    registration = domain.Registration(
+    registration = Registration(
         email=request.email, username=request.username, password=request.password, phone=request.phone, role=role
     )
-    return domain.validate_registration(registration, violations)
+    return validate_registration(registration, violations)
 
 
-def profile_values_from_proto(profile: resources_pb2.Profile) -> domain.ProfileValues:
+def profile_values_from_proto(profile: resources_pb2.Profile) -> ProfileValues:
     location = (profile.location.latitude, profile.location.longitude) if profile.HasField("location") else None
-    return domain.ProfileValues(
+    return ProfileValues(
         display_name=profile.display_name, bio=profile.bio, avatar_url=profile.avatar_url, location=location
     )
 
 
-def verification_from_proto(verification: resources_pb2.Verification) -> domain.NewVerification:
+def verification_from_proto(verification: resources_pb2.Verification) -> NewVerification:
     violations: list[FieldViolation] = []
     kind = enums.from_proto(
-        resources_pb2.VerificationType, domain.VerificationType, verification.type, "verification.type", violations
+        resources_pb2.VerificationType, VerificationType, verification.type, "verification.type", violations
     )
     data = json_format.MessageToDict(verification.data)
-    domain.validate_verification(kind, len(json.dumps(data).encode()), violations)
-    return domain.NewVerification(type=kind, data=data)
+    validate_verification(kind, len(json.dumps(data).encode()), violations)
+    return NewVerification(type=kind, data=data)
 
 
 def request_id_violation(request_id: str, *, required: bool) -> FieldViolation | None:
@@ -189,24 +210,26 @@ def optional_id(field: str, value: str, violations: list[FieldViolation]):
         return None
 
 
-def transfer_from_proto(request, user_fields: tuple[str, ...]) -> tuple[list, Money, object]:
-    """The ids, amount and transaction id of a Hold, Capture or Release, or every problem at once."""
+def escrow_from_proto(request, id_fields: tuple[str, ...]) -> tuple[list, Money | None]:
+    """The ids and amount (None when not set) of a Hold, Capture or Release, or every problem at once."""
     violations: list[FieldViolation] = []
     if problem := request_id_violation(request.request_id, required=True):
         violations.append(problem)
-    ids = []
-    for field in user_fields:
-        ids.append(optional_id(field, getattr(request, field), violations))
-    amount = check_money("amount", request.amount, violations)
-    transaction_id = optional_id("transaction_id", request.transaction_id, violations)
+    ids = [optional_id(field, getattr(request, field), violations) for field in id_fields]
+    amount = check_money("amount", request.amount, violations) if request.HasField("amount") else None
     if violations:
         raise InvalidArgument(violations)
-    return ids, amount, transaction_id
+    return ids, amount
+
+
+def fee_from_proto(request: pb.CaptureFundsRequest) -> Money | None:
+    """The fee as sent; the capture checks it against the hold's currency and the amount paid."""
+    return Money(request.fee.currency, request.fee.amount_minor) if request.HasField("fee") else None
 
 
 def client_of(context: ServicerContext) -> str:
-    """Who signs in: the address the gateway forwards, else the caller's own."""
-    return domain.client_identity(metadata_value(context, FORWARDED_FOR), context.peer())
+    """Who signs in or registers: the address the gateway forwards, else the caller's own."""
+    return client_identity(metadata_value(context, FORWARDED_FOR), context.peer())
 
 
 class AccountsApi(pb_grpc.AccountsServiceServicer):
@@ -217,7 +240,7 @@ class AccountsApi(pb_grpc.AccountsServiceServicer):
         *,
         suspended: SuspendedUsers | None = None,
         development: bool = True,
-        throttle: domain.ThrottlePolicy = domain.DEFAULT_THROTTLE,
+        throttle: ThrottlePolicy,
     ) -> None:
         self._db = db
         self._issuer = issuer
@@ -227,12 +250,17 @@ class AccountsApi(pb_grpc.AccountsServiceServicer):
         self._throttle = throttle
 
     async def CreateUser(self, request: pb.CreateUserRequest, context: ServicerContext) -> resources_pb2.User:
-        once = Once.of(request, user_to_proto)
-        user = await service.create_user(self._db, registration_from_proto(request), once)
+        user = await users.register(
+            self._db,
+            registration_from_proto(request),
+            Once.of(request, user_to_proto),
+            client=client_of(context),
+            throttle=self._throttle,
+        )
         return user_to_proto(user)
 
     async def CreateSession(self, request: pb.CreateSessionRequest, context: ServicerContext) -> resources_pb2.Session:
-        issued = await service.create_session(
+        issued = await sessions.create_session(
             self._db, self._issuer, request.login, request.password, client=client_of(context), throttle=self._throttle
         )
         return session_to_proto(issued)
@@ -240,10 +268,10 @@ class AccountsApi(pb_grpc.AccountsServiceServicer):
     async def RefreshSession(
         self, request: pb.RefreshSessionRequest, context: ServicerContext
     ) -> resources_pb2.Session:
-        return session_to_proto(await service.refresh_session(self._db, self._issuer, request.refresh_token))
+        return session_to_proto(await sessions.refresh_session(self._db, self._issuer, request.refresh_token))
 
     async def RevokeSession(self, request: pb.RevokeSessionRequest, context: ServicerContext) -> empty_pb2.Empty:
-        await service.revoke_session(self._db, request.refresh_token)
+        await sessions.revoke_session(self._db, request.refresh_token)
         return empty_pb2.Empty()
 
     async def ListSigningKeys(
@@ -256,19 +284,19 @@ class AccountsApi(pb_grpc.AccountsServiceServicer):
         return pb.ListSigningKeysResponse(keys=keys)
 
     async def GetMe(self, request: pb.GetMeRequest, context: ServicerContext) -> resources_pb2.User:
-        return view_to_proto(await service.get_me(self._db, require_caller()))
+        return view_to_proto(await users.get_me(self._db, require_caller()))
 
     async def UpdateMe(self, request: pb.UpdateMeRequest, context: ServicerContext) -> resources_pb2.User:
         values = profile_values_from_proto(request.profile)
-        view = await service.update_me(self._db, require_caller(), list(request.update_mask.paths), values)
+        view = await users.update_me(self._db, require_caller(), list(request.update_mask.paths), values)
         return view_to_proto(view)
 
     async def GetUser(self, request: pb.GetUserRequest, context: ServicerContext) -> resources_pb2.PublicProfile:
-        view = await service.get_user(self._db, parse_id("user_id", request.user_id))
+        view = await users.get_user(self._db, parse_id("user_id", request.user_id))
         return public_profile_to_proto(view)
 
     async def SuspendUser(self, request: pb.SuspendUserRequest, context: ServicerContext) -> resources_pb2.User:
-        view = await service.suspend_user(
+        view = await users.suspend_user(
             self._db, require_caller(), parse_id("user_id", request.user_id), request.reason
         )
         # This replica refuses the user's tokens now; the others (and other services) when the event reaches them.
@@ -276,18 +304,18 @@ class AccountsApi(pb_grpc.AccountsServiceServicer):
         return view_to_proto(view)
 
     async def ReinstateUser(self, request: pb.ReinstateUserRequest, context: ServicerContext) -> resources_pb2.User:
-        view = await service.reinstate_user(self._db, require_caller(), parse_id("user_id", request.user_id))
+        view = await users.reinstate_user(self._db, require_caller(), parse_id("user_id", request.user_id))
         self._suspended.reinstate(view.user.id)
         return view_to_proto(view)
 
     async def ListSuspendedUsers(
         self, request: pb.ListSuspendedUsersRequest, context: ServicerContext
     ) -> pb.ListSuspendedUsersResponse:
-        user_ids, cursor = await service.suspended_users(self._db)
+        user_ids, cursor = await users.suspended_users(self._db)
         return pb.ListSuspendedUsersResponse(user_ids=[str(user_id) for user_id in user_ids], event_cursor=cursor)
 
     async def GetMyWallets(self, request: pb.GetMyWalletsRequest, context: ServicerContext) -> pb.GetMyWalletsResponse:
-        found = await wallets.get_wallets(self._ledger, require_caller())
+        found = await ledger.get_wallets(self._ledger, require_caller())
         return pb.GetMyWalletsResponse(wallets=[wallet_to_proto(wallet) for wallet in found])
 
     async def DepositFunds(self, request: pb.DepositFundsRequest, context: ServicerContext) -> resources_pb2.Wallet:
@@ -298,7 +326,7 @@ class AccountsApi(pb_grpc.AccountsServiceServicer):
             violations.append(problem)
         if violations:
             raise InvalidArgument(violations)
-        wallet = await wallets.deposit(self._ledger, caller, amount, request.request_id, development=self._development)
+        wallet = await ledger.deposit(self._ledger, caller, amount, request.request_id, development=self._development)
         return wallet_to_proto(wallet)
 
     async def ListMyLedgerEntries(
@@ -308,28 +336,27 @@ class AccountsApi(pb_grpc.AccountsServiceServicer):
         if request.currency and not CURRENCY.match(request.currency):
             raise InvalidArgument.field("currency", "must be an ISO 4217 code such as USD")
         page = page_request(request.page_size, request.page_token)
-        entries, token = await wallets.list_entries(self._ledger, caller, request.currency, page)
+        entries, token = await ledger.list_entries(self._ledger, caller, request.currency, page)
         return pb.ListMyLedgerEntriesResponse(
             entries=[entry_to_proto(entry) for entry in entries], next_page_token=token
         )
 
-    async def HoldFunds(self, request: pb.HoldFundsRequest, context: ServicerContext) -> resources_pb2.Posting:
-        (user_id,), amount, transaction_id = transfer_from_proto(request, ("user_id",))
-        posting = await wallets.hold_funds(self._ledger, request.request_id, user_id, amount, transaction_id)
-        return posting_to_proto(posting)
+    async def HoldFunds(self, request: pb.HoldFundsRequest, context: ServicerContext) -> pb.HoldFundsResponse:
+        (user_id, transaction_id), amount = escrow_from_proto(request, ("user_id", "transaction_id"))
+        hold, posting = await ledger.hold_funds(self._ledger, request.request_id, user_id, amount, transaction_id)
+        return pb.HoldFundsResponse(hold=hold_to_proto(hold), posting=posting_to_proto(posting))
 
-    async def CaptureFunds(self, request: pb.CaptureFundsRequest, context: ServicerContext) -> resources_pb2.Posting:
-        (buyer_id, seller_id), amount, transaction_id = transfer_from_proto(request, ("buyer_id", "seller_id"))
-        domain.check_fee(amount.amount_minor, request.fee.currency, request.fee.amount_minor, amount.currency)
-        posting = await wallets.capture_funds(
-            self._ledger, request.request_id, buyer_id, seller_id, amount, request.fee.amount_minor, transaction_id
+    async def CaptureFunds(self, request: pb.CaptureFundsRequest, context: ServicerContext) -> pb.CaptureFundsResponse:
+        (hold_id, seller_id), amount = escrow_from_proto(request, ("hold_id", "seller_id"))
+        hold, posting = await ledger.capture_funds(
+            self._ledger, request.request_id, hold_id, seller_id, amount, fee_from_proto(request)
         )
-        return posting_to_proto(posting)
+        return pb.CaptureFundsResponse(hold=hold_to_proto(hold), posting=posting_to_proto(posting))
 
-    async def ReleaseFunds(self, request: pb.ReleaseFundsRequest, context: ServicerContext) -> resources_pb2.Posting:
-        (user_id,), amount, transaction_id = transfer_from_proto(request, ("user_id",))
-        posting = await wallets.release_funds(self._ledger, request.request_id, user_id, amount, transaction_id)
-        return posting_to_proto(posting)
+    async def ReleaseFunds(self, request: pb.ReleaseFundsRequest, context: ServicerContext) -> pb.ReleaseFundsResponse:
+        (hold_id,), amount = escrow_from_proto(request, ("hold_id",))
+        hold, posting = await ledger.release_funds(self._ledger, request.request_id, hold_id, amount)
+        return pb.ReleaseFundsResponse(hold=hold_to_proto(hold), posting=posting_to_proto(posting))
 
     async def CreateVerification(
         self, request: pb.CreateVerificationRequest, context: ServicerContext
@@ -337,7 +364,7 @@ class AccountsApi(pb_grpc.AccountsServiceServicer):
         caller = require_caller()
         new = verification_from_proto(request.verification)
         once = Once.of(request, verification_to_proto)
-        return verification_to_proto(await service.create_verification(self._db, caller, new, once))
+        return verification_to_proto(await verifications.create_verification(self._db, caller, new, once))
 
     async def ListVerifications(
         self, request: pb.ListVerificationsRequest, context: ServicerContext
@@ -345,13 +372,13 @@ class AccountsApi(pb_grpc.AccountsServiceServicer):
         caller = require_caller()
         violations: list[FieldViolation] = []
         status = enums.from_proto(
-            resources_pb2.VerificationStatus, domain.VerificationStatus, request.status, "status", violations
+            resources_pb2.VerificationStatus, VerificationStatus, request.status, "status", violations
         )
         user_id = optional_id("user_id", request.user_id, violations)
         if violations:
             raise InvalidArgument(violations)
         page = page_request(request.page_size, request.page_token)
-        found, token = await service.list_verifications(self._db, caller, page, user_id=user_id, status=status)
+        found, token = await verifications.list_verifications(self._db, caller, page, user_id=user_id, status=status)
         return pb.ListVerificationsResponse(
             verifications=[verification_to_proto(verification) for verification in found], next_page_token=token
         )
@@ -359,7 +386,7 @@ class AccountsApi(pb_grpc.AccountsServiceServicer):
     async def ApproveVerification(
         self, request: pb.ApproveVerificationRequest, context: ServicerContext
     ) -> resources_pb2.Verification:
-        verification = await service.review_verification(
+        verification = await verifications.review_verification(
             self._db, require_caller(), parse_id("verification_id", request.verification_id), approve=True
         )
         return verification_to_proto(verification)
@@ -367,7 +394,7 @@ class AccountsApi(pb_grpc.AccountsServiceServicer):
     async def RejectVerification(
         self, request: pb.RejectVerificationRequest, context: ServicerContext
     ) -> resources_pb2.Verification:
-        verification = await service.review_verification(
+        verification = await verifications.review_verification(
             self._db,
             require_caller(),
             parse_id("verification_id", request.verification_id),

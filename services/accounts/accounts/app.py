@@ -1,37 +1,24 @@
-"""How the kit runs accounts: its servicers, outbox and seed."""
+"""How the kit runs accounts: its settings, servicers, outbox, seed and bench."""
 
-from datetime import timedelta
 from pathlib import Path
 
 from accounts.api import AccountsApi
-from accounts.domain import DEFAULT_THROTTLE, ThrottlePolicy
+from accounts.config import AccountsSettings, token_issuer
 from accounts.models import OutboxEvent
 from accounts.seed import seed
-from accounts.tokens import TokenIssuer
 from marketplace.accounts.v1 import accounts_service_pb2, accounts_service_pb2_grpc
-from servicekit.config import env
 from servicekit.runtime import Runtime
 from servicekit.server import Registration, ServiceSpec
 
 
-def throttle_from_env() -> ThrottlePolicy:
-    """LOGIN_FAILURES_PER_ACCOUNT (5), LOGIN_FAILURES_PER_CLIENT (100), LOGIN_FAILURE_WINDOW_SECONDS (900)."""
-    return ThrottlePolicy(
-        per_account=int(env("LOGIN_FAILURES_PER_ACCOUNT", str(DEFAULT_THROTTLE.per_account))),
-        per_client=int(env("LOGIN_FAILURES_PER_CLIENT", str(DEFAULT_THROTTLE.per_client))),
-        window=timedelta(
-            seconds=int(env("LOGIN_FAILURE_WINDOW_SECONDS", str(int(DEFAULT_THROTTLE.window.total_seconds()))))
-        ),
-    )
-
-
 def servicers(runtime: Runtime) -> list[Registration]:
+    settings: AccountsSettings = runtime.settings
     api = AccountsApi(
         runtime.db,
-        TokenIssuer.from_settings(runtime.settings),
+        token_issuer(settings),
         suspended=runtime.suspended,
-        development=runtime.settings.development,
-        throttle=throttle_from_env(),
+        development=settings.development,
+        throttle=settings.throttle,
     )
     return [
         Registration(
@@ -42,10 +29,20 @@ def servicers(runtime: Runtime) -> list[Registration]:
     ]
 
 
+def bench(settings: AccountsSettings, argv: list[str]) -> None:
+    """Measure the ledger: Hold then Capture over gRPC beside the same posting in bare SQL."""
+    # Imported on use: the bench drives a private stack with devstack, which the service's image lacks.
+    from accounts.bench import main
+
+    main(settings, argv)
+
+
 SPEC = ServiceSpec(
     name="accounts",
     root=Path(__file__).resolve().parent.parent,
     servicers=servicers,
     outbox=OutboxEvent,
     seed=seed,
+    settings=AccountsSettings,
+    commands={"bench": bench},
 )

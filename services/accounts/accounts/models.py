@@ -7,6 +7,7 @@ from geoalchemy2 import Geography, WKBElement
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
+    Computed,
     DateTime,
     Enum,
     ForeignKey,
@@ -22,16 +23,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import CITEXT, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from accounts.domain import (
-    MAX_EMAIL,
-    PHONE_PATTERN,
-    USERNAME_PATTERN,
-    LedgerAccountKind,
-    PostingKind,
-    UserStatus,
-    VerificationStatus,
-    VerificationType,
-)
+from accounts.domain.ledger import HoldStatus, LedgerAccountKind, PostingKind
+from accounts.domain.users import MAX_EMAIL, PHONE_PATTERN, USERNAME_PATTERN, UserStatus
+from accounts.domain.verifications import VerificationStatus, VerificationType
 from servicekit.auth import Role
 from servicekit.db import created_now, new_metadata, updated_now, uuid_pk
 from servicekit.idempotency import IdempotencyKeyMixin
@@ -184,6 +178,43 @@ class LedgerAccount(Base):
     updated_at: Mapped[updated_now]
 
 
+class Hold(Base):
+    """A buyer's money in escrow for one purpose: captured or released in parts, never beyond what is left.
+
+    Its amounts are kept by a trigger from its postings, as balances are from entries, and refused
+    by the CHECKs below when a posting would take more than is left (migration "create holds").
+    """
+
+    __tablename__ = "holds"
+    __table_args__ = (
+        CheckConstraint("amount_minor >= 0", name="amount_not_negative"),
+        CheckConstraint("remaining_minor >= 0", name="remaining_not_negative"),
+        CheckConstraint("remaining_minor <= amount_minor", name="remaining_within_amount"),
+        CheckConstraint("captured_minor >= 0 AND released_minor >= 0", name="settled_not_negative"),
+        CheckConstraint("remaining_minor + captured_minor + released_minor = amount_minor", name="amounts_add_up"),
+        CheckConstraint("currency ~ '^[A-Z]{3}$'", name="currency_iso_4217"),
+    )
+
+    id: Mapped[uuid_pk]
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    amount_minor: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    remaining_minor: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    captured_minor: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    released_minor: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    status: Mapped[HoldStatus] = mapped_column(
+        Enum(HoldStatus, name="hold_status", values_callable=_values),
+        Computed(
+            "CASE WHEN remaining_minor > 0 THEN 'open'::hold_status ELSE 'closed'::hold_status END", persisted=True
+        ),
+    )
+    # The HoldFunds request that made it; its posting holds the idempotency key.
+    request_id: Mapped[str] = mapped_column(String(200))
+    transaction_id: Mapped[uuid.UUID | None]
+    created_at: Mapped[created_now]
+    updated_at: Mapped[updated_now]
+
+
 class Posting(Base):
     """One balanced movement of money, made once per idempotency key."""
 
@@ -198,12 +229,15 @@ class Posting(Base):
 
     id: Mapped[uuid_pk]
     kind: Mapped[PostingKind] = mapped_column(Enum(PostingKind, name="posting_kind", values_callable=_values))
-    # Whose keys these are: the kind for the internal calls, "deposit:<user id>" for a user's deposits.
+    # Whose keys these are: "hold", "capture:<hold id>" and "release:<hold id>" for the internal calls,
+    # "deposit:<user id>" for a user's deposits.
     scope: Mapped[str] = mapped_column(String(100))
     request_id: Mapped[str] = mapped_column(String(200))
     transaction_id: Mapped[uuid.UUID | None]
     currency: Mapped[str] = mapped_column(String(3))
     created_at: Mapped[created_now]
+    # The hold it fills, pays out or gives back.
+    hold_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("holds.id"), index=True)
 
 
 class LedgerEntry(Base):
@@ -237,12 +271,14 @@ class LedgerEntry(Base):
 
 
 class LoginFailures(Base):
-    """Failed sign-ins of one account, login or client in a fixed window that starts at the first failure."""
+    """Attempts counted on one key in a fixed window that starts at the first: sign-ins that failed (or
+    are being checked) per account, per client and per pair of both, and registrations per client."""
 
     __tablename__ = "login_failures"
     __table_args__ = (CheckConstraint("failures > 0", name="failures_positive"),)
 
     key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    # The attempts counted; named when only failed sign-ins were.
     failures: Mapped[int] = mapped_column(Integer)
     window_started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 

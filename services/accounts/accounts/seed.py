@@ -11,15 +11,16 @@ buyer's wallet holds DEMO_FUNDS (deposited once, whatever the number of seeds).
 import contextlib
 import secrets
 
-from accounts import domain, repository, service, wallets
-from accounts.ledger import Ledger
+from accounts.config import AccountsSettings
+from accounts.domain.users import NewUser
+from accounts.repository.ledger import Ledger
+from accounts.repository.users import find_user_by_email
+from accounts.service import ledger, users
 from servicekit.auth import Caller, Role
-from servicekit.config import env
 from servicekit.errors import AlreadyExists, InvalidArgument
 from servicekit.money import Money
 from servicekit.runtime import Runtime
 
-DEFAULT_ADMIN_EMAIL = "admin@example.com"
 DEMO_PASSWORD = "marketplace-demo"
 DEMO_FUNDS = Money("USD", 100_000)  # 1,000.00
 DEMO_USERS = [
@@ -33,27 +34,27 @@ def generate_password() -> str:
 
 
 async def seed(runtime: Runtime) -> None:
-    given = env("ADMIN_PASSWORD", "")
-    password = given or generate_password()
+    settings: AccountsSettings = runtime.settings
+    password = settings.admin_password or generate_password()
     try:
-        await service.ensure_admin(runtime.db, env("ADMIN_EMAIL", DEFAULT_ADMIN_EMAIL), password)
+        await users.ensure_admin(runtime.db, settings.admin_email, password)
     except InvalidArgument as exc:
         raise SystemExit(f"cannot set up the admin account (ADMIN_EMAIL, ADMIN_PASSWORD): {exc.message}") from None
-    if not given:
+    if not settings.admin_password:
         print(f"admin password: {password}", flush=True)
-    if runtime.settings.development:
+    if settings.development:
         await _seed_demo_users(runtime)
 
 
 async def _seed_demo_users(runtime: Runtime) -> None:
     for email, username, role in DEMO_USERS:
-        new = domain.NewUser(email=email, username=username, password=DEMO_PASSWORD, phone=None, role=role)
+        new = NewUser(email=email, username=username, password=DEMO_PASSWORD, phone=None, role=role)
         # Seeded before: a demo user keeps whatever was changed since.
         with contextlib.suppress(AlreadyExists):
-            await service.create_user(runtime.db, new)
+            await users.create_user(runtime.db, new)
     async with runtime.db.read() as session:
-        buyer = await repository.find_user_by_email(session, DEMO_USERS[0][0])
+        buyer = await find_user_by_email(session, DEMO_USERS[0][0])
     if buyer is not None:
         # The request id makes the top-up happen once, however often the seed runs.
         caller = Caller(buyer.id, buyer.role, token_id="seed")
-        await wallets.deposit(Ledger(runtime.db), caller, DEMO_FUNDS, "demo-funding", development=True)
+        await ledger.deposit(Ledger(runtime.db), caller, DEMO_FUNDS, "demo-funding", development=True)

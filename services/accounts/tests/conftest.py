@@ -1,19 +1,28 @@
+"""Fixtures of the accounts service tests (helpers live in accounts_support.py)."""
+
+import sys
 import uuid
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
 
 import asyncpg
+import grpc
 import pytest
 
-from accounts import service
-from accounts.ledger import invariant_violations
+from accounts.repository.ledger_reads import invariant_violations
+from accounts.service import users
 from marketplace.accounts.v1 import accounts_service_pb2 as pb
-from marketplace.accounts.v1 import accounts_service_pb2_grpc, resources_pb2
+from marketplace.accounts.v1 import accounts_service_pb2_grpc
 from marketplace.catalog.v1 import catalog_service_pb2_grpc
-from marketplace.common.v1 import money_pb2
 from servicekit.db import Database
+from testkit.stack import replica
 from testkit.tokens import bearer
 
-PASSWORD = "correct horse battery"
+# Test modules import accounts_support whatever pytest's import mode is.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from accounts_support import SignedIn, asyncpg_url, new_registration, usd
 
 
 @pytest.fixture
@@ -35,26 +44,10 @@ async def accounts_db(stack):
     await db.dispose()
 
 
-def new_registration(**fields) -> pb.CreateUserRequest:
-    suffix = uuid.uuid4().hex[:10]
-    values = {"email": f"user-{suffix}@example.com", "username": f"user_{suffix}", "password": PASSWORD}
-    return pb.CreateUserRequest(**(values | fields))
-
-
 @pytest.fixture
 def registration():
     """Makes a valid registration with a fresh email and username; keyword arguments override fields."""
     return new_registration
-
-
-@dataclass
-class SignedIn:
-    user: resources_pb2.User
-    session: resources_pb2.Session
-
-    @property
-    def auth(self) -> tuple[tuple[str, str], ...]:
-        return bearer(self.session.access_token)
 
 
 @pytest.fixture
@@ -70,10 +63,6 @@ def sign_up(accounts):
     return sign_up
 
 
-def asyncpg_url(database_url: str) -> str:
-    return database_url.replace("postgresql+asyncpg://", "postgresql://", 1)
-
-
 @pytest.fixture
 async def ledger_invariants(stack):
     """Checks the whole ledger after the test: per currency the entries sum to zero, every posting
@@ -86,24 +75,59 @@ async def ledger_invariants(stack):
         await connection.close()
 
 
-def usd(amount_minor: int, currency: str = "USD") -> money_pb2.Money:
-    return money_pb2.Money(currency=currency, amount_minor=amount_minor)
-
-
-def client_address() -> tuple[tuple[str, str], ...]:
-    """An `x-forwarded-for` of a client of its own, so sign-in throttling of one test never meets another's."""
-    groups = uuid.uuid4().hex
-    return (("x-forwarded-for", f"2001:db8:{groups[:4]}:{groups[4:8]}::1"),)
-
-
 @pytest.fixture
 def make_admin(accounts, accounts_db):
     """Creates an admin account (as the seed does) and signs it in."""
 
     async def make_admin() -> SignedIn:
         email = f"admin-{uuid.uuid4().hex[:10]}@example.com"
-        await service.ensure_admin(accounts_db, email, "admin password 1")
+        await users.ensure_admin(accounts_db, email, "admin password 1")
         session = await accounts.CreateSession(pb.CreateSessionRequest(login=email, password="admin password 1"))
         return SignedIn(await accounts.GetMe(pb.GetMeRequest(), metadata=bearer(session.access_token)), session)
 
     return make_admin
+
+
+@pytest.fixture
+def funded(accounts, sign_up):
+    """Signs up a user whose wallet holds amount_minor (USD unless said otherwise)."""
+
+    async def funded(amount_minor: int, currency: str = "USD") -> SignedIn:
+        me = await sign_up()
+        await accounts.DepositFunds(pb.DepositFundsRequest(amount=usd(amount_minor, currency)), metadata=me.auth)
+        return me
+
+    return funded
+
+
+@pytest.fixture
+def wallet_of(accounts):
+    """The (available, held) minor units of a user's wallet in a currency."""
+
+    async def wallet_of(me: SignedIn, currency: str = "USD") -> tuple[int, int]:
+        reply = await accounts.GetMyWallets(pb.GetMyWalletsRequest(), metadata=me.auth)
+        [wallet] = [wallet for wallet in reply.wallets if wallet.currency == currency]
+        return wallet.balance.amount_minor, wallet.held.amount_minor
+
+    return wallet_of
+
+
+@pytest.fixture
+async def sql(stack):
+    """A bare connection to the accounts database, for what only hand-written SQL can try."""
+    connection = await asyncpg.connect(asyncpg_url(stack.database_urls["accounts"]))
+    yield connection
+    await connection.close()
+
+
+@pytest.fixture
+def accounts_replica(stack):
+    """Starts another accounts server on the stack's database with some settings changed, as
+    `async with accounts_replica(setting=value) as stub:`."""
+
+    @asynccontextmanager
+    async def accounts_replica(**changes) -> AsyncIterator[accounts_service_pb2_grpc.AccountsServiceStub]:
+        async with replica(stack, "accounts", **changes) as address, grpc.aio.insecure_channel(address) as channel:
+            yield accounts_service_pb2_grpc.AccountsServiceStub(channel)
+
+    return accounts_replica

@@ -3,19 +3,12 @@
 import uuid
 
 import grpc
-import pytest
 from google.protobuf import field_mask_pb2
 
 from marketplace.accounts.v1 import accounts_service_pb2 as pb
 from marketplace.accounts.v1 import resources_pb2
 from marketplace.common.v1 import location_pb2
-from testkit.grpc import error_reason, field_violations
-
-
-async def rpc_error(call) -> grpc.aio.AioRpcError:
-    with pytest.raises(grpc.aio.AioRpcError) as err:
-        await call
-    return err.value
+from testkit.grpc import error_reason, field_violations, rpc_error
 
 
 def update(paths: list[str], **profile) -> pb.UpdateMeRequest:

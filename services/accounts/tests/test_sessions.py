@@ -11,21 +11,16 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from google.protobuf import json_format
 from sqlalchemy import select, update
 
-from accounts import passwords, service
+from accounts.domain import passwords
 from accounts.models import RefreshToken, User
+from accounts.service import users
 from marketplace.accounts.v1 import accounts_service_pb2 as pb
 from marketplace.accounts.v1 import resources_pb2
 from marketplace.catalog.v1 import catalog_service_pb2 as catalog_pb
 from marketplace.catalog.v1 import resources_pb2 as catalog_resources
 from servicekit.auth import Role, SigningKey, TokenVerifier
-from testkit.grpc import error_reason
+from testkit.grpc import error_reason, rpc_error
 from testkit.tokens import AUDIENCE, ISSUER, bearer, mint
-
-
-async def rpc_error(call) -> grpc.aio.AioRpcError:
-    with pytest.raises(grpc.aio.AioRpcError) as err:
-        await call
-    return err.value
 
 
 def login(login: str, password: str) -> pb.CreateSessionRequest:
@@ -141,10 +136,33 @@ async def test_a_refresh_rotates_the_refresh_token(accounts, sign_up):
     assert fetched.id == me.user.id
 
 
-async def test_a_reused_refresh_token_revokes_its_whole_family(accounts, sign_up):
+async def rotated_long_ago(accounts_db, refresh_token: str) -> None:
+    """Moves a token's rotation back beyond the grace window, as if its retry came a minute later."""
+    async with accounts_db.begin() as session:
+        await session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.token_hash == hashlib.sha256(refresh_token.encode()).hexdigest())
+            .values(revoked_at=RefreshToken.revoked_at - timedelta(minutes=1))
+        )
+
+
+async def test_a_refresh_token_retried_within_the_grace_window_gets_a_sibling_and_revokes_nothing(accounts, sign_up):
+    me = await sign_up()
+    first = await accounts.RefreshSession(refresh(me.session.refresh_token))
+    retried = await accounts.RefreshSession(refresh(me.session.refresh_token))
+    assert retried.user_id == me.user.id
+    assert retried.refresh_token not in (me.session.refresh_token, first.refresh_token)
+    # Both answers work: the client kept whichever reached it.
+    for session in (first, retried):
+        assert (await accounts.GetMe(pb.GetMeRequest(), metadata=bearer(session.access_token))).id == me.user.id
+        assert (await accounts.RefreshSession(refresh(session.refresh_token))).user_id == me.user.id
+
+
+async def test_a_refresh_token_reused_after_the_grace_window_revokes_its_whole_family(accounts, sign_up, accounts_db):
     me = await sign_up()
     other_device = await accounts.CreateSession(login(me.user.email, "correct horse battery"))
     current = await accounts.RefreshSession(refresh(me.session.refresh_token))
+    await rotated_long_ago(accounts_db, me.session.refresh_token)
     reused = await rpc_error(accounts.RefreshSession(refresh(me.session.refresh_token)))
     assert reused.code() is grpc.StatusCode.UNAUTHENTICATED
     assert error_reason(reused) == "REFRESH_TOKEN_REUSED"
@@ -156,16 +174,33 @@ async def test_a_reused_refresh_token_revokes_its_whole_family(accounts, sign_up
     assert (await accounts.RefreshSession(refresh(other_device.refresh_token))).user_id == me.user.id
 
 
-async def test_of_two_refreshes_of_one_token_only_one_succeeds(accounts, sign_up):
+async def test_a_refresh_token_retried_after_signing_out_is_refused_even_within_the_grace_window(accounts, sign_up):
     me = await sign_up()
-    results = await asyncio.gather(
+    current = await accounts.RefreshSession(refresh(me.session.refresh_token))
+    await accounts.RevokeSession(pb.RevokeSessionRequest(refresh_token=current.refresh_token))
+    error = await rpc_error(accounts.RefreshSession(refresh(me.session.refresh_token)))
+    assert error_reason(error) == "REFRESH_TOKEN_INVALID"
+
+
+async def test_with_no_grace_window_the_first_reuse_revokes_the_family(accounts_replica, sign_up):
+    me = await sign_up()
+    async with accounts_replica(refresh_token_reuse_grace_seconds=0) as accounts:
+        current = await accounts.RefreshSession(refresh(me.session.refresh_token))
+        reused = await rpc_error(accounts.RefreshSession(refresh(me.session.refresh_token)))
+        assert error_reason(reused) == "REFRESH_TOKEN_REUSED"
+        assert error_reason(await rpc_error(accounts.RefreshSession(refresh(current.refresh_token)))) == (
+            "REFRESH_TOKEN_INVALID"
+        )
+
+
+async def test_two_refreshes_of_one_token_at_once_both_get_a_session(accounts, sign_up):
+    me = await sign_up()
+    sessions = await asyncio.gather(
         accounts.RefreshSession(refresh(me.session.refresh_token)),
         accounts.RefreshSession(refresh(me.session.refresh_token)),
-        return_exceptions=True,
     )
-    errors = [result for result in results if isinstance(result, grpc.aio.AioRpcError)]
-    assert len(errors) == 1
-    assert errors[0].code() is grpc.StatusCode.UNAUTHENTICATED
+    assert len({session.refresh_token for session in sessions}) == 2
+    assert {session.user_id for session in sessions} == {me.user.id}
 
 
 async def test_an_unknown_refresh_token_is_unauthenticated(accounts):
@@ -232,7 +267,7 @@ async def test_bad_tokens_are_refused_by_accounts_and_by_catalog(accounts, catal
 
 async def test_catalog_accepts_the_token_of_a_signed_in_admin(accounts, catalog, accounts_db, sign_up):
     email = f"admin-{uuid.uuid4().hex[:8]}@example.com"
-    await service.ensure_admin(accounts_db, email, "admin password 1")
+    await users.ensure_admin(accounts_db, email, "admin password 1")
     admin = await accounts.CreateSession(login(email, "admin password 1"))
     name = f"Game {uuid.uuid4().hex[:8]}"
     game = await catalog.CreateGame(

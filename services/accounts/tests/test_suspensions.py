@@ -5,6 +5,7 @@ import uuid
 
 import grpc
 import pytest
+from accounts_support import PASSWORD
 
 from marketplace.accounts.v1 import accounts_service_pb2 as pb
 from marketplace.accounts.v1 import events_pb2, resources_pb2
@@ -13,19 +14,11 @@ from marketplace.messaging.v1 import messaging_service_pb2, messaging_service_pb
 from marketplace.trading.v1 import trading_service_pb2, trading_service_pb2_grpc
 from servicekit.suspensions import SuspendedUsers
 from testkit.feeds import events_until
-from testkit.grpc import error_reason
-
-from .conftest import PASSWORD
+from testkit.grpc import error_reason, rpc_error
 
 
 def cursor_key(cursor: str) -> tuple[int, int]:
     return tuple(map(int, cursor.split("."))) if cursor else (0, 0)
-
-
-async def rpc_error(call) -> grpc.aio.AioRpcError:
-    with pytest.raises(grpc.aio.AioRpcError) as err:
-        await call
-    return err.value
 
 
 @pytest.fixture

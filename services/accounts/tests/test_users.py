@@ -3,33 +3,20 @@ import uuid
 
 import grpc
 import pytest
-from google.rpc import error_details_pb2, status_pb2
 from sqlalchemy import select
 
-from accounts import repository
 from accounts.models import User
+from accounts.repository import users
 from marketplace.accounts.v1 import accounts_service_pb2 as pb
 from marketplace.accounts.v1 import events_pb2, resources_pb2
 from testkit.feeds import events_until
-from testkit.grpc import error_reason, field_violations
+from testkit.grpc import error_metadata, error_reason, field_violations, rpc_error
 from testkit.tokens import bearer, mint
-
-
-async def rpc_error(call) -> grpc.aio.AioRpcError:
-    with pytest.raises(grpc.aio.AioRpcError) as err:
-        await call
-    return err.value
 
 
 def taken_field(error: grpc.aio.AioRpcError) -> str | None:
     """The `field` of the ErrorInfo metadata, as a client reads it."""
-    for key, value in error.trailing_metadata() or ():
-        if key == "grpc-status-details-bin":
-            for detail in status_pb2.Status.FromString(value).details:
-                info = error_details_pb2.ErrorInfo()
-                if detail.Unpack(info):
-                    return info.metadata.get("field")
-    return None
+    return error_metadata(error).get("field")
 
 
 def new_phone() -> str:
@@ -159,7 +146,7 @@ async def test_a_registration_that_lost_the_race_after_the_check_names_the_field
     async def nothing_taken(*args):
         return []  # as if the other registration committed just after our check
 
-    monkeypatch.setattr(repository, "taken_fields", nothing_taken)
+    monkeypatch.setattr(users, "taken_fields", nothing_taken)
     error = await rpc_error(accounts.CreateUser(registration(username=first.username.lower())))
     assert error.code() is grpc.StatusCode.ALREADY_EXISTS
     assert taken_field(error) == "username"

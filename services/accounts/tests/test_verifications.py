@@ -3,25 +3,18 @@
 import uuid
 
 import grpc
-import pytest
 from google.protobuf import struct_pb2
 
 from marketplace.accounts.v1 import accounts_service_pb2 as pb
 from marketplace.accounts.v1 import events_pb2, resources_pb2
 from testkit.feeds import events_until
-from testkit.grpc import error_reason, field_violations
+from testkit.grpc import error_reason, field_violations, rpc_error
 
 EMAIL = resources_pb2.VERIFICATION_TYPE_EMAIL
 PHONE = resources_pb2.VERIFICATION_TYPE_PHONE
 PENDING = resources_pb2.VERIFICATION_STATUS_PENDING
 APPROVED = resources_pb2.VERIFICATION_STATUS_APPROVED
 REJECTED = resources_pb2.VERIFICATION_STATUS_REJECTED
-
-
-async def rpc_error(call) -> grpc.aio.AioRpcError:
-    with pytest.raises(grpc.aio.AioRpcError) as err:
-        await call
-    return err.value
 
 
 def ask(kind: int, request_id: str = "", **data) -> pb.CreateVerificationRequest:

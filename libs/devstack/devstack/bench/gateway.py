@@ -13,8 +13,6 @@ The load generator is this process; every server is a child process. Servers log
 
 import asyncio
 import os
-import shutil
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -24,13 +22,14 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
+from devstack.bench import in_private_stack
 from devstack.bench.load import Call, Result, machine_summary, measure
 from devstack.config import StackConfig
 from devstack.keys import ensure_keys
 from devstack.ports import free_port
 from devstack.postgres import drop_database, postgres_server
 from devstack.services import base_env, create_databases, migrate_all, python, start_all, wait_http_ok, wait_serving
-from devstack.stack import ChildFailed, Supervisor, install_stop_handlers
+from devstack.stack import Supervisor
 from marketplace.catalog.v1 import catalog_service_pb2, catalog_service_pb2_grpc
 from servicekit.auth import Role
 from servicekit.config import CONTEXTS
@@ -142,61 +141,48 @@ def describe_machine(console: Console) -> None:
 
 
 async def _bench(server: str, console: Console, concurrency: int, seconds: float, warmup: float) -> int:
-    supervisor = Supervisor(console)
-    install_stop_handlers(supervisor)
-    state_dir = Path(tempfile.mkdtemp(prefix="devstack-bench-"))
-    config = StackConfig(
-        ports={context: free_port() for context in CONTEXTS},
-        gateway_port=free_port(),
-        db_prefix=DB_PREFIX,
-        state_dir=state_dir,
-    )
+    ports = {context: free_port() for context in CONTEXTS}
     env = base_env({"LOG_LEVEL": "WARNING", "SHUTDOWN_GRACE_SECONDS": "1"})
     env.pop("DATABASE_URL", None)
-    try:
-        try:
-            for context in CONTEXTS:  # whatever an interrupted run left behind
-                await drop_database(server, config.database(context))
-            await create_databases(server, config)
-            keys = ensure_keys(config.key_dir)
-            console.print("[bold]migrating the bench databases[/]")
-            await migrate_all(supervisor, server, config, env)
-            console.print("[bold]starting the stack and the ceiling[/]")
-            started = time.monotonic()
-            await start_all(supervisor, server, config, keys, env)
-            echo_port, ceiling_port = free_port(), free_port()
-            await supervisor.start("echo", python("devstack.bench.echo", "grpc", str(echo_port)), env)
-            await supervisor.start(
-                "ceiling",
-                python("devstack.bench.echo", "http", str(ceiling_port), f"127.0.0.1:{echo_port}"),
-                env,
-            )
-            deadline = time.monotonic() + config.start_timeout
-            await wait_serving(supervisor, f"127.0.0.1:{echo_port}", deadline)
-            ceiling_url = f"http://127.0.0.1:{ceiling_port}"
-            await wait_http_ok(supervisor, f"{ceiling_url}/echo", deadline)
-            console.print(f"up in {time.monotonic() - started:.0f} s")
-            game_id = await create_game(config.gateway_url, keys.token(uuid.uuid4(), Role.ADMIN))
-            describe_machine(console)
-            console.print(f"[bold]measuring[/] gateway, direct, ceiling: about {3 * (seconds + warmup):.0f} s")
-            results = await run_targets(config, game_id, ceiling_url, concurrency, seconds, warmup)
-            supervisor.check_alive()
-            report(console, results, concurrency, seconds, warmup)
-            return 0
-        except ChildFailed as failure:
-            supervisor.report_failure(failure.child)
-            return 1
-        except (TimeoutError, httpx.HTTPError, grpc.aio.AioRpcError) as error:
-            console.print(f"[bold red]bench failed: {error!r}[/]")
-            return 1
-    except asyncio.CancelledError:
-        console.print("interrupted")
-        return 130
-    finally:
-        await supervisor.stop_all()
-        for context in CONTEXTS:
+
+    async def run(supervisor: Supervisor, state_dir: Path) -> int:
+        config = StackConfig(ports=ports, gateway_port=free_port(), db_prefix=DB_PREFIX, state_dir=state_dir)
+        for context in CONTEXTS:  # whatever an interrupted run left behind
             await drop_database(server, config.database(context))
-        shutil.rmtree(state_dir, ignore_errors=True)
+        await create_databases(server, config)
+        keys = ensure_keys(config.key_dir)
+        console.print("[bold]migrating the bench databases[/]")
+        await migrate_all(supervisor, server, config, env)
+        console.print("[bold]starting the stack and the ceiling[/]")
+        started = time.monotonic()
+        await start_all(supervisor, server, config, keys, env)
+        echo_port, ceiling_port = free_port(), free_port()
+        await supervisor.start("echo", python("devstack.bench.echo", "grpc", str(echo_port)), env)
+        await supervisor.start(
+            "ceiling",
+            python("devstack.bench.echo", "http", str(ceiling_port), f"127.0.0.1:{echo_port}"),
+            env,
+        )
+        deadline = time.monotonic() + config.start_timeout
+        await wait_serving(supervisor, f"127.0.0.1:{echo_port}", deadline)
+        ceiling_url = f"http://127.0.0.1:{ceiling_port}"
+        await wait_http_ok(supervisor, f"{ceiling_url}/echo", deadline)
+        console.print(f"up in {time.monotonic() - started:.0f} s")
+        game_id = await create_game(config.gateway_url, keys.token(uuid.uuid4(), Role.ADMIN))
+        describe_machine(console)
+        console.print(f"[bold]measuring[/] gateway, direct, ceiling: about {3 * (seconds + warmup):.0f} s")
+        results = await run_targets(config, game_id, ceiling_url, concurrency, seconds, warmup)
+        supervisor.check_alive()
+        report(console, results, concurrency, seconds, warmup)
+        return 0
+
+    async def drop_databases() -> None:
+        for context in CONTEXTS:
+            await drop_database(server, f"{DB_PREFIX}{context}")
+
+    return await in_private_stack(
+        console, run, failures=(TimeoutError, httpx.HTTPError, grpc.aio.AioRpcError), cleanup=drop_databases
+    )
 
 
 def bench(concurrency: int = 32, seconds: float = 10.0, warmup: float = 2.0) -> int:

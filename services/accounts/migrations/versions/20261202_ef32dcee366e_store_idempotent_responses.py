@@ -1,7 +1,7 @@
 """Idempotency keys store the hash of their request and their first response.
 
 Revision ID: ef32dcee366e
-Revises: b321c28a8fbb
+Revises: 8d299bc5a7bd
 Create Date: 2026-12-02 04:22:07.431444
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from servicekit import revisions
 
 revision: str = "ef32dcee366e"
-down_revision: str | None = "b321c28a8fbb"
+down_revision: str | None = "8d299bc5a7bd"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

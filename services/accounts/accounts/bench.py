@@ -1,11 +1,11 @@
-"""Benchmark "ledger": money moved through the accounts service, beside the database's own ceiling.
+"""`python -m accounts bench`: money moved through the accounts service, beside the database's own ceiling.
 
-A private accounts service (database bench_ledger_accounts, dropped at the end; a free port; its
-own keys) with 1,000 users whose wallets are funded through DepositFunds. Then, one after the
+A private accounts service (database bench_ledger_accounts on the server of DATABASE_URL, dropped
+at the end; a free port; its own keys) with 1,000 users whose wallets are funded through DepositFunds. Then, one after the
 other, under the same closed-loop load of N concurrent callers between random pairs of wallets:
 
-    service   HoldFunds then CaptureFunds (a fee of 5%) over gRPC -> accounts -> PostgreSQL:
-              two postings per round
+    service   HoldFunds then CaptureFunds of that hold (a fee of 5%) over gRPC -> accounts ->
+              PostgreSQL: two postings per round, the hold made and then closed
     ceiling   one balanced posting in bare SQL on asyncpg, one connection per caller: BEGIN; lock
               both accounts in id order; insert the posting with its two entries; COMMIT
 
@@ -14,11 +14,10 @@ that keep balances and check that postings balance). Then the ledger's invariant
 the sign-in rate (CreateSession over gRPC), which argon2id makes slow on purpose.
 """
 
+import argparse
 import asyncio
 import os
 import random
-import shutil
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -28,18 +27,21 @@ import grpc
 from rich.console import Console
 from rich.table import Table
 
-from accounts import passwords
-from accounts.ledger import invariant_violations
+from accounts.config import AccountsSettings
+from accounts.domain import passwords
+from accounts.repository.ledger_reads import invariant_violations
+from devstack.bench import in_private_stack
 from devstack.bench.load import Result, machine_summary, measure
 from devstack.keys import KeyFiles, ensure_keys
 from devstack.ports import free_port
-from devstack.postgres import create_database, database_url, drop_database, find_server, service_url
+from devstack.postgres import create_database, database_url, drop_database, service_url
 from devstack.services import FAST_RECONNECT, base_env, python, wait_serving
-from devstack.stack import ChildFailed, Supervisor, install_stop_handlers
+from devstack.stack import Supervisor
 from marketplace.accounts.v1 import accounts_service_pb2 as pb
 from marketplace.accounts.v1 import accounts_service_pb2_grpc
 from marketplace.common.v1 import money_pb2
 from servicekit.auth import Role
+from servicekit.identity import ServiceIdentity, service_token_interceptors
 
 DATABASE = "bench_ledger_accounts"
 WALLETS = 1_000
@@ -98,7 +100,7 @@ async def measure_service(stub, users: list[uuid.UUID], concurrency: int, second
     async def hold_then_capture() -> None:
         buyer, seller = pair(users)
         transaction = uuid.uuid4()
-        await stub.HoldFunds(
+        held = await stub.HoldFunds(
             pb.HoldFundsRequest(
                 request_id=f"{transaction}:hold",
                 user_id=str(buyer),
@@ -109,12 +111,7 @@ async def measure_service(stub, users: list[uuid.UUID], concurrency: int, second
         )
         await stub.CaptureFunds(
             pb.CaptureFundsRequest(
-                request_id=f"{transaction}:capture",
-                buyer_id=str(buyer),
-                seller_id=str(seller),
-                amount=usd(PRICE_MINOR),
-                fee=usd(FEE_MINOR),
-                transaction_id=str(transaction),
+                request_id=f"{transaction}:capture", hold_id=held.hold.id, seller_id=str(seller), fee=usd(FEE_MINOR)
             ),
             timeout=30,
         )
@@ -202,8 +199,8 @@ def report(
     )
     verdict = "[green]passed[/]" if not violations else f"[red]FAILED: {violations}[/]"
     console.print(
-        f"ledger invariants after the run (entries sum to zero per currency and per posting, "
-        f"balances equal their entries, nothing negative): {verdict}",
+        f"ledger invariants after the run (entries sum to zero per currency and per posting, held balances "
+        f"are what their holds have left, balances equal their entries, nothing negative): {verdict}",
         soft_wrap=True,
     )
     console.print(
@@ -225,68 +222,74 @@ def describe_machine(console: Console, concurrency: int, seconds: float, warmup:
 
 
 async def _bench(server: str, console: Console, concurrency: int, seconds: float, warmup: float) -> int:
-    supervisor = Supervisor(console)
-    install_stop_handlers(supervisor)
-    state_dir = Path(tempfile.mkdtemp(prefix="devstack-bench-ledger-"))
     port = free_port()
-    env = base_env({"LOG_LEVEL": "WARNING", "SHUTDOWN_GRACE_SECONDS": "1"})
     raw_url = database_url(server, DATABASE)
-    try:
-        try:
-            await drop_database(server, DATABASE)  # whatever an interrupted run left behind
-            await create_database(server, DATABASE)
-            keys = ensure_keys(state_dir / "keys")
-            accounts_env = {
-                **env,
+
+    async def run(supervisor: Supervisor, state_dir: Path) -> int:
+        await drop_database(server, DATABASE)  # whatever an interrupted run left behind
+        await create_database(server, DATABASE)
+        keys = ensure_keys(state_dir / "keys")
+        accounts_env = base_env(
+            {
+                "LOG_LEVEL": "WARNING",
+                "SHUTDOWN_GRACE_SECONDS": "1",
                 "DATABASE_URL": service_url(server, DATABASE),
                 "GRPC_PORT": str(port),
                 "ACCOUNTS_ADDR": f"127.0.0.1:{port}",
                 "AUTH_JWKS_FILE": str(keys.jwks),
                 "AUTH_SIGNING_KEY_FILE": str(keys.signing_key),
+                "SERVICE_KEY_FILE": str(keys.service_key("accounts")),
+                "SERVICE_KEYS_FILE": str(keys.service_keys),
             }
-            console.print("[bold]migrating and starting accounts[/]")
-            await supervisor.run_once("accounts:migrate", python("accounts", "migrate"), accounts_env)
-            await supervisor.start("accounts", python("accounts", "serve"), accounts_env)
-            address = f"127.0.0.1:{port}"
-            await wait_serving(supervisor, address, time.monotonic() + 120)
-            async with grpc.aio.insecure_channel(address, options=FAST_RECONNECT) as channel:
-                stub = accounts_service_pb2_grpc.AccountsServiceStub(channel)
-                console.print(f"[bold]funding {WALLETS:,} wallets[/]")
-                users = await create_users(raw_url, WALLETS)
-                await fund(stub, keys, users)
-                describe_machine(console, concurrency, seconds, warmup)
-                console.print(f"[bold]measuring[/] service, ceiling, sign-in: about {3 * (seconds + warmup):.0f} s")
-                service = await measure_service(stub, users, concurrency, seconds, warmup)
-                ceiling = await measure_ceiling(raw_url, concurrency, seconds, warmup)
-                logins = await measure_logins(stub, users, concurrency, seconds, warmup)
-            supervisor.check_alive()
-            connection = await asyncpg.connect(raw_url)
-            try:
-                violations = await invariant_violations(connection)
-            finally:
-                await connection.close()
-            report(console, service, ceiling, logins, violations, concurrency)
-            return 0 if not violations else 1
-        except ChildFailed as failure:
-            supervisor.report_failure(failure.child)
-            return 1
-        except (TimeoutError, grpc.aio.AioRpcError, asyncpg.PostgresError) as error:
-            console.print(f"[bold red]bench failed: {error!r}[/]")
-            return 1
-    except asyncio.CancelledError:
-        console.print("interrupted")
-        return 130
-    finally:
-        await supervisor.stop_all()
+        )
+        console.print("[bold]migrating and starting accounts[/]")
+        await supervisor.run_once("accounts:migrate", python("accounts", "migrate"), accounts_env)
+        await supervisor.start("accounts", python("accounts", "serve"), accounts_env)
+        address = f"127.0.0.1:{port}"
+        await wait_serving(supervisor, address, time.monotonic() + 120)
+        # As trading calls it: its token opens the internal hold and capture methods.
+        as_trading = service_token_interceptors(
+            ServiceIdentity.from_file("trading", keys.service_key("trading")), "accounts"
+        )
+        async with grpc.aio.insecure_channel(address, options=FAST_RECONNECT, interceptors=as_trading) as channel:
+            stub = accounts_service_pb2_grpc.AccountsServiceStub(channel)
+            console.print(f"[bold]funding {WALLETS:,} wallets[/]")
+            users = await create_users(raw_url, WALLETS)
+            await fund(stub, keys, users)
+            describe_machine(console, concurrency, seconds, warmup)
+            console.print(f"[bold]measuring[/] service, ceiling, sign-in: about {3 * (seconds + warmup):.0f} s")
+            service = await measure_service(stub, users, concurrency, seconds, warmup)
+            ceiling = await measure_ceiling(raw_url, concurrency, seconds, warmup)
+            logins = await measure_logins(stub, users, concurrency, seconds, warmup)
+        supervisor.check_alive()
+        connection = await asyncpg.connect(raw_url)
+        try:
+            violations = await invariant_violations(connection)
+        finally:
+            await connection.close()
+        report(console, service, ceiling, logins, violations, concurrency)
+        return 0 if not violations else 1
+
+    async def drop() -> None:
         await drop_database(server, DATABASE)
-        shutil.rmtree(state_dir, ignore_errors=True)
+
+    return await in_private_stack(
+        console, run, failures=(TimeoutError, grpc.aio.AioRpcError, asyncpg.PostgresError), cleanup=drop
+    )
 
 
-def bench(concurrency: int = 32, seconds: float = 10.0, warmup: float = 2.0) -> int:
-    if concurrency < 1 or seconds <= 0 or warmup < 0:
-        raise SystemExit("--concurrency must be at least 1, --seconds above 0, --warmup not below 0")
+def main(settings: AccountsSettings, argv: list[str]) -> None:
+    """Measure the ledger: Hold then Capture over gRPC beside the same posting in bare SQL."""
+    parser = argparse.ArgumentParser(prog="python -m accounts bench", description=main.__doc__)
+    parser.add_argument("--concurrency", type=int, default=32, help="concurrent callers (default 32)")
+    parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per target (default 10)")
+    parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each (default 2)")
+    args = parser.parse_args(argv)
+    if args.concurrency < 1 or args.seconds <= 0 or args.warmup < 0:
+        parser.error("--concurrency must be at least 1, --seconds above 0, --warmup not below 0")
     console = Console(highlight=False)
     try:
-        return asyncio.run(_bench(find_server(), console, concurrency, seconds, warmup))
+        code = asyncio.run(_bench(settings.database_url, console, args.concurrency, args.seconds, args.warmup))
     except KeyboardInterrupt:
-        return 130
+        code = 130
+    raise SystemExit(code)

@@ -1,0 +1,212 @@
+"""Use cases of wallets: deposit; hold money, then capture or release the hold; read a wallet and its entries.
+
+Each money movement is one posting of the ledger (repository.ledger), made once per idempotency
+key: the key is unique in the database, and a retry, or a concurrent repeat that waited for the
+first one's locks, gets the first posting back instead of a second effect. A capture or a release
+names its hold and locks it first, so the postings of one hold take turns and never take more
+than is left of it.
+"""
+
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import TypeVar
+from uuid import UUID
+
+import asyncpg
+
+from accounts.domain.ledger import (
+    HoldNotFound,
+    InsufficientFunds,
+    Leg,
+    PostingKind,
+    capture_legs,
+    check_fee,
+    check_funds,
+    deposit_allowed,
+    deposit_legs,
+    hold_legs,
+    platform_shard,
+    release_legs,
+    settle,
+)
+from accounts.domain.users import UserNotFound
+from accounts.repository import constraint_name, ledger_reads
+from accounts.repository.ledger import (
+    NEGATIVE_BALANCE,
+    RETRYABLE,
+    USER_MISSING,
+    AccountsChanged,
+    AccountsMissing,
+    DuplicatePosting,
+    Ledger,
+    LedgerTransaction,
+)
+from accounts.repository.ledger_reads import Entry, Hold, Posting, WalletBalance
+from servicekit.auth import Caller
+from servicekit.errors import Aborted, FailedPrecondition, InvalidArgument
+from servicekit.money import Money
+from servicekit.pagination import Page, page_result
+
+# A posting that deadlocks (it cannot, given the lock order, but PostgreSQL may still choose a
+# victim), meets a duplicate, or needs accounts that are not cached is tried again this many times in all.
+MAX_ATTEMPTS = 3
+# The key of every HoldFunds; captures and releases are keyed per hold.
+HOLD_SCOPE = PostingKind.HOLD.value
+
+T = TypeVar("T")
+HoldAndPosting = tuple[Hold, Posting]
+
+
+async def deposit(
+    ledger: Ledger, caller: Caller, amount: Money, request_id: str, *, development: bool
+) -> WalletBalance:
+    """Tops up the caller's wallet from outside the marketplace, and returns the wallet."""
+    deposit_allowed(development=development, is_admin=caller.is_admin)
+    legs = deposit_legs(caller.user_id, amount.amount_minor)
+    request_id = request_id or uuid.uuid4().hex
+    # Users choose their own keys: the scope keeps one user's key from ever meeting another's.
+    scope = f"deposit:{caller.user_id}"
+
+    async def post(tx: LedgerTransaction) -> None:
+        planned = ledger.plan(PostingKind.DEPOSIT, scope, request_id, amount.currency, legs, platform_shard(request_id))
+        _, existing = await tx.lock(planned)
+        if existing is None:
+            await tx.insert(planned)
+
+    await _attempts(ledger, post)
+    async with ledger.connection() as connection:
+        [wallet] = await ledger_reads.wallets(connection, caller.user_id, amount.currency)
+    return wallet
+
+
+async def hold_funds(
+    ledger: Ledger, request_id: str, user_id: UUID, amount: Money, transaction_id: UUID | None
+) -> HoldAndPosting:
+    """Buyer's available -> a new hold; INSUFFICIENT_FUNDS when the available balance is short."""
+    legs = hold_legs(user_id, amount.amount_minor)
+
+    async def post(tx: LedgerTransaction) -> HoldAndPosting:
+        planned = ledger.plan(
+            PostingKind.HOLD, HOLD_SCOPE, request_id, amount.currency, legs, platform_shard(request_id), transaction_id
+        )
+        balances, existing = await tx.lock(planned)
+        if existing is None:
+            try:
+                check_funds(
+                    legs, {(leg.account, leg.user_id): balances[account_id] for account_id, leg in planned.lines}
+                )
+            except FailedPrecondition:
+                # A repeat whose first request committed while we waited for the locks is not short of
+                # money: the first hold is its answer.
+                if replayed := await _replay(tx, HOLD_SCOPE, request_id):
+                    return replayed
+                raise
+            return await tx.open_hold(planned, user_id, amount.amount_minor)
+        return await _replay(tx, HOLD_SCOPE, request_id)
+
+    return await _attempts(ledger, post)
+
+
+async def capture_funds(
+    ledger: Ledger, request_id: str, hold_id: UUID, seller_id: UUID, amount: Money | None, fee: Money | None
+) -> HoldAndPosting:
+    """The hold (all that is left, or amount) -> the seller's available balance less the fee, and the fee
+    to the platform."""
+
+    def legs(hold: Hold, moved: int) -> list[Leg]:
+        return capture_legs(hold.user_id, seller_id, moved, check_fee(moved, fee, hold.currency))
+
+    return await _settle(ledger, PostingKind.CAPTURE, request_id, hold_id, amount, legs)
+
+
+async def release_funds(ledger: Ledger, request_id: str, hold_id: UUID, amount: Money | None) -> HoldAndPosting:
+    """The hold (all that is left, or amount) -> back to its owner's available balance."""
+
+    def legs(hold: Hold, moved: int) -> list[Leg]:
+        return release_legs(hold.user_id, moved)
+
+    return await _settle(ledger, PostingKind.RELEASE, request_id, hold_id, amount, legs)
+
+
+async def _settle(
+    ledger: Ledger,
+    kind: PostingKind,
+    request_id: str,
+    hold_id: UUID,
+    requested: Money | None,
+    legs_of: Callable[[Hold, int], list[Leg]],
+) -> HoldAndPosting:
+    scope = f"{kind.value}:{hold_id}"
+
+    async def post(tx: LedgerTransaction) -> HoldAndPosting:
+        hold, existing = await tx.lock_hold(hold_id, scope, request_id)
+        if hold is None:
+            raise HoldNotFound(f"hold {hold_id} does not exist")
+        if existing is None:
+            try:
+                moved, after = settle(hold.amounts, kind, requested, hold.currency)
+                legs = legs_of(hold, moved)
+            except (FailedPrecondition, InvalidArgument):
+                # The first request with this key may have committed (and emptied the hold) while we
+                # waited for its lock: it is the answer, not a refusal.
+                if replayed := await _replay(tx, scope, request_id):
+                    return replayed
+                raise
+            shard = platform_shard(request_id)
+            planned = ledger.plan(kind, scope, request_id, hold.currency, legs, shard, hold.transaction_id)
+            _, existing = await tx.lock(planned)
+            if existing is None:
+                return await tx.settle_hold(planned, hold, after)
+        return await _replay(tx, scope, request_id)
+
+    return await _attempts(ledger, post)
+
+
+async def _replay(tx: LedgerTransaction, scope: str, request_id: str) -> HoldAndPosting | None:
+    """The posting the key made before, with its hold as it is now."""
+    posting = await tx.posting(scope, request_id)
+    if posting is None:
+        return None
+    return await tx.hold(posting.hold_id), posting
+
+
+async def _attempts(ledger: Ledger, post: Callable[[LedgerTransaction], Awaitable[T]]) -> T:
+    """Runs post in a transaction of its own until it commits, at most MAX_ATTEMPTS times."""
+    for _ in range(MAX_ATTEMPTS):
+        try:
+            async with ledger.transaction() as tx:
+                return await post(tx)
+        except AccountsMissing as missing:
+            try:
+                await ledger.find_accounts(missing)
+            except asyncpg.ForeignKeyViolationError as error:
+                if constraint_name(error) != USER_MISSING:
+                    raise
+                raise UserNotFound("a user this posting names does not exist") from error
+        except AccountsChanged:
+            ledger.forget()
+        except (DuplicatePosting, *RETRYABLE):
+            # Another request with the key committed first, or PostgreSQL chose us as a conflict's
+            # victim: the next attempt finds the first posting under its locks, or goes through.
+            pass
+        except asyncpg.CheckViolationError as error:
+            # The database's own guard; the check under the locks should have refused first.
+            if constraint_name(error) != NEGATIVE_BALANCE:
+                raise
+            raise InsufficientFunds("the balance is too low for this posting") from error
+    raise Aborted("the posting kept conflicting with others; try again")
+
+
+async def get_wallets(ledger: Ledger, caller: Caller) -> list[WalletBalance]:
+    async with ledger.connection() as connection:
+        return await ledger_reads.wallets(connection, caller.user_id)
+
+
+async def list_entries(ledger: Ledger, caller: Caller, currency: str, page: Page) -> tuple[list[Entry], str]:
+    """The caller's entries (of their available and held accounts), newest first."""
+    async with ledger.connection() as connection:
+        entries = await ledger_reads.user_entries(
+            connection, caller.user_id, currency, page.after_key(datetime, UUID), page.size + 1
+        )
+    return page_result(entries, page, key=lambda entry: (entry.created_at, entry.id))
