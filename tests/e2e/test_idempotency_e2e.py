@@ -39,6 +39,16 @@ async def test_a_deposit_repeated_with_the_same_header_is_applied_once(api):
     assert await balance(api, me) == 100
 
 
+async def test_a_key_reused_for_another_request_is_refused_and_changes_nothing(api):
+    me = await signed_up(api)
+    same = key()
+    assert (await deposit(api, me, 100, same)).status_code == 200
+    reused = await deposit(api, me, 5000, same)
+    assert reused.status_code == 409, reused.text
+    assert detail(reused, "ErrorInfo")["reason"] == "IDEMPOTENCY_KEY_REUSED"
+    assert await balance(api, me) == 100
+
+
 async def test_keys_belong_to_their_caller(api):
     alice, bob = await signed_up(api), await signed_up(api)
     same = key()

@@ -120,17 +120,17 @@ async def claim(handle: AsyncSession | asyncpg.Connection, once: Once | None) ->
     )
     if inserted:
         return
-    [first] = await _rows(
+    [(request_hash, response)] = await _rows(
         handle,
         select(_KEYS.c.request_hash, _KEYS.c.response).where(_KEYS.c.scope == once.scope, _KEYS.c.key == once.key),
     )
-    if first.request_hash != once.request_hash:
+    if request_hash != once.request_hash:
         raise IdempotencyKeyReused(
             "this request_id (Idempotency-Key) was used with another request: use a new key for a new request"
         )
-    if first.response is None:
+    if response is None:
         raise RuntimeError(f"idempotency key {once.key!r} was committed without its response")
-    raise Replayed(first.response)
+    raise Replayed(response)
 
 
 async def complete(handle: AsyncSession | asyncpg.Connection, once: Once | None, result: Any) -> None:

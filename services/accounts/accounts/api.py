@@ -26,14 +26,13 @@ from servicekit.db import Database
 from servicekit.errors import FieldViolation, InvalidArgument
 from servicekit.geo import point_from_wkb
 from servicekit.idempotency import Once
-from servicekit.ids import parse_id
+from servicekit.ids import parse_id, parse_optional_id
 from servicekit.interceptors import metadata_value
 from servicekit.money import CURRENCY, Money, check_money
 from servicekit.pagination import page_request
 from servicekit.suspensions import SuspendedUsers
 
 JWK_FIELDS = tuple(resources_pb2.SigningKey.DESCRIPTOR.fields_by_name)
-MAX_REQUEST_ID = 200
 FORWARDED_FOR = "x-forwarded-for"
 
 
@@ -192,30 +191,15 @@ def verification_from_proto(verification: resources_pb2.Verification) -> NewVeri
     return NewVerification(type=kind, data=data)
 
 
-def request_id_violation(request_id: str, *, required: bool) -> FieldViolation | None:
-    if required and not request_id:
-        return FieldViolation("request_id", "is required")
-    if len(request_id) > MAX_REQUEST_ID:
-        return FieldViolation("request_id", f"must be at most {MAX_REQUEST_ID} characters")
-    return None
-
-
-def optional_id(field: str, value: str, violations: list[FieldViolation]):
-    if not value:
-        return None
-    try:
-        return parse_id(field, value)
-    except InvalidArgument as error:
-        violations += error.violations
-        return None
+def escrow_to_proto(hold, posting) -> dict:
+    """The fields of a Hold, Capture or Release response."""
+    return {"hold": hold_to_proto(hold), "posting": posting_to_proto(posting)}
 
 
 def escrow_from_proto(request, id_fields: tuple[str, ...]) -> tuple[list, Money | None]:
     """The ids and amount (None when not set) of a Hold, Capture or Release, or every problem at once."""
     violations: list[FieldViolation] = []
-    if problem := request_id_violation(request.request_id, required=True):
-        violations.append(problem)
-    ids = [optional_id(field, getattr(request, field), violations) for field in id_fields]
+    ids = [parse_optional_id(field, getattr(request, field), violations) for field in id_fields]
     amount = check_money("amount", request.amount, violations) if request.HasField("amount") else None
     if violations:
         raise InvalidArgument(violations)
@@ -322,11 +306,10 @@ class AccountsApi(pb_grpc.AccountsServiceServicer):
         caller = require_caller()
         violations: list[FieldViolation] = []
         amount = check_money("amount", request.amount, violations)
-        if problem := request_id_violation(request.request_id, required=False):
-            violations.append(problem)
         if violations:
             raise InvalidArgument(violations)
-        wallet = await ledger.deposit(self._ledger, caller, amount, request.request_id, development=self._development)
+        once = Once.of(request, wallet_to_proto)
+        wallet = await ledger.deposit(self._ledger, caller, amount, once, development=self._development)
         return wallet_to_proto(wallet)
 
     async def ListMyLedgerEntries(
@@ -343,20 +326,23 @@ class AccountsApi(pb_grpc.AccountsServiceServicer):
 
     async def HoldFunds(self, request: pb.HoldFundsRequest, context: ServicerContext) -> pb.HoldFundsResponse:
         (user_id, transaction_id), amount = escrow_from_proto(request, ("user_id", "transaction_id"))
-        hold, posting = await ledger.hold_funds(self._ledger, request.request_id, user_id, amount, transaction_id)
-        return pb.HoldFundsResponse(hold=hold_to_proto(hold), posting=posting_to_proto(posting))
+        once = Once.of(request, lambda result: pb.HoldFundsResponse(**escrow_to_proto(*result)))
+        hold, posting = await ledger.hold_funds(self._ledger, once, user_id, amount, transaction_id)
+        return pb.HoldFundsResponse(**escrow_to_proto(hold, posting))
 
     async def CaptureFunds(self, request: pb.CaptureFundsRequest, context: ServicerContext) -> pb.CaptureFundsResponse:
         (hold_id, seller_id), amount = escrow_from_proto(request, ("hold_id", "seller_id"))
+        once = Once.of(request, lambda result: pb.CaptureFundsResponse(**escrow_to_proto(*result)))
         hold, posting = await ledger.capture_funds(
-            self._ledger, request.request_id, hold_id, seller_id, amount, fee_from_proto(request)
+            self._ledger, once, hold_id, seller_id, amount, fee_from_proto(request)
         )
-        return pb.CaptureFundsResponse(hold=hold_to_proto(hold), posting=posting_to_proto(posting))
+        return pb.CaptureFundsResponse(**escrow_to_proto(hold, posting))
 
     async def ReleaseFunds(self, request: pb.ReleaseFundsRequest, context: ServicerContext) -> pb.ReleaseFundsResponse:
         (hold_id,), amount = escrow_from_proto(request, ("hold_id",))
-        hold, posting = await ledger.release_funds(self._ledger, request.request_id, hold_id, amount)
-        return pb.ReleaseFundsResponse(hold=hold_to_proto(hold), posting=posting_to_proto(posting))
+        once = Once.of(request, lambda result: pb.ReleaseFundsResponse(**escrow_to_proto(*result)))
+        hold, posting = await ledger.release_funds(self._ledger, once, hold_id, amount)
+        return pb.ReleaseFundsResponse(**escrow_to_proto(hold, posting))
 
     async def CreateVerification(
         self, request: pb.CreateVerificationRequest, context: ServicerContext
@@ -374,7 +360,7 @@ class AccountsApi(pb_grpc.AccountsServiceServicer):
         status = enums.from_proto(
             resources_pb2.VerificationStatus, VerificationStatus, request.status, "status", violations
         )
-        user_id = optional_id("user_id", request.user_id, violations)
+        user_id = parse_optional_id("user_id", request.user_id, violations)
         if violations:
             raise InvalidArgument(violations)
         page = page_request(request.page_size, request.page_token)

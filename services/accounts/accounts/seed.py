@@ -54,7 +54,11 @@ async def _seed_demo_users(runtime: Runtime) -> None:
             await users.create_user(runtime.db, new)
     async with runtime.db.read() as session:
         buyer = await find_user_by_email(session, DEMO_USERS[0][0])
-    if buyer is not None:
-        # The request id makes the top-up happen once, however often the seed runs.
-        caller = Caller(buyer.id, buyer.role, token_id="seed")
-        await ledger.deposit(Ledger(runtime.db), caller, DEMO_FUNDS, "demo-funding", development=True)
+    if buyer is None:
+        return
+    demo_ledger = Ledger(runtime.db)
+    # A buyer with a wallet was funded by a seed before: the top-up happens once.
+    caller = Caller(buyer.id, buyer.role, token_id="seed")
+    if not await ledger.get_wallets(demo_ledger, caller):
+        await ledger.deposit(demo_ledger, caller, DEMO_FUNDS, None, development=True)
+    print(f"demo users: {', '.join(user[0] for user in DEMO_USERS)}, password {DEMO_PASSWORD}", flush=True)

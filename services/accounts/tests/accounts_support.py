@@ -1,4 +1,4 @@
-"""Helpers of the accounts tests (fixtures are in conftest.py), imported as `from accounts_support import ...`."""
+"""Helpers of the accounts tests (fixtures are in conftest.py), imported as `from .accounts_support import ...`."""
 
 import uuid
 from dataclasses import dataclass

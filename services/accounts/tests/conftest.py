@@ -1,10 +1,8 @@
 """Fixtures of the accounts service tests (helpers live in accounts_support.py)."""
 
-import sys
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 import asyncpg
 import grpc
@@ -19,10 +17,7 @@ from servicekit.db import Database
 from testkit.stack import replica
 from testkit.tokens import bearer
 
-# Test modules import accounts_support whatever pytest's import mode is.
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from accounts_support import SignedIn, asyncpg_url, new_registration, usd
+from .accounts_support import SignedIn, asyncpg_url, new_registration, usd
 
 
 @pytest.fixture

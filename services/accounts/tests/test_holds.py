@@ -7,11 +7,12 @@ import uuid
 import asyncpg
 import grpc
 import pytest
-from accounts_support import capture_request, hold_request, release_request, usd, write_posting
 
 from marketplace.accounts.v1 import accounts_service_pb2 as pb
 from marketplace.accounts.v1 import resources_pb2
 from testkit.grpc import error_metadata, error_reason, field_violations, rpc_error
+
+from .accounts_support import capture_request, hold_request, release_request, usd, write_posting
 
 pytestmark = pytest.mark.usefixtures("ledger_invariants")
 
@@ -188,21 +189,21 @@ async def test_a_replayed_capture_or_release_does_nothing_twice(accounts, funded
     release = release_request(hold.id, 200, request_id="back-1")
     released = await accounts.ReleaseFunds(release)
     assert (await accounts.ReleaseFunds(release)).posting == released.posting
-    # A replay answers with the hold as it is now, and the first posting of its key.
+    # A replay answers with the first response: the hold as it was then.
     again = await accounts.CaptureFunds(capture)
-    assert (again.posting, again.hold.remaining) == (first.posting, usd(500))
+    assert again == first and again.hold.remaining == usd(700)
     assert await wallet_of(seller) == (270, 0)
     assert await wallet_of(buyer) == (200, 500)
 
 
-async def test_a_key_belongs_to_its_hold(accounts, funded, sign_up, wallet_of):
+async def test_a_key_used_for_one_hold_is_refused_for_another(accounts, funded, sign_up, wallet_of):
     buyer, seller = await funded(1000), await sign_up()
-    holds = [(await accounts.HoldFunds(hold_request(buyer.user.id, 100))).hold for _ in range(2)]
-    replies = [
-        await accounts.CaptureFunds(capture_request(hold.id, seller.user.id, request_id="capture")) for hold in holds
-    ]
-    assert replies[0].posting.id != replies[1].posting.id
-    assert await wallet_of(seller) == (200, 0)
+    first, second = [(await accounts.HoldFunds(hold_request(buyer.user.id, 100))).hold for _ in range(2)]
+    await accounts.CaptureFunds(capture_request(first.id, seller.user.id, request_id="capture"))
+    error = await rpc_error(accounts.CaptureFunds(capture_request(second.id, seller.user.id, request_id="capture")))
+    assert error.code() is grpc.StatusCode.FAILED_PRECONDITION
+    assert error_reason(error) == "IDEMPOTENCY_KEY_REUSED"
+    assert await wallet_of(seller) == (100, 0)
 
 
 async def test_20_concurrent_captures_of_one_on_a_hold_of_ten_let_exactly_ten_through(

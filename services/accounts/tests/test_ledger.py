@@ -5,7 +5,6 @@ import uuid
 
 import asyncpg
 import pytest
-from accounts_support import hold_request, usd, write_posting
 
 from accounts.repository.ledger import Ledger
 from accounts.service import ledger
@@ -15,6 +14,8 @@ from servicekit.auth import Caller, Role
 from servicekit.errors import PermissionDenied
 from servicekit.money import Money
 from testkit.grpc import field_violations, rpc_error
+
+from .accounts_support import hold_request, usd, write_posting
 
 pytestmark = pytest.mark.usefixtures("ledger_invariants")
 
@@ -52,11 +53,11 @@ async def test_outside_development_only_an_admin_deposits(accounts_db, sign_up, 
     user = await sign_up()
     caller = Caller(uuid.UUID(user.user.id), Role.BOTH, "t")
     with pytest.raises(PermissionDenied) as err:
-        await ledger.deposit(book, caller, Money("USD", 100), "", development=False)
+        await ledger.deposit(book, caller, Money("USD", 100), None, development=False)
     assert err.value.reason == "DEPOSITS_ADMIN_ONLY"
     admin = await make_admin()
     wallet = await ledger.deposit(
-        book, Caller(uuid.UUID(admin.user.id), Role.ADMIN, "t"), Money("USD", 100), "", development=False
+        book, Caller(uuid.UUID(admin.user.id), Role.ADMIN, "t"), Money("USD", 100), None, development=False
     )
     assert wallet.available_minor == 100
 

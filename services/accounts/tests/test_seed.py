@@ -74,7 +74,8 @@ async def test_without_admin_password_the_seed_generates_one_and_prints_it(accou
     # Run again without a password: a new one replaces the old, so the printed one always works.
     code, stdout, _ = await run_seed_process(stack.database_urls["accounts"], ADMIN_EMAIL=email)
     assert code == 0
-    second = stdout.split("admin password: ", 1)[1].strip()
+    [line] = [line for line in stdout.splitlines() if line.startswith("admin password: ")]
+    second = line.removeprefix("admin password: ")
     assert second != password
     await sign_in(accounts, email, second)
 

@@ -5,7 +5,6 @@ import uuid
 
 import grpc
 import pytest
-from accounts_support import PASSWORD
 
 from marketplace.accounts.v1 import accounts_service_pb2 as pb
 from marketplace.accounts.v1 import events_pb2, resources_pb2
@@ -15,6 +14,8 @@ from marketplace.trading.v1 import trading_service_pb2, trading_service_pb2_grpc
 from servicekit.suspensions import SuspendedUsers
 from testkit.feeds import events_until
 from testkit.grpc import error_reason, rpc_error
+
+from .accounts_support import PASSWORD
 
 
 def cursor_key(cursor: str) -> tuple[int, int]:

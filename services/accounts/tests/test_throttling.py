@@ -7,13 +7,14 @@ from datetime import timedelta
 
 import grpc
 import pytest
-from accounts_support import PASSWORD, client_address, new_registration
 from sqlalchemy import update
 
 from accounts.config import AccountsSettings
 from accounts.models import LoginFailures
 from marketplace.accounts.v1 import accounts_service_pb2 as pb
 from testkit.grpc import error_metadata, error_reason, rpc_error
+
+from .accounts_support import PASSWORD, client_address, new_registration
 
 PAIR_LIMIT = AccountsSettings.login_failures_per_account_and_client
 

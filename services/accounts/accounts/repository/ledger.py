@@ -24,7 +24,6 @@ from uuid import UUID
 import asyncpg
 
 from accounts.domain.ledger import HoldAmounts, LedgerAccountKind, Leg, PostingKind
-from accounts.repository import constraint_name
 from accounts.repository.ledger_reads import (
     ENTRY_COLUMNS,
     HOLD_COLUMNS,
@@ -35,7 +34,7 @@ from accounts.repository.ledger_reads import (
     hold_of,
     posting_of,
 )
-from servicekit.db import Database
+from servicekit.db import Database, broken_constraint
 
 AccountKey = tuple[UUID | None, LedgerAccountKind, str, int]  # owner, kind, currency, shard
 
@@ -155,6 +154,10 @@ class LedgerTransaction:
     def __init__(self, connection: asyncpg.Connection) -> None:
         self._connection = connection
 
+    @property
+    def connection(self) -> asyncpg.Connection:
+        return self._connection
+
     async def lock(self, planned: PlannedPosting) -> tuple[dict[UUID, int], UUID | None]:
         """Locks the accounts in id order; their balances, and the posting already made with the key, if seen."""
         rows = await self._connection.fetch(_LOCK, planned.account_ids, planned.scope, planned.request_id)
@@ -217,7 +220,7 @@ class LedgerTransaction:
                 *owner,
             )
         except asyncpg.UniqueViolationError as error:
-            if constraint_name(error) == DUPLICATE_POSTING:
+            if broken_constraint(error) == DUPLICATE_POSTING:
                 raise DuplicatePosting() from error
             raise
         legs = {account_id: leg for account_id, leg in planned.lines}

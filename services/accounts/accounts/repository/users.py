@@ -11,8 +11,8 @@ from sqlalchemy.orm import selectinload
 from accounts.domain.users import UserStatus, login_is_email
 from accounts.domain.verifications import VerificationType, verification_level
 from accounts.models import User
-from accounts.repository import constraint_name
 from accounts.repository.verifications import approved_types
+from servicekit.db import broken_constraint
 
 # The unique constraints of users (named by the kit's naming convention) and the field each guards.
 FIELD_BY_UNIQUE_CONSTRAINT = {
@@ -90,7 +90,7 @@ async def taken_fields(session: AsyncSession, email: str, username: str, phone: 
 
 def unique_violation_field(error: IntegrityError) -> str | None:
     """The user field whose unique constraint the failed statement broke, if it was one of them."""
-    return FIELD_BY_UNIQUE_CONSTRAINT.get(constraint_name(error))
+    return FIELD_BY_UNIQUE_CONSTRAINT.get(broken_constraint(error))
 
 
 async def suspended_user_ids(session: AsyncSession) -> list[UUID]:

@@ -1,8 +1,11 @@
 """Use cases of wallets: deposit; hold money, then capture or release the hold; read a wallet and its entries.
 
 Each money movement is one posting of the ledger (repository.ledger), made once per idempotency
-key: the key is unique in the database, and a retry, or a concurrent repeat that waited for the
-first one's locks, gets the first posting back instead of a second effect. A capture or a release
+key. The kit's key (servicekit.idempotency) is claimed first in the posting's transaction: a
+repeat gets the first response, a key reused for another request is refused. The posting keeps
+the key too, unique in the database, so a retry that comes after the kit's keys are gone, or a
+concurrent repeat that waited for the first one's locks, gets the first posting back instead of a
+second effect. A capture or a release
 names its hold and locks it first, so the postings of one hold take turns and never take more
 than is left of it.
 """
@@ -31,7 +34,7 @@ from accounts.domain.ledger import (
     settle,
 )
 from accounts.domain.users import UserNotFound
-from accounts.repository import constraint_name, ledger_reads
+from accounts.repository import ledger_reads
 from accounts.repository.ledger import (
     NEGATIVE_BALANCE,
     RETRYABLE,
@@ -43,8 +46,11 @@ from accounts.repository.ledger import (
     LedgerTransaction,
 )
 from accounts.repository.ledger_reads import Entry, Hold, Posting, WalletBalance
+from servicekit import idempotency
 from servicekit.auth import Caller
+from servicekit.db import broken_constraint
 from servicekit.errors import Aborted, FailedPrecondition, InvalidArgument
+from servicekit.idempotency import Once
 from servicekit.money import Money
 from servicekit.pagination import Page, page_result
 
@@ -59,32 +65,32 @@ HoldAndPosting = tuple[Hold, Posting]
 
 
 async def deposit(
-    ledger: Ledger, caller: Caller, amount: Money, request_id: str, *, development: bool
+    ledger: Ledger, caller: Caller, amount: Money, once: Once | None, *, development: bool
 ) -> WalletBalance:
     """Tops up the caller's wallet from outside the marketplace, and returns the wallet."""
     deposit_allowed(development=development, is_admin=caller.is_admin)
     legs = deposit_legs(caller.user_id, amount.amount_minor)
-    request_id = request_id or uuid.uuid4().hex
+    request_id = once.key if once and once.key else uuid.uuid4().hex
     # Users choose their own keys: the scope keeps one user's key from ever meeting another's.
     scope = f"deposit:{caller.user_id}"
 
-    async def post(tx: LedgerTransaction) -> None:
+    async def post(tx: LedgerTransaction) -> WalletBalance:
         planned = ledger.plan(PostingKind.DEPOSIT, scope, request_id, amount.currency, legs, platform_shard(request_id))
         _, existing = await tx.lock(planned)
         if existing is None:
             await tx.insert(planned)
+        [wallet] = await ledger_reads.wallets(tx.connection, caller.user_id, amount.currency)
+        return wallet
 
-    await _attempts(ledger, post)
-    async with ledger.connection() as connection:
-        [wallet] = await ledger_reads.wallets(connection, caller.user_id, amount.currency)
-    return wallet
+    return await _attempts(ledger, _keyed(once, post))
 
 
 async def hold_funds(
-    ledger: Ledger, request_id: str, user_id: UUID, amount: Money, transaction_id: UUID | None
+    ledger: Ledger, once: Once, user_id: UUID, amount: Money, transaction_id: UUID | None
 ) -> HoldAndPosting:
     """Buyer's available -> a new hold; INSUFFICIENT_FUNDS when the available balance is short."""
     legs = hold_legs(user_id, amount.amount_minor)
+    request_id = once.key
 
     async def post(tx: LedgerTransaction) -> HoldAndPosting:
         planned = ledger.plan(
@@ -105,11 +111,11 @@ async def hold_funds(
             return await tx.open_hold(planned, user_id, amount.amount_minor)
         return await _replay(tx, HOLD_SCOPE, request_id)
 
-    return await _attempts(ledger, post)
+    return await _attempts(ledger, _keyed(once, post))
 
 
 async def capture_funds(
-    ledger: Ledger, request_id: str, hold_id: UUID, seller_id: UUID, amount: Money | None, fee: Money | None
+    ledger: Ledger, once: Once, hold_id: UUID, seller_id: UUID, amount: Money | None, fee: Money | None
 ) -> HoldAndPosting:
     """The hold (all that is left, or amount) -> the seller's available balance less the fee, and the fee
     to the platform."""
@@ -117,27 +123,28 @@ async def capture_funds(
     def legs(hold: Hold, moved: int) -> list[Leg]:
         return capture_legs(hold.user_id, seller_id, moved, check_fee(moved, fee, hold.currency))
 
-    return await _settle(ledger, PostingKind.CAPTURE, request_id, hold_id, amount, legs)
+    return await _settle(ledger, PostingKind.CAPTURE, once, hold_id, amount, legs)
 
 
-async def release_funds(ledger: Ledger, request_id: str, hold_id: UUID, amount: Money | None) -> HoldAndPosting:
+async def release_funds(ledger: Ledger, once: Once, hold_id: UUID, amount: Money | None) -> HoldAndPosting:
     """The hold (all that is left, or amount) -> back to its owner's available balance."""
 
     def legs(hold: Hold, moved: int) -> list[Leg]:
         return release_legs(hold.user_id, moved)
 
-    return await _settle(ledger, PostingKind.RELEASE, request_id, hold_id, amount, legs)
+    return await _settle(ledger, PostingKind.RELEASE, once, hold_id, amount, legs)
 
 
 async def _settle(
     ledger: Ledger,
     kind: PostingKind,
-    request_id: str,
+    once: Once,
     hold_id: UUID,
     requested: Money | None,
     legs_of: Callable[[Hold, int], list[Leg]],
 ) -> HoldAndPosting:
     scope = f"{kind.value}:{hold_id}"
+    request_id = once.key
 
     async def post(tx: LedgerTransaction) -> HoldAndPosting:
         hold, existing = await tx.lock_hold(hold_id, scope, request_id)
@@ -160,7 +167,21 @@ async def _settle(
                 return await tx.settle_hold(planned, hold, after)
         return await _replay(tx, scope, request_id)
 
-    return await _attempts(ledger, post)
+    return await _attempts(ledger, _keyed(once, post))
+
+
+def _keyed(
+    once: Once | None, post: Callable[[LedgerTransaction], Awaitable[T]]
+) -> Callable[[LedgerTransaction], Awaitable[T]]:
+    """post, between the claim of the request's key and the storing of its response, in its transaction."""
+
+    async def keyed(tx: LedgerTransaction) -> T:
+        await idempotency.claim(tx.connection, once)
+        result = await post(tx)
+        await idempotency.complete(tx.connection, once, result)
+        return result
+
+    return keyed
 
 
 async def _replay(tx: LedgerTransaction, scope: str, request_id: str) -> HoldAndPosting | None:
@@ -181,7 +202,7 @@ async def _attempts(ledger: Ledger, post: Callable[[LedgerTransaction], Awaitabl
             try:
                 await ledger.find_accounts(missing)
             except asyncpg.ForeignKeyViolationError as error:
-                if constraint_name(error) != USER_MISSING:
+                if broken_constraint(error) != USER_MISSING:
                     raise
                 raise UserNotFound("a user this posting names does not exist") from error
         except AccountsChanged:
@@ -192,7 +213,7 @@ async def _attempts(ledger: Ledger, post: Callable[[LedgerTransaction], Awaitabl
             pass
         except asyncpg.CheckViolationError as error:
             # The database's own guard; the check under the locks should have refused first.
-            if constraint_name(error) != NEGATIVE_BALANCE:
+            if broken_constraint(error) != NEGATIVE_BALANCE:
                 raise
             raise InsufficientFunds("the balance is too low for this posting") from error
     raise Aborted("the posting kept conflicting with others; try again")

@@ -17,10 +17,10 @@ from accounts.domain.verifications import (
     verification_level,
 )
 from accounts.models import Verification
-from accounts.repository import constraint_name, users, verifications
+from accounts.repository import users, verifications
 from servicekit import idempotency
 from servicekit.auth import Caller
-from servicekit.db import Database
+from servicekit.db import Database, broken_constraint
 from servicekit.errors import PermissionDenied
 from servicekit.idempotency import Once
 from servicekit.pagination import Page, page_result
@@ -51,7 +51,7 @@ async def create_verification(
             await idempotency.complete(session, once, verification)
     except IntegrityError as exc:
         # Two requests raced past the check; the partial unique index kept one pending.
-        if constraint_name(exc) != verifications.PENDING_VERIFICATION:
+        if broken_constraint(exc) != verifications.PENDING_VERIFICATION:
             raise
         raise VerificationPending(f"a {new.type.value} verification is waiting for review already") from exc
     return verification
