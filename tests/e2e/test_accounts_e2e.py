@@ -13,6 +13,7 @@ from accounts.models import RefreshToken
 from accounts.service import users
 from gateway.app import create_app
 from servicekit.auth import Role, SigningKey
+from servicekit.config import PoolSettings
 from servicekit.db import Database
 from testkit.api import PASSWORD, Person, bearer, detail, fresh_user, register, sign_in, signed_up, violations
 from testkit.http import serve_asgi
@@ -22,7 +23,7 @@ from testkit.tokens import mint
 
 @pytest.fixture(scope="module")
 async def accounts_db(stack):
-    db = Database(stack.database_urls["accounts"], pool_size=1)
+    db = Database(stack.database_urls["accounts"], PoolSettings(size=1))
     yield db
     await db.dispose()
 

@@ -26,6 +26,32 @@ def service_address(context: str) -> str:
 
 
 @dataclass(frozen=True)
+class PoolSettings:
+    """A service's database connections. A call waits `timeout_seconds` at most for a free connection
+    and a statement runs `statement_timeout_ms` at most: a saturated or stuck database answers
+    UNAVAILABLE at once instead of holding the caller until its deadline."""
+
+    size: int = 10
+    overflow: int = 10
+    timeout_seconds: float = 3.0
+    # Below the usual idle timeouts of load balancers and PgBouncer.
+    recycle_seconds: int = 1800
+    pre_ping: bool = True
+    statement_timeout_ms: int = 30_000
+
+    @classmethod
+    def from_env(cls) -> "PoolSettings":
+        return cls(
+            size=int(env("DB_POOL_SIZE", str(cls.size))),
+            overflow=int(env("DB_POOL_OVERFLOW", str(cls.overflow))),
+            timeout_seconds=float(env("DB_POOL_TIMEOUT_SECONDS", str(cls.timeout_seconds))),
+            recycle_seconds=int(env("DB_POOL_RECYCLE_SECONDS", str(cls.recycle_seconds))),
+            pre_ping=env("DB_POOL_PRE_PING", "true").lower() in ("1", "true", "yes"),
+            statement_timeout_ms=int(env("DB_STATEMENT_TIMEOUT_MS", str(cls.statement_timeout_ms))),
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     """What one service process needs to run."""
 
@@ -48,6 +74,7 @@ class Settings:
     migration_lock_timeout: str = "5s"
     migration_statement_timeout: str = "5min"
     addresses: dict[str, str] = field(default_factory=dict)
+    pool: PoolSettings = field(default_factory=PoolSettings)
 
     @property
     def development(self) -> bool:
@@ -82,5 +109,6 @@ class Settings:
             migration_lock_timeout=env("MIGRATION_LOCK_TIMEOUT", cls.migration_lock_timeout),
             migration_statement_timeout=env("MIGRATION_STATEMENT_TIMEOUT", cls.migration_statement_timeout),
             addresses={context: service_address(context) for context in CONTEXTS if context != service},
+            pool=PoolSettings.from_env(),
             **cls.own_from_env(),
         )

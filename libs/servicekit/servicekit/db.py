@@ -10,8 +10,12 @@ from typing import Annotated
 import asyncpg
 from sqlalchemy import DateTime, MetaData, func
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import mapped_column
+
+from servicekit.config import PoolSettings
+from servicekit.errors import Unavailable
 
 # Constraint names Alembic can find again in a later revision.
 NAMING_CONVENTION = {
@@ -35,12 +39,23 @@ updated_now = Annotated[
 ]
 
 
+class DatabaseBusy(Unavailable):
+    reason = "DATABASE_BUSY"
+
+
 class Database:
     """One engine per process; `begin()` is the unit of work whose end is the only commit."""
 
-    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+    def __init__(self, url: str, pool: PoolSettings | None = None) -> None:
+        pool = pool or PoolSettings()
         self.engine: AsyncEngine = create_async_engine(
-            url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+            url,
+            pool_size=pool.size,
+            max_overflow=pool.overflow,
+            pool_timeout=pool.timeout_seconds,
+            pool_recycle=pool.recycle_seconds,
+            pool_pre_ping=pool.pre_ping,
+            connect_args={"server_settings": {"statement_timeout": str(pool.statement_timeout_ms)}},
         )
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
@@ -68,3 +83,14 @@ def broken_constraint(
     if isinstance(error, DBAPIError):
         error = error.orig.__cause__ if error.orig else None
     return getattr(error, "constraint_name", None) if isinstance(error, kind) else None
+
+
+def busy_database(error: Exception) -> DatabaseBusy | None:
+    """The error a call gets when the database cannot serve it in time: no free connection in the
+    pool, or a statement past the statement timeout. UNAVAILABLE, so a client may retry."""
+    if isinstance(error, PoolTimeout):
+        return DatabaseBusy("the database has no free connection now; try again")
+    cause = error.orig.__cause__ if isinstance(error, DBAPIError) and error.orig else error
+    if isinstance(cause, asyncpg.QueryCanceledError):
+        return DatabaseBusy("the database took too long to answer; try again")
+    return None

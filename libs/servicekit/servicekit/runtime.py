@@ -19,7 +19,7 @@ CHANNEL_OPTIONS = [("grpc.lb_policy_name", "round_robin")]
 class Runtime:
     def __init__(self, settings: Settings, verifier: TokenVerifier | None = None) -> None:
         self.settings = settings
-        self.db = Database(settings.database_url)
+        self.db = Database(settings.database_url, settings.pool)
         self.verifier = verifier or _verifier_from_settings(settings)
         self.service_keys = ServiceKeys.from_file(settings.service_keys_file, audience=settings.service)
         self.identity = (

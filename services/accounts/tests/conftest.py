@@ -13,6 +13,7 @@ from accounts.service import users
 from marketplace.accounts.v1 import accounts_service_pb2 as pb
 from marketplace.accounts.v1 import accounts_service_pb2_grpc
 from marketplace.catalog.v1 import catalog_service_pb2_grpc
+from servicekit.config import PoolSettings
 from servicekit.db import Database
 from testkit.stack import replica
 from testkit.tokens import bearer
@@ -34,7 +35,7 @@ def catalog(stack):
 @pytest.fixture(scope="session")
 async def accounts_db(stack):
     """The accounts database of the running stack, for looking at what the service stored."""
-    db = Database(stack.database_urls["accounts"], pool_size=2)
+    db = Database(stack.database_urls["accounts"], PoolSettings(size=2))
     yield db
     await db.dispose()
 

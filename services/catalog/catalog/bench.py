@@ -41,7 +41,7 @@ from catalog.repository.attributes import attributes_of_category
 from catalog.repository.items import filtered_items, list_items
 from catalog.repository.templates import replace_template_values
 from catalog.seed import seed_catalog
-from servicekit.config import Settings
+from servicekit.config import PoolSettings, Settings
 from servicekit.db import Database
 from servicekit.migrations import alembic_config, migrate, version_table
 from servicekit.pagination import Page
@@ -104,7 +104,7 @@ async def prepare(database_url: str) -> None:
         await connection.close()
     print("migrating and seeding", flush=True)
     await asyncio.to_thread(migrate, alembic_config(ROOT, database_url), "catalog", "head")
-    db = Database(database_url, pool_size=2)
+    db = Database(database_url, PoolSettings(size=2))
     try:
         async with db.begin() as session:
             await seed_catalog(session)
@@ -264,7 +264,7 @@ async def count_matching(db: Database, attributes: dict[str, Attribute]) -> int:
 async def bench(database_url: str, count: int, runs: int) -> None:
     started = time.monotonic()
     await prepare(database_url)
-    db = Database(database_url, pool_size=2)
+    db = Database(database_url, PoolSettings(size=2))
     try:
         category_id, attributes, templates = await add_templates(db)
         seconds = await load(database_url, count, category_id, attributes, templates)
