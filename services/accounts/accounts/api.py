@@ -5,7 +5,7 @@ import json
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from grpc.aio import ServicerContext
 
-from accounts.domain.profiles import ProfileValues
+from accounts.domain.profiles import NOTIFICATION_KINDS, PreferenceValues, ProfileValues
 from accounts.domain.sessions import IssuedSession, TokenIssuer
 from accounts.domain.throttling import ThrottlePolicy, client_identity
 from accounts.domain.users import NewUser, Registration, validate_registration
@@ -43,6 +43,14 @@ def profile_to_proto(profile: Profile) -> resources_pb2.Profile:
         bio=profile.bio,
         avatar_url=profile.avatar_url,
         location=location.to_proto() if location else None,
+        preferences=resources_pb2.Preferences(
+            currency=profile.preferred_currency,
+            language=profile.language,
+            search_radius_km=profile.search_radius_km,
+            notifications=resources_pb2.NotificationChoices(
+                **{kind: getattr(profile, f"notify_{kind}") for kind in NOTIFICATION_KINDS}
+            ),
+        ),
     )
 
 
@@ -174,10 +182,26 @@ def registration_from_proto(request: pb.CreateUserRequest) -> NewUser:
     return validate_registration(registration, violations)
 
 
+def preference_values_from_proto(preferences: resources_pb2.Preferences) -> PreferenceValues:
+    notifications = None
+    if preferences.HasField("notifications"):
+        notifications = {kind: getattr(preferences.notifications, kind) for kind in NOTIFICATION_KINDS}
+    return PreferenceValues(
+        currency=preferences.currency,
+        language=preferences.language,
+        search_radius_km=preferences.search_radius_km,
+        notifications=notifications,
+    )
+
+
 def profile_values_from_proto(profile: resources_pb2.Profile) -> ProfileValues:
     location = (profile.location.latitude, profile.location.longitude) if profile.HasField("location") else None
     return ProfileValues(
-        display_name=profile.display_name, bio=profile.bio, avatar_url=profile.avatar_url, location=location
+        display_name=profile.display_name,
+        bio=profile.bio,
+        avatar_url=profile.avatar_url,
+        location=location,
+        preferences=preference_values_from_proto(profile.preferences),
     )
 
 

@@ -18,7 +18,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
+    true,
 )
 from sqlalchemy.dialects.postgresql import CITEXT, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -71,6 +73,9 @@ class Profile(Base):
     __table_args__ = (
         CheckConstraint("char_length(display_name) <= 100", name="display_name_length"),
         CheckConstraint("char_length(bio) <= 2000", name="bio_length"),
+        CheckConstraint("preferred_currency = '' OR preferred_currency ~ '^[A-Z]{3}$'", name="preferred_currency_code"),
+        CheckConstraint("char_length(language) BETWEEN 2 AND 35", name="language_length"),
+        CheckConstraint("search_radius_km BETWEEN 1 AND 500", name="search_radius_km_range"),
     )
 
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
@@ -79,6 +84,15 @@ class Profile(Base):
     avatar_url: Mapped[str] = mapped_column(String(2048), default="")
     # Geography so that "within N km" is a true distance on the sphere; GeoAlchemy2 adds its GIST index.
     location: Mapped[WKBElement | None] = mapped_column(Geography(geometry_type="POINT", srid=4326))
+    # Preferences: empty currency means prices as listed.
+    preferred_currency: Mapped[str] = mapped_column(String(3), default="", server_default="")
+    language: Mapped[str] = mapped_column(String(35), default="en", server_default="en")
+    search_radius_km: Mapped[int] = mapped_column(SmallInteger, default=50, server_default="50")
+    notify_messages: Mapped[bool] = mapped_column(default=True, server_default=true())
+    notify_offers: Mapped[bool] = mapped_column(default=True, server_default=true())
+    notify_transactions: Mapped[bool] = mapped_column(default=True, server_default=true())
+    notify_matches: Mapped[bool] = mapped_column(default=True, server_default=true())
+    notify_marketing: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[created_now]
     updated_at: Mapped[updated_now]
 

@@ -1,10 +1,11 @@
-"""Profiles: which fields an update may change, and to what."""
+"""Profiles and the user's preferences: which fields an update may change, and to what."""
 
 import re
 from dataclasses import dataclass
 
 from servicekit.errors import FieldViolation, InvalidArgument
 from servicekit.geo import Point
+from servicekit.money import CURRENCY
 from servicekit.urls import url_violation
 
 MAX_DISPLAY_NAME = 100
@@ -12,6 +13,28 @@ MAX_BIO = 2000
 PROFILE_PATHS = ("display_name", "bio", "avatar_url", "location", "location.latitude", "location.longitude")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _UNCHANGED = object()  # a location the update leaves alone (None clears it)
+
+NOTIFICATION_KINDS = ("messages", "offers", "transactions", "matches", "marketing")
+MAX_SEARCH_RADIUS_KM = 500
+# A BCP 47 language tag: a language, then region, script or variant subtags ("en", "de-DE", "zh-Hant-TW").
+_LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}")
+# Path under `preferences` -> the profile column it sets.
+PREFERENCE_COLUMNS = {
+    "currency": "preferred_currency",
+    "language": "language",
+    "search_radius_km": "search_radius_km",
+    **{f"notifications.{kind}": f"notify_{kind}" for kind in NOTIFICATION_KINDS},
+}
+
+
+@dataclass(frozen=True)
+class PreferenceValues:
+    """The preferences an update sends; notifications maps each kind sent to on or off."""
+
+    currency: str = ""
+    language: str = ""
+    search_radius_km: int = 0
+    notifications: dict[str, bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -22,6 +45,13 @@ class ProfileValues:
     bio: str = ""
     avatar_url: str = ""
     location: tuple[float, float] | None = None
+    preferences: PreferenceValues = PreferenceValues()
+
+
+def _preference_paths(path: str) -> list[str]:
+    """The leaf paths under `preferences` that a mask path names (a group names all of its leaves)."""
+    relative = path.removeprefix("preferences").removeprefix(".")
+    return [leaf for leaf in PREFERENCE_COLUMNS if not relative or leaf == relative or leaf.startswith(f"{relative}.")]
 
 
 def _profile_path(path: str) -> str:
@@ -32,12 +62,17 @@ def _profile_path(path: str) -> str:
 def _sent_paths(values: ProfileValues) -> list[str]:
     """Without a mask, the fields that carry a value (proto3 cannot tell an empty string from none)."""
     paths = [name for name in ("display_name", "bio", "avatar_url") if getattr(values, name)]
+    preferences = values.preferences
+    paths += [
+        f"preferences.{name}" for name in ("currency", "language", "search_radius_km") if getattr(preferences, name)
+    ]
+    paths += ["preferences.notifications"] if preferences.notifications is not None else []
     return paths + (["location"] if values.location is not None else [])
 
 
 def profile_changes(
     paths: list[str], values: ProfileValues, stored_location: Point | None
-) -> dict[str, str | Point | None]:
+) -> dict[str, str | int | bool | Point | None]:
     """The columns an update changes, or INVALID_ARGUMENT naming every problem.
 
     `location.latitude` alone moves the stored point north or south; without a stored point
@@ -45,12 +80,14 @@ def profile_changes(
     """
     violations: list[FieldViolation] = []
     wanted = [_profile_path(path) for path in paths] if paths else _sent_paths(values)
-    changes: dict[str, str | Point | None] = {}
     for path in wanted:
-        if path not in PROFILE_PATHS:
+        preference = path == "preferences" or path.startswith("preferences.")
+        if path not in PROFILE_PATHS and not (preference and _preference_paths(path)):
             violations.append(FieldViolation("update_mask", f"{path!r} is not a profile field that can be changed"))
     if violations:
         raise InvalidArgument(violations)
+    leaves = {leaf for path in wanted if path.startswith("preferences") for leaf in _preference_paths(path)}
+    changes: dict[str, str | int | bool | Point | None] = _preference_changes(leaves, values.preferences, violations)
     if "display_name" in wanted:
         name = values.display_name.strip()
         if len(name) > MAX_DISPLAY_NAME:
@@ -71,6 +108,33 @@ def profile_changes(
         changes["location"] = location
     if violations:
         raise InvalidArgument(violations)
+    return changes
+
+
+def _preference_changes(leaves: set[str], values: PreferenceValues, violations: list) -> dict[str, str | int | bool]:
+    """The preference columns the update sets. An empty currency clears the choice; an empty
+    language or a radius of 0 goes back to the default ("en", 50 km)."""
+    changes: dict[str, str | int | bool] = {}
+    if "currency" in leaves:
+        if values.currency and not CURRENCY.match(values.currency):
+            violations.append(FieldViolation("profile.preferences.currency", "must be an ISO 4217 code such as EUR"))
+        changes["preferred_currency"] = values.currency
+    if "language" in leaves:
+        if values.language and not (len(values.language) <= 35 and _LANGUAGE.fullmatch(values.language)):
+            violations.append(
+                FieldViolation("profile.preferences.language", "must be a language tag such as en or de-DE")
+            )
+        changes["language"] = values.language or "en"
+    if "search_radius_km" in leaves:
+        if not 0 <= values.search_radius_km <= MAX_SEARCH_RADIUS_KM:
+            violations.append(
+                FieldViolation("profile.preferences.search_radius_km", f"must be between 1 and {MAX_SEARCH_RADIUS_KM}")
+            )
+        changes["search_radius_km"] = values.search_radius_km or 50
+    chosen = values.notifications or {}
+    for kind in NOTIFICATION_KINDS:
+        if f"notifications.{kind}" in leaves:
+            changes[f"notify_{kind}"] = chosen.get(kind, False)
     return changes
 
 
