@@ -1,7 +1,7 @@
 """Alembic for one service: the shared async env.py logic and `migrate --to REV`.
 
 Each service keeps its own history and version table in its own database. PostGIS's
-own tables and schemas are left out of autogenerate and `alembic check`.
+own tables and schemas are left out of autogenerate, `alembic check` and `verify-schema`.
 Offline (`alembic upgrade A:B --sql`) env.py prints the SQL instead of running it, which is
 what squawk lints (servicekit.squawk).
 
