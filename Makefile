@@ -31,6 +31,7 @@ lint: proto
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/buf lint
+	$(BIN)/python -m devstack lint-migrations
 
 breaking: proto
 	$(BIN)/python -m devstack breaking --against $(or $(AGAINST),main)

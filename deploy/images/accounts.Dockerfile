@@ -1,8 +1,9 @@
 # syntax=docker/dockerfile:1
 # The accounts service. Build from the repository root (the build context):
 #   docker build -f deploy/images/accounts.Dockerfile -t marketplace-accounts:dev .
-# `python -m accounts serve` is the command; the migrate Job runs `python -m accounts migrate`
-# and the pods' wait-for-schema init container runs /opt/deploy/schema_gate.py.
+# `python -m accounts serve` is the command; the migrate Job runs `python -m accounts migrate`, then
+# `python -m accounts verify-schema`, and the pods' wait-for-schema init container runs
+# /opt/deploy/schema_gate.py.
 
 ARG PYTHON_IMAGE=python:3.11.14-slim-bookworm
 

@@ -1,8 +1,9 @@
 # syntax=docker/dockerfile:1
 # The catalog service. Build from the repository root (the build context):
 #   docker build -f deploy/images/catalog.Dockerfile -t marketplace-catalog:dev .
-# `python -m catalog serve` is the command; the migrate Job runs `python -m catalog migrate`
-# and the pods' wait-for-schema init container runs /opt/deploy/schema_gate.py.
+# `python -m catalog serve` is the command; the migrate Job runs `python -m catalog migrate`, then
+# `python -m catalog verify-schema`, and the pods' wait-for-schema init container runs
+# /opt/deploy/schema_gate.py.
 
 ARG PYTHON_IMAGE=python:3.11.14-slim-bookworm
 

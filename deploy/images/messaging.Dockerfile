@@ -1,8 +1,9 @@
 # syntax=docker/dockerfile:1
 # The messaging service. Build from the repository root (the build context):
 #   docker build -f deploy/images/messaging.Dockerfile -t marketplace-messaging:dev .
-# `python -m messaging serve` is the command; the migrate Job runs `python -m messaging migrate`
-# and the pods' wait-for-schema init container runs /opt/deploy/schema_gate.py.
+# `python -m messaging serve` is the command; the migrate Job runs `python -m messaging migrate`, then
+# `python -m messaging verify-schema`, and the pods' wait-for-schema init container runs
+# /opt/deploy/schema_gate.py.
 
 ARG PYTHON_IMAGE=python:3.11.14-slim-bookworm
 

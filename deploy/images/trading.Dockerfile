@@ -1,8 +1,9 @@
 # syntax=docker/dockerfile:1
 # The trading service. Build from the repository root (the build context):
 #   docker build -f deploy/images/trading.Dockerfile -t marketplace-trading:dev .
-# `python -m trading serve` is the command; the migrate Job runs `python -m trading migrate`
-# and the pods' wait-for-schema init container runs /opt/deploy/schema_gate.py.
+# `python -m trading serve` is the command; the migrate Job runs `python -m trading migrate`, then
+# `python -m trading verify-schema`, and the pods' wait-for-schema init container runs
+# /opt/deploy/schema_gate.py.
 
 ARG PYTHON_IMAGE=python:3.11.14-slim-bookworm
 

@@ -160,14 +160,14 @@ def test_every_service_has_a_matching_migrate_job_and_nothing_else_does(overlay)
 def test_the_migrate_job_runs_the_service_image_with_the_service_settings(overlay, service):
     job = overlay.get("Job", f"{service}-migrate")
     deployment = overlay.get("Deployment", service)
-    migrate, server = main_container(job), main_container(deployment)
-    assert migrate["command"] + migrate["args"] == ["python", "-m", service, "migrate"]
+    server = main_container(deployment)
     assert server["command"] + server["args"] == ["python", "-m", service, "serve"]
-    assert migrate["image"] == server["image"]
-    assert migrate["envFrom"] == server["envFrom"]
     database = [e for e in server["env"] if e["name"] == "DATABASE_URL"]
-    assert migrate["env"] == database, "the same database, and no token keys: migrating needs none"
-    assert [m["mountPath"] for m in migrate["volumeMounts"]] == ["/tmp"]
+    for container in containers(job):
+        assert container["image"] == server["image"]
+        assert container["envFrom"] == server["envFrom"]
+        assert container["env"] == database, "the same database, and no token keys: migrating needs none"
+        assert [m["mountPath"] for m in container["volumeMounts"]] == ["/tmp"]
     spec = job["spec"]
     assert 1 <= spec["backoffLimit"] <= 10
     assert spec["ttlSecondsAfterFinished"] > 0
@@ -176,6 +176,30 @@ def test_the_migrate_job_runs_the_service_image_with_the_service_settings(overla
     labels = job["spec"]["template"]["metadata"]["labels"]
     assert labels["app.kubernetes.io/name"] == service
     assert labels["app.kubernetes.io/component"] == "migrate"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_migrate_job_verifies_the_schema_after_migrating(overlay, service):
+    job = overlay.get("Job", f"{service}-migrate")
+    # Init containers run one after the other and before the containers: verify-schema runs only
+    # once migrate has succeeded.
+    (migrate,) = pod_spec(job)["initContainers"]
+    verify = main_container(job)
+    assert (migrate["name"], migrate["command"] + migrate["args"]) == ("migrate", ["python", "-m", service, "migrate"])
+    assert (verify["name"], verify["command"] + verify["args"]) == (
+        "verify-schema",
+        ["python", "-m", service, "verify-schema"],
+    )
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_a_schema_that_differs_fails_the_migrate_job_without_retries(overlay, service):
+    # verify-schema exits 1 on a difference, which no retry changes, and 2 when it cannot read the database.
+    (rule,) = overlay.get("Job", f"{service}-migrate")["spec"]["podFailurePolicy"]["rules"]
+    assert rule == {
+        "action": "FailJob",
+        "onExitCodes": {"containerName": "verify-schema", "operator": "In", "values": [1]},
+    }
 
 
 @pytest.mark.parametrize("service", SERVICES)

@@ -117,22 +117,37 @@ def test_rollout_refuses_an_unknown_overlay():
     assert result.returncode != 0 and "no overlay 'staging'" in result.stderr
 
 
-def test_migrate_renders_a_one_off_job_that_can_go_down_to_a_revision():
-    kubernetes_validate = pytest.importorskip("kubernetes_validate")
+def render_one_off_job(*args: str) -> dict:
     import yaml
 
-    result = bash(str(DEPLOY / "migrate.sh"), "prod", "trading", "--to", "0001", RENDER="1")
+    result = bash(str(DEPLOY / "migrate.sh"), "prod", "trading", *args, RENDER="1")
     assert result.returncode == 0, result.stderr
     (job,) = [d for d in yaml.safe_load_all(result.stdout) if d]
     assert job["kind"] == "Job" and re.fullmatch(r"trading-migrate-\d{14}", job["metadata"]["name"])
-    (container,) = job["spec"]["template"]["spec"]["containers"]
-    assert container["command"] + container["args"] == ["python", "-m", "trading", "migrate", "--to", "0001"]
-    assert (
-        container["image"]
-        == rendered("prod").get("Job", "trading-migrate")["spec"]["template"]["spec"]["containers"][0]["image"]
-    )
-    kubernetes_validate.validate(job, KUBERNETES_VERSION, strict=True)
     assert not list(DEPLOY.glob("k8s/.migrate.*")), "the throw-away kustomization is removed"
+    return job
+
+
+def test_migrate_renders_a_one_off_job_that_can_go_down_to_a_revision():
+    kubernetes_validate = pytest.importorskip("kubernetes_validate")
+    job = render_one_off_job("--to", "0001")
+    # Only migrating: the image's models are those of its head, not of the revision asked for.
+    assert "initContainers" not in job["spec"]["template"]["spec"]
+    assert "podFailurePolicy" not in job["spec"]
+    (container,) = job["spec"]["template"]["spec"]["containers"]
+    assert container["name"] == "migrate"
+    assert container["command"] + container["args"] == ["python", "-m", "trading", "migrate", "--to", "0001"]
+    rollout_job = rendered("prod").get("Job", "trading-migrate")["spec"]
+    assert container["image"] == rollout_job["template"]["spec"]["containers"][0]["image"]
+    kubernetes_validate.validate(job, KUBERNETES_VERSION, strict=True)
+
+
+def test_migrate_to_head_renders_the_rollout_s_job_migrating_then_verifying_the_schema():
+    kubernetes_validate = pytest.importorskip("kubernetes_validate")
+    job = render_one_off_job()
+    rollout_job = rendered("prod").get("Job", "trading-migrate")
+    assert job["spec"] == rollout_job["spec"]
+    kubernetes_validate.validate(job, KUBERNETES_VERSION, strict=True)
 
 
 @pytest.mark.parametrize(

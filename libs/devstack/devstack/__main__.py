@@ -1,6 +1,18 @@
-"""`python -m devstack proto | postgres | run | migrate | bench | breaking | docs | service-token | revision`."""
+"""`python -m devstack proto | postgres | run | migrate | bench | breaking | docs | lint-migrations | service-token
+| revision`."""
 
 import argparse
+import subprocess
+import sys
+
+
+def each_service(command: str) -> int:
+    """Runs `python -m <context> <command>` for every context; 1 when any of them fails."""
+    # Imported here: the images generate code with devstack where servicekit is not installed.
+    from servicekit.config import CONTEXTS
+
+    codes = [subprocess.run([sys.executable, "-m", context, command]).returncode for context in CONTEXTS]
+    return 1 if any(codes) else 0
 
 
 def main() -> None:
@@ -20,6 +32,7 @@ def main() -> None:
     breaking = commands.add_parser("breaking", help="buf breaking of protos/ against a git ref")
     breaking.add_argument("--against", default="main", help="git ref of the baseline (default main)")
     commands.add_parser("docs", help="write each service's schema diagram to services/<ctx>/docs/schema.md")
+    commands.add_parser("lint-migrations", help="squawk over every revision of every service")
     token = commands.add_parser("service-token", help="print a token of SERVICE for calling AUDIENCE (for grpcurl)")
     token.add_argument("service", help="the calling service, e.g. trading")
     token.add_argument("audience", help="the called service, e.g. accounts")
@@ -67,14 +80,8 @@ def main() -> None:
         from devstack.keys import ensure_keys
 
         print(ensure_keys(StackConfig.from_env().key_dir).service_token(args.service, args.audience))
-    elif args.command == "docs":
-        import subprocess
-        import sys
-
-        from servicekit.config import CONTEXTS
-
-        for service in CONTEXTS:
-            subprocess.run([sys.executable, "-m", service, "docs"], check=True)
+    elif args.command in ("docs", "lint-migrations"):
+        raise SystemExit(each_service(args.command))
     elif args.command == "revision":
         from devstack.revision import new_revision
 

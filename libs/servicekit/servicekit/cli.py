@@ -1,5 +1,5 @@
-"""`python -m <service> serve | migrate [--to REV] | seed | docs | revision -m MSG | <command of the service>`,
-the same for every service."""
+"""`python -m <service> serve | migrate [--to REV] | seed | docs | revision -m MSG | verify-schema | lint-migrations
+| <command of the service>`, the same for every service."""
 
 import argparse
 import asyncio
@@ -7,7 +7,7 @@ import logging
 
 from alembic import command
 
-from servicekit import erd
+from servicekit import drift, erd, squawk
 from servicekit.config import Settings
 from servicekit.migrations import alembic_config, migrate
 from servicekit.runtime import Runtime
@@ -36,6 +36,8 @@ def main(spec: ServiceSpec, argv: list[str] | None = None) -> None:
     commands.add_parser("docs", help="write docs/schema.md, the diagram of the tables")
     revision = commands.add_parser("revision", help="autogenerate a migration against DATABASE_URL, a scratch database")
     revision.add_argument("-m", "--message", required=True)
+    commands.add_parser("verify-schema", help="compare the database with the models; exit 1 when they differ")
+    commands.add_parser("lint-migrations", help="squawk over the SQL of every revision; exit 1 on an unexcused finding")
     for name, own in spec.commands.items():
         commands.add_parser(name, help=(own.__doc__ or "").strip().splitlines()[0], add_help=False)
     args, rest = parser.parse_known_args(argv)
@@ -63,5 +65,9 @@ def main(spec: ServiceSpec, argv: list[str] | None = None) -> None:
     elif args.command == "revision":
         migrate(config, spec.name, "head")
         command.revision(config, message=args.message, autogenerate=True)
+    elif args.command == "verify-schema":
+        raise SystemExit(asyncio.run(drift.main(settings.database_url, spec.name, spec.outbox.metadata)))
+    elif args.command == "lint-migrations":
+        raise SystemExit(squawk.main(config, spec.name))
     elif args.command in spec.commands:
         spec.commands[args.command](settings, rest)

@@ -1,7 +1,9 @@
 """Alembic for one service: the shared async env.py logic and `migrate --to REV`.
 
 Each service keeps its own history and version table in its own database. PostGIS's
-own tables and schemas are left out of autogenerate and `alembic check`.
+own tables and schemas are left out of autogenerate, `alembic check` and `verify-schema`.
+Offline (`alembic upgrade A:B --sql`) env.py prints the SQL instead of running it, which is
+what squawk lints (servicekit.squawk).
 
 Every migration session runs with a lock_timeout: a DDL statement that queues behind a long
 transaction would make every query of the live service queue behind it, so it gives up after
@@ -11,7 +13,10 @@ its own with `SET LOCAL statement_timeout`.
 """
 
 import asyncio
+import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -29,6 +34,18 @@ POSTGIS_TABLES = {"spatial_ref_sys", "geography_columns", "geometry_columns", "r
 
 def version_table(service: str) -> str:
     return f"{service}_alembic_version"
+
+
+@contextmanager
+def quiet_alembic() -> Iterator[None]:
+    """Alembic's INFO lines (its dialect, its plugins, what it renders) say nothing a report needs."""
+    log = logging.getLogger("alembic")
+    level = log.level
+    log.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
 
 
 def include_name(name: str | None, type_: str, parent_names: dict) -> bool:
@@ -52,32 +69,57 @@ def alembic_config(
     return config
 
 
+def context_options(service: str, metadata: MetaData) -> dict:
+    """How Alembic runs and compares a service's history: its version table, PostGIS left out."""
+    return {
+        "target_metadata": metadata,
+        "version_table": version_table(service),
+        "include_name": include_name,
+        "compare_type": True,
+        # GeoAlchemy2 renders spatial columns and their GIST indexes the way it creates them.
+        "render_item": alembic_helpers.render_item,
+        "process_revision_directives": alembic_helpers.writer,
+    }
+
+
 def _configure(connection: Connection, service: str, metadata: MetaData) -> None:
     from alembic import context
 
-    context.configure(
-        connection=connection,
-        target_metadata=metadata,
-        version_table=version_table(service),
-        include_name=include_name,
-        compare_type=True,
-        # GeoAlchemy2 renders spatial columns and their GIST indexes the way it creates them.
-        render_item=alembic_helpers.render_item,
-        process_revision_directives=alembic_helpers.writer,
-    )
+    context.configure(connection=connection, **context_options(service, metadata))
     with context.begin_transaction():
         context.run_migrations()
 
 
-def _engine(config: Config) -> AsyncEngine:
-    """An engine whose sessions have the config's timeouts; a config made without alembic_config()
-    (the alembic CLI) gets the defaults."""
-    timeouts = {
+def _run_offline(config: Config, service: str, metadata: MetaData) -> None:
+    """Writes the SQL instead of running it (`alembic upgrade A:B --sql`, no database needed),
+    with the session's timeouts first, as an online run sets them."""
+    from alembic import context
+
+    context.configure(
+        dialect_name="postgresql",
+        literal_binds=True,
+        dialect_opts={"paramstyle": "named"},
+        **context_options(service, metadata),
+    )
+    with context.begin_transaction():
+        for name, value in _timeouts(config).items():
+            context.execute(f"SET {name} = '{value}'")
+        context.run_migrations()
+
+
+def _timeouts(config: Config) -> dict[str, str]:
+    """The config's session timeouts; a config made without alembic_config() (the alembic CLI)
+    gets the defaults."""
+    return {
         name: config.get_main_option(name) or alembic_config.__kwdefaults__[name]
         for name in ("lock_timeout", "statement_timeout")
     }
+
+
+def _engine(config: Config) -> AsyncEngine:
+    """An engine whose sessions have the config's timeouts."""
     url = config.get_main_option("sqlalchemy.url")
-    return create_async_engine(url, poolclass=pool.NullPool, connect_args={"server_settings": timeouts})
+    return create_async_engine(url, poolclass=pool.NullPool, connect_args={"server_settings": _timeouts(config)})
 
 
 async def _run_async(config: Config, service: str, metadata: MetaData) -> None:
@@ -90,10 +132,13 @@ async def _run_async(config: Config, service: str, metadata: MetaData) -> None:
 
 
 def run_env(service: str, metadata: MetaData) -> None:
-    """The body of every service's migrations/env.py (online mode only)."""
+    """The body of every service's migrations/env.py, online or offline (`--sql`)."""
     from alembic import context
 
-    asyncio.run(_run_async(context.config, service, metadata))
+    if context.is_offline_mode():
+        _run_offline(context.config, service, metadata)
+    else:
+        asyncio.run(_run_async(context.config, service, metadata))
 
 
 async def _current_revision(config: Config, service: str) -> str | None:

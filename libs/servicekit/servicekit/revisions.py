@@ -2,11 +2,22 @@
 
 Each service's own Alembic revision calls these, so the tables are defined once, not once per
 service. Like a revision, a step is never changed once released: a new change is a new step.
+
+A step that breaks a squawk rule safely keeps its excuses beside it (`<STEP>_EXCUSES`), and the
+revision that calls it names them in its own SQUAWK_EXCUSES (servicekit.squawk).
 """
 
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
+
+# Why the varchar columns of the first revisions are safe (squawk's prefer-text-field): a length
+# change is a revision of its own, which squawk checks then (changing-column-type); widening is a
+# catalog-only change since PostgreSQL 9.2, its brief lock bounded by the migration's lock_timeout.
+# New columns take Text with a CHECK instead.
+VARCHAR_LENGTHS = "varchar lengths of new tables: widening one later is a catalog-only ALTER under the lock_timeout"
+
+CREATE_OUTBOX_AND_IDEMPOTENCY_KEYS_EXCUSES = {"prefer-text-field": VARCHAR_LENGTHS}
 
 
 def create_outbox_and_idempotency_keys() -> None:
@@ -38,6 +49,14 @@ def drop_outbox_and_idempotency_keys() -> None:
     op.drop_index("ix_outbox_events_txid_id", table_name="outbox_events")
     op.drop_table("outbox_events")
     op.drop_table("idempotency_keys")
+
+
+STORE_IDEMPOTENT_RESPONSES_EXCUSES = {
+    "ban-drop-column": "no release that reads idempotency_keys.result_id has run",
+    "adding-required-field": "the table is emptied first in the same transaction, and no release that writes keys "
+    "without request_hash has run",
+    "prefer-text-field": "request_hash is a SHA-256 in hex: 64 characters, never another length",
+}
 
 
 def store_idempotent_responses() -> None:

@@ -10,6 +10,7 @@ from accounts.app import SPEC
 from marketplace.accounts.v1 import accounts_service_pb2 as pb
 from marketplace.accounts.v1 import resources_pb2
 from servicekit.cli import main
+from testkit.commands import run_command
 from testkit.grpc import error_reason
 
 
@@ -20,17 +21,8 @@ def seed_environment(database_url: str, **environment: str) -> dict[str, str]:
 
 async def run_seed_process(database_url: str, **environment: str) -> tuple[int, str, str]:
     """`python -m accounts seed` against the stack's accounts database, as `make run` calls it."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "accounts",
-        "seed",
-        env=seed_environment(database_url, **environment),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    stdout, stderr = await process.communicate()
-    return process.returncode, stdout.decode(), stderr.decode()
+    finished = await run_command("accounts", "seed", env=seed_environment(database_url, **environment))
+    return finished.returncode, finished.stdout, finished.stderr
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 import asyncio
 import os
-import sys
 import uuid
 
 import asyncpg
@@ -11,6 +10,7 @@ import pytest
 from catalog.app import SPEC
 from catalog.seed_data import CATALOG
 from servicekit.cli import main
+from testkit.commands import run_command
 from testkit.databases import create_migrated, drop
 
 TABLES = ("games", "item_categories", "category_attributes", "item_templates", "template_attribute_values")
@@ -26,17 +26,8 @@ async def empty_catalog(pg_server):
 
 async def seed_process(database_url: str) -> None:
     """The command as `make run` calls it."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "catalog",
-        "seed",
-        env=os.environ | {"DATABASE_URL": database_url},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    _, stderr = await process.communicate()
-    assert process.returncode == 0, stderr.decode()
+    finished = await run_command("catalog", "seed", env=os.environ | {"DATABASE_URL": database_url})
+    assert finished.returncode == 0, finished.stderr
 
 
 async def seed_in_process(database_url: str, monkeypatch) -> None:
