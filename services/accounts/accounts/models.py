@@ -85,9 +85,9 @@ class Profile(Base):
     # Geography so that "within N km" is a true distance on the sphere; GeoAlchemy2 adds its GIST index.
     location: Mapped[WKBElement | None] = mapped_column(Geography(geometry_type="POINT", srid=4326))
     # Preferences: empty currency means prices as listed.
-    preferred_currency: Mapped[str] = mapped_column(String(3), default="", server_default="")
-    language: Mapped[str] = mapped_column(String(35), default="en", server_default="en")
-    search_radius_km: Mapped[int] = mapped_column(SmallInteger, default=50, server_default="50")
+    preferred_currency: Mapped[str] = mapped_column(Text, default="", server_default="")
+    language: Mapped[str] = mapped_column(Text, default="en", server_default="en")
+    search_radius_km: Mapped[int] = mapped_column(Integer, default=50, server_default="50")
     notify_messages: Mapped[bool] = mapped_column(default=True, server_default=true())
     notify_offers: Mapped[bool] = mapped_column(default=True, server_default=true())
     notify_transactions: Mapped[bool] = mapped_column(default=True, server_default=true())

@@ -1,7 +1,7 @@
 """Add the user's preferences to profiles: currency, language, search radius, notification choices.
 
-The columns have constant defaults (no table rewrite); their checks are added NOT VALID and validated
-after, which scans the table without blocking writes.
+The columns have constant defaults (no table rewrite); their checks are added NOT VALID here and
+validated by the next revision, which scans the table without blocking writes.
 
 Revision ID: bdd57ac2ab09
 Revises: ef32dcee366e
@@ -18,6 +18,8 @@ down_revision: str | None = "ef32dcee366e"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+SQUAWK_EXCUSES = {"prefer-bigint-over-int": "a search radius in kilometres is checked to be at most 500"}
+
 CHECKS = {
     "preferred_currency_code": "preferred_currency = '' OR preferred_currency ~ '^[A-Z]{3}$'",
     "language_length": "char_length(language) BETWEEN 2 AND 35",
@@ -26,9 +28,9 @@ CHECKS = {
 
 
 def upgrade() -> None:
-    op.add_column("profiles", sa.Column("preferred_currency", sa.String(length=3), server_default="", nullable=False))
-    op.add_column("profiles", sa.Column("language", sa.String(length=35), server_default="en", nullable=False))
-    op.add_column("profiles", sa.Column("search_radius_km", sa.SmallInteger(), server_default="50", nullable=False))
+    op.add_column("profiles", sa.Column("preferred_currency", sa.Text(), server_default="", nullable=False))
+    op.add_column("profiles", sa.Column("language", sa.Text(), server_default="en", nullable=False))
+    op.add_column("profiles", sa.Column("search_radius_km", sa.Integer(), server_default="50", nullable=False))
     op.add_column(
         "profiles", sa.Column("notify_messages", sa.Boolean(), server_default=sa.text("true"), nullable=False)
     )
@@ -42,7 +44,6 @@ def upgrade() -> None:
     )
     for name, condition in CHECKS.items():
         op.create_check_constraint(op.f(f"ck_profiles_{name}"), "profiles", condition, postgresql_not_valid=True)
-        op.execute(f"ALTER TABLE profiles VALIDATE CONSTRAINT ck_profiles_{name}")
 
 
 def downgrade() -> None:
