@@ -109,3 +109,11 @@ async def test_every_context_serves_its_settings_and_audit_log_to_admins_only(ap
     for path in (f"/v1/{context}/settings", f"/v1/{context}/audit-log"):
         assert (await api.get(path, headers=user)).status_code == 403
         assert (await api.get(path)).status_code == 401
+
+
+async def test_an_audit_log_query_that_cannot_be_answered_is_a_400_naming_its_field(api, admin):
+    backwards = {"start_time": "2030-01-02T00:00:00Z", "end_time": "2030-01-01T00:00:00Z"}
+    for query, field in ((backwards, "end_time"), ({"page_token": "garbage!"}, "page_token")):
+        response = await api.get("/v1/catalog/audit-log", params=query, headers=admin)
+        assert response.status_code == 400
+        assert violations(response) == {field}
