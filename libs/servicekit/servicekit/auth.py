@@ -54,11 +54,13 @@ class Caller:
 
 @dataclass(frozen=True)
 class Call:
-    """The RPC being served: its method and who calls it, a signed-in user, another service, or nobody."""
+    """The RPC being served: its method, who calls it (a signed-in user, another service, or nobody) and the
+    request id the gateway gave it (`x-request-id`), when there is one."""
 
     method: str
     caller: Caller | None = None
     service: str | None = None
+    request_id: str | None = None
 
     @property
     def principal(self) -> str:

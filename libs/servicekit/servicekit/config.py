@@ -80,6 +80,11 @@ class Settings:
     def development(self) -> bool:
         return self.environment == "development"
 
+    def runtime_setting_defaults(self) -> dict[str, Any]:
+        """Defaults of the service's runtime settings (servicekit.runtime_settings) that come from its
+        environment, by setting name; a subclass names those it reads (none here)."""
+        return {}
+
     @classmethod
     def own_from_env(cls) -> dict[str, Any]:
         """The fields a service's subclass adds, read from the environment (none here)."""

@@ -18,7 +18,7 @@ back it goes ahead itself.
         await idempotency.complete(session, once, game)
 
 A use case on a raw asyncpg connection (the ledger's hot path) passes that connection instead of
-a session: the statements are defined once, in SQLAlchemy Core, and compiled for asyncpg.
+a session (servicekit.statements).
 """
 
 import hashlib
@@ -27,16 +27,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import asyncpg
 from google.protobuf.message import Message
-from sqlalchemy import DateTime, Executable, LargeBinary, String, column, func, select, table, update
-from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
+from sqlalchemy import DateTime, LargeBinary, String, column, func, select, table, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from servicekit.auth import current_call
 from servicekit.errors import FailedPrecondition
+from servicekit.statements import Handle, rows
 
 MAX_KEY_LENGTH = 200
 
@@ -61,14 +59,6 @@ _KEYS = table(
     column("request_hash", String),
     column("response", LargeBinary),
 )
-_ASYNCPG = asyncpg_dialect.dialect(paramstyle="numeric_dollar")
-
-
-async def _rows(handle: AsyncSession | asyncpg.Connection, statement: Executable) -> list:
-    if isinstance(handle, AsyncSession):
-        return list(await handle.execute(statement))
-    compiled = statement.compile(dialect=_ASYNCPG)
-    return await handle.fetch(str(compiled), *(compiled.params[name] for name in compiled.positiontup))
 
 
 class IdempotencyKeyReused(FailedPrecondition):
@@ -106,12 +96,12 @@ class Once:
         return cls(request.request_id, call.principal, digest.hexdigest(), respond)
 
 
-async def claim(handle: AsyncSession | asyncpg.Connection, once: Once | None) -> None:
+async def claim(handle: Handle, once: Once | None) -> None:
     """Claims the key for this transaction; raises Replayed when it answered this request before.
     Without a key (None, or an empty request_id) the request simply goes ahead."""
     if once is None or not once.key:
         return
-    inserted = await _rows(
+    inserted = await rows(
         handle,
         insert(_KEYS)
         .values(scope=once.scope, key=once.key, request_hash=once.request_hash)
@@ -120,7 +110,7 @@ async def claim(handle: AsyncSession | asyncpg.Connection, once: Once | None) ->
     )
     if inserted:
         return
-    [(request_hash, response)] = await _rows(
+    [(request_hash, response)] = await rows(
         handle,
         select(_KEYS.c.request_hash, _KEYS.c.response).where(_KEYS.c.scope == once.scope, _KEYS.c.key == once.key),
     )
@@ -133,11 +123,11 @@ async def claim(handle: AsyncSession | asyncpg.Connection, once: Once | None) ->
     raise Replayed(response)
 
 
-async def complete(handle: AsyncSession | asyncpg.Connection, once: Once | None, result: Any) -> None:
+async def complete(handle: Handle, once: Once | None, result: Any) -> None:
     """Stores the response to the claimed key, in the same transaction as the effect."""
     if once is not None and once.key:
         response = once.respond(result).SerializeToString()
-        await _rows(
+        await rows(
             handle,
             update(_KEYS)
             .where(_KEYS.c.scope == once.scope, _KEYS.c.key == once.key)

@@ -14,7 +14,7 @@ import grpc
 from google.protobuf.message_factory import GetMessageClass
 from grpc.aio import ServerInterceptor, ServicerContext
 
-from servicekit.auth import Call, TokenVerifier, set_call
+from servicekit.auth import Call, Caller, TokenVerifier, set_call
 from servicekit.db import busy_database
 from servicekit.descriptors import Access, method_access, method_callers, method_descriptor
 from servicekit.errors import DETAILS_KEY, DomainError, PermissionDenied, Unauthenticated, rich_status
@@ -24,6 +24,8 @@ from servicekit.suspensions import SuspendedUsers
 from servicekit.validation import check_request
 
 log = logging.getLogger("servicekit.rpc")
+# The gateway sets one on every call it forwards.
+REQUEST_ID_KEY = "x-request-id"
 
 
 def metadata_value(context: ServicerContext, key: str) -> str | None:
@@ -86,7 +88,7 @@ class LoggingInterceptor(_WrappingInterceptor):
             method,
             code.name if isinstance(code, grpc.StatusCode) else code,
             (time.perf_counter() - started) * 1000,
-            metadata_value(context, "x-request-id") or "-",
+            metadata_value(context, REQUEST_ID_KEY) or "-",
         )
 
     async def around(self, method, request, context, call):
@@ -153,7 +155,7 @@ class AuthInterceptor(_WrappingInterceptor):
         self._services = services
         self._suspended = suspended
 
-    def _authenticate_service(self, method: str, context: ServicerContext):
+    def _service(self, method: str, context: ServicerContext) -> str:
         token = metadata_value(context, SERVICE_TOKEN_KEY)
         if not token:
             if metadata_value(context, "authorization"):
@@ -162,17 +164,14 @@ class AuthInterceptor(_WrappingInterceptor):
         service = self._services.verify(token)
         if service not in method_callers(method):
             raise PermissionDenied(f"the {service} service may not call this method")
-        return set_call(Call(method, service=service))
+        return service
 
-    def _authenticate(self, method: str, context: ServicerContext):
-        access = method_access(method)
-        if access == Access.ACCESS_INTERNAL:
-            return self._authenticate_service(method, context)
+    def _caller(self, method: str, context: ServicerContext) -> Caller | None:
         header = metadata_value(context, "authorization")
         if not header:
-            if access == Access.ACCESS_USER:
+            if method_access(method) == Access.ACCESS_USER:
                 raise Unauthenticated("sign in first: this method needs a bearer token")
-            return set_call(Call(method))
+            return None
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise Unauthenticated("the authorization header must be 'Bearer <token>'")
@@ -181,7 +180,13 @@ class AuthInterceptor(_WrappingInterceptor):
         caller = self._verifier.verify(token.strip())
         if self._suspended is not None:
             self._suspended.check(caller.user_id)
-        return set_call(Call(method, caller=caller))
+        return caller
+
+    def _authenticate(self, method: str, context: ServicerContext):
+        request_id = metadata_value(context, REQUEST_ID_KEY)
+        if method_access(method) == Access.ACCESS_INTERNAL:
+            return set_call(Call(method, service=self._service(method, context), request_id=request_id))
+        return set_call(Call(method, caller=self._caller(method, context), request_id=request_id))
 
     async def around(self, method, request, context, call):
         self._authenticate(method, context)

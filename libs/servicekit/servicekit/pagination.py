@@ -28,8 +28,8 @@ class Page:
 
     def after_key(self, *types: type) -> tuple | None:
         """The token's sort key, checked against the types of the list's sort columns (`int` is
-        an int4 column): a token of another list, or a forged one, is INVALID_ARGUMENT here
-        rather than an error in the database."""
+        an int4 column, `BigInt` an int8 one): a token of another list, or a forged one, is
+        INVALID_ARGUMENT here rather than an error in the database."""
         if self.after is None:
             return None
         if len(self.after) != len(types) or not all(
@@ -40,11 +40,18 @@ class Page:
 
 
 INT4 = range(-(2**31), 2**31)
+INT8 = range(-(2**63), 2**63)
+
+
+class BigInt:
+    """The type of an int8 (bigint) sort column, for `after_key`."""
 
 
 def _fits(value: Any, type_: type) -> bool:
     if type_ is int:
         return type(value) is int and value in INT4
+    if type_ is BigInt:
+        return type(value) is int and value in INT8
     if type_ is str:
         return isinstance(value, str) and "\x00" not in value
     if type_ is datetime:

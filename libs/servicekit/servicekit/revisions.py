@@ -1,4 +1,5 @@
-"""Schema steps of the tables the kit defines in every service's database (the outbox, idempotency keys).
+"""Schema steps of the tables the kit defines in every service's database (the outbox, idempotency keys, the
+audit log, runtime settings).
 
 Each service's own Alembic revision calls these, so the tables are defined once, not once per
 service. Like a revision, a step is never changed once released: a new change is a new step.
@@ -74,3 +75,69 @@ def keep_result_ids() -> None:
     op.drop_column("idempotency_keys", "response")
     op.drop_column("idempotency_keys", "request_hash")
     op.add_column("idempotency_keys", sa.Column("result_id", sa.Uuid(), nullable=True))
+
+
+CREATE_AUDIT_LOG_EXCUSES = {"prefer-text-field": VARCHAR_LENGTHS}
+
+
+def create_audit_log() -> None:
+    op.create_table(
+        "audit_log",
+        sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
+        sa.Column("actor", sa.String(length=200), nullable=False),
+        sa.Column("action", sa.String(length=100), nullable=False),
+        sa.Column("target_type", sa.String(length=50), nullable=False),
+        sa.Column("target_id", sa.String(length=200), nullable=False),
+        sa.Column("before", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
+        sa.Column("after", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
+        sa.Column("request_id", sa.String(length=200), nullable=True),
+        sa.Column("occurred_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.CheckConstraint("before IS NOT NULL OR after IS NOT NULL", name=op.f("ck_audit_log_has_a_state")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_log")),
+    )
+    create_audit_log_indexes()
+
+
+def create_audit_log_indexes() -> None:
+    """The indexes of the audit log's filters, each ending in its sort key (newest first)."""
+    op.create_index("ix_audit_log_occurred_at_id", "audit_log", ["occurred_at", "id"])
+    op.create_index("ix_audit_log_actor_occurred_at_id", "audit_log", ["actor", "occurred_at", "id"])
+    op.create_index("ix_audit_log_action_occurred_at_id", "audit_log", ["action", "occurred_at", "id"])
+    op.create_index(
+        "ix_audit_log_target_type_target_id_occurred_at_id",
+        "audit_log",
+        ["target_type", "target_id", "occurred_at", "id"],
+    )
+
+
+def drop_audit_log_indexes() -> None:
+    for name in (
+        "ix_audit_log_target_type_target_id_occurred_at_id",
+        "ix_audit_log_action_occurred_at_id",
+        "ix_audit_log_actor_occurred_at_id",
+        "ix_audit_log_occurred_at_id",
+    ):
+        op.drop_index(name, table_name="audit_log")
+
+
+def drop_audit_log() -> None:
+    drop_audit_log_indexes()
+    op.drop_table("audit_log")
+
+
+CREATE_RUNTIME_SETTINGS_EXCUSES = {"prefer-text-field": VARCHAR_LENGTHS}
+
+
+def create_runtime_settings() -> None:
+    op.create_table(
+        "runtime_settings",
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("value", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column("updated_by", sa.String(length=200), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_runtime_settings")),
+    )
+
+
+def drop_runtime_settings() -> None:
+    op.drop_table("runtime_settings")

@@ -1,4 +1,5 @@
-"""What a running service holds: settings, its database, token keys, its identity, suspended users, channels."""
+"""What a running service holds: settings, its database, its runtime settings, token keys, its identity, suspended
+users, channels."""
 
 import logging
 
@@ -8,6 +9,7 @@ from servicekit.auth import TokenVerifier
 from servicekit.config import Settings
 from servicekit.db import Database
 from servicekit.identity import ServiceIdentity, ServiceKeys, service_token_interceptors
+from servicekit.runtime_settings import RuntimeSettings, SettingsStore
 from servicekit.suspensions import SuspendedUsers
 
 log = logging.getLogger("servicekit.runtime")
@@ -17,9 +19,20 @@ CHANNEL_OPTIONS = [("grpc.lb_policy_name", "round_robin")]
 
 
 class Runtime:
-    def __init__(self, settings: Settings, verifier: TokenVerifier | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        verifier: TokenVerifier | None = None,
+        runtime_settings: type[RuntimeSettings] | None = None,
+    ) -> None:
         self.settings = settings
         self.db = Database(settings.database_url, settings.pool)
+        # Its runtime settings, when it declares some; the server keeps them current (follow).
+        self.runtime_settings = (
+            SettingsStore(self.db, runtime_settings(**settings.runtime_setting_defaults()), service=settings.service)
+            if runtime_settings is not None
+            else None
+        )
         self.verifier = verifier or _verifier_from_settings(settings)
         self.service_keys = ServiceKeys.from_file(settings.service_keys_file, audience=settings.service)
         self.identity = (

@@ -20,6 +20,7 @@ from servicekit.health import ServiceHealth
 from servicekit.interceptors import AuthInterceptor, ErrorInterceptor, LoggingInterceptor, RequestChecksInterceptor
 from servicekit.outbox import EventFeedServicer, OutboxEventMixin
 from servicekit.runtime import Runtime
+from servicekit.runtime_settings import RuntimeSettings
 from servicekit.suspensions import follow_suspensions, refresh_signing_keys
 
 log = logging.getLogger("servicekit.server")
@@ -49,6 +50,8 @@ class ServiceSpec:
     consumers: Callable[[Runtime], Sequence[EventConsumer]] = field(default=lambda runtime: ())
     # A service with settings of its own subclasses Settings and names the subclass here.
     settings: type[Settings] = Settings
+    # The runtime settings it declares (servicekit.runtime_settings), which its admins change while it runs.
+    runtime_settings: type[RuntimeSettings] | None = None
     # Commands beyond serve, migrate and seed (`python -m catalog bench ...`): name -> main(settings, argv).
     commands: Mapping[str, Callable[[Settings, list[str]], None]] = field(default_factory=dict)
 
@@ -73,7 +76,12 @@ class RunningService:
 
 async def start(spec: ServiceSpec, settings: Settings, runtime: Runtime | None = None) -> RunningService:
     """Starts the service on settings.grpc_port (0 picks a free port)."""
-    runtime = runtime or Runtime(settings)
+    runtime = runtime or Runtime(settings, runtime_settings=spec.runtime_settings)
+    tasks = []
+    if runtime.runtime_settings is not None:
+        # Calls are served with the stored values, never with defaults an admin changed.
+        tasks.append(asyncio.create_task(runtime.runtime_settings.follow()))
+        await runtime.runtime_settings.loaded.wait()
     server = grpc.aio.server(
         options=SERVER_OPTIONS,
         interceptors=[
@@ -105,7 +113,7 @@ async def start(spec: ServiceSpec, settings: Settings, runtime: Runtime | None =
     port = server.add_insecure_port(f"{host}:{settings.grpc_port}")
     await server.start()
     runtime.own_address = f"127.0.0.1:{port}"
-    tasks = [asyncio.create_task(consumer.run(health)) for consumer in spec.consumers(runtime)]
+    tasks += [asyncio.create_task(consumer.run(health)) for consumer in spec.consumers(runtime)]
     tasks += _follow_accounts(runtime)
     log.info("%s serving on port %d", spec.name, port)
     return RunningService(server=server, port=port, runtime=runtime, health=health, tasks=tasks)

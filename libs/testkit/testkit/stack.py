@@ -1,16 +1,21 @@
 """The four services started for real on free ports against the run's databases."""
 
+import asyncio
 import dataclasses
 import importlib
+import os
+import sys
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from devstack.keys import KeyFiles
 from devstack.ports import free_port
+from devstack.services import FAST_RECONNECT
 from servicekit.auth import SigningKey
 from servicekit.config import CONTEXTS, Settings
 from servicekit.identity import ServiceIdentity, service_token_interceptors
@@ -90,6 +95,59 @@ async def replica(stack: Stack, context: str, **changes: Any) -> AsyncIterator[s
         yield f"127.0.0.1:{running.port}"
     finally:
         await running.stop(grace=0)
+
+
+def _environment(settings: Settings, port: int) -> dict[str, str]:
+    """The environment under which `python -m <context> serve` reads the kit's part of these settings."""
+    files = {
+        "AUTH_JWKS_FILE": settings.auth_jwks_file,
+        "AUTH_SIGNING_KEY_FILE": settings.auth_signing_key_file,
+        "SERVICE_KEY_FILE": settings.service_key_file,
+        "SERVICE_KEYS_FILE": settings.service_keys_file,
+    }
+    return {
+        **os.environ,
+        "DATABASE_URL": settings.database_url,
+        "GRPC_HOST": settings.grpc_host,
+        "GRPC_PORT": str(port),
+        "ENVIRONMENT": settings.environment,
+        "AUTH_ISSUER": settings.auth_issuer,
+        "AUTH_AUDIENCE": settings.auth_audience,
+        "SHUTDOWN_GRACE_SECONDS": "0",
+        **{f"{context.upper()}_ADDR": address for context, address in settings.addresses.items()},
+        **{variable: str(path) for variable, path in files.items() if path is not None},
+    }
+
+
+@asynccontextmanager
+async def replica_process(stack: Stack, context: str, start_seconds: float = 60.0) -> AsyncIterator[str]:
+    """Another server of a context in a process of its own (`python -m <context> serve`) on the stack's
+    database, with the kit's settings of the stack's server; its address once it answers SERVING."""
+    port = free_port()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", context, "serve", env=_environment(stack.settings[context], port)
+    )
+    address = f"127.0.0.1:{port}"
+    try:
+        async with (
+            grpc.aio.insecure_channel(address, options=FAST_RECONNECT) as channel,
+            asyncio.timeout(start_seconds),
+        ):
+            health = health_pb2_grpc.HealthStub(channel)
+            while True:
+                if process.returncode is not None:
+                    raise RuntimeError(f"{context} stopped with status {process.returncode} while starting")
+                try:
+                    reply = await health.Check(health_pb2.HealthCheckRequest(), timeout=1)
+                    if reply.status == health_pb2.HealthCheckResponse.SERVING:
+                        break
+                except grpc.aio.AioRpcError:
+                    await asyncio.sleep(0.1)
+        yield address
+    finally:
+        if process.returncode is None:
+            process.terminate()
+        await process.wait()
 
 
 async def stop_stack(stack: Stack, server_url: str) -> None:

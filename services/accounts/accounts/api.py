@@ -7,7 +7,8 @@ from grpc.aio import ServicerContext
 
 from accounts.domain.profiles import NOTIFICATION_KINDS, PreferenceValues, ProfileValues
 from accounts.domain.sessions import IssuedSession, TokenIssuer
-from accounts.domain.throttling import ThrottlePolicy, client_identity
+from accounts.domain.settings import AccountsRuntimeSettings
+from accounts.domain.throttling import client_identity
 from accounts.domain.users import NewUser, Registration, validate_registration
 from accounts.domain.verifications import NewVerification, VerificationStatus, VerificationType, validate_verification
 from accounts.models import Profile, User, Verification
@@ -20,6 +21,7 @@ from marketplace.accounts.v1 import accounts_service_pb2_grpc as pb_grpc
 from marketplace.accounts.v1 import resources_pb2
 from marketplace.common.v1 import money_pb2
 from servicekit import enums
+from servicekit.admin import AdminMethods
 from servicekit.auth import Role, require_caller
 from servicekit.convert import timestamp
 from servicekit.db import Database
@@ -30,6 +32,7 @@ from servicekit.ids import parse_id, parse_optional_id
 from servicekit.interceptors import metadata_value
 from servicekit.money import CURRENCY, Money, check_money
 from servicekit.pagination import page_request
+from servicekit.runtime_settings import SettingsStore
 from servicekit.suspensions import SuspendedUsers
 
 JWK_FIELDS = tuple(resources_pb2.SigningKey.DESCRIPTOR.fields_by_name)
@@ -240,22 +243,21 @@ def client_of(context: ServicerContext) -> str:
     return client_identity(metadata_value(context, FORWARDED_FOR), context.peer())
 
 
-class AccountsApi(pb_grpc.AccountsServiceServicer):
+class AccountsApi(AdminMethods, pb_grpc.AccountsServiceServicer):
     def __init__(
         self,
         db: Database,
+        runtime_settings: SettingsStore[AccountsRuntimeSettings],
         issuer: TokenIssuer,
         *,
         suspended: SuspendedUsers | None = None,
         development: bool = True,
-        throttle: ThrottlePolicy,
     ) -> None:
-        self._db = db
+        super().__init__(db, runtime_settings)
         self._issuer = issuer
         self._ledger = Ledger(db)
         self._suspended = suspended if suspended is not None else SuspendedUsers()
         self._development = development
-        self._throttle = throttle
 
     async def CreateUser(self, request: pb.CreateUserRequest, context: ServicerContext) -> resources_pb2.User:
         user = await users.register(
@@ -263,13 +265,18 @@ class AccountsApi(pb_grpc.AccountsServiceServicer):
             registration_from_proto(request),
             Once.of(request, user_to_proto),
             client=client_of(context),
-            throttle=self._throttle,
+            settings=self._runtime_settings.values,
         )
         return user_to_proto(user)
 
     async def CreateSession(self, request: pb.CreateSessionRequest, context: ServicerContext) -> resources_pb2.Session:
         issued = await sessions.create_session(
-            self._db, self._issuer, request.login, request.password, client=client_of(context), throttle=self._throttle
+            self._db,
+            self._issuer,
+            request.login,
+            request.password,
+            client=client_of(context),
+            throttle=self._runtime_settings.values.throttle,
         )
         return session_to_proto(issued)
 

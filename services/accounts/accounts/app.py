@@ -1,9 +1,10 @@
-"""How the kit runs accounts: its settings, servicers, outbox, seed and bench."""
+"""How the kit runs accounts: its settings, runtime settings, servicers, outbox, seed and bench."""
 
 from pathlib import Path
 
 from accounts.api import AccountsApi
 from accounts.config import AccountsSettings, token_issuer
+from accounts.domain.settings import AccountsRuntimeSettings
 from accounts.models import OutboxEvent
 from accounts.seed import seed
 from marketplace.accounts.v1 import accounts_service_pb2, accounts_service_pb2_grpc
@@ -15,10 +16,10 @@ def servicers(runtime: Runtime) -> list[Registration]:
     settings: AccountsSettings = runtime.settings
     api = AccountsApi(
         runtime.db,
+        runtime.runtime_settings,
         token_issuer(settings),
         suspended=runtime.suspended,
         development=settings.development,
-        throttle=settings.throttle,
     )
     return [
         Registration(
@@ -44,5 +45,6 @@ SPEC = ServiceSpec(
     outbox=OutboxEvent,
     seed=seed,
     settings=AccountsSettings,
+    runtime_settings=AccountsRuntimeSettings,
     commands={"bench": bench},
 )

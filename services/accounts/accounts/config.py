@@ -6,11 +6,11 @@ from datetime import timedelta
 from typing import Any
 
 from accounts.domain.sessions import TokenIssuer
-from accounts.domain.throttling import Limit, ThrottlePolicy
+from accounts.domain.settings import AccountsRuntimeSettings
 from servicekit.auth import SigningKey
 from servicekit.config import MissingSetting, Settings, env
 
-_THROTTLE = ThrottlePolicy()
+_RUNTIME = AccountsRuntimeSettings()
 
 
 @dataclass(frozen=True)
@@ -19,14 +19,15 @@ class AccountsSettings(Settings):
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
     # A rotated refresh token that comes back this soon is a client's retry, not a theft.
     refresh_token_reuse_grace_seconds: int = 10
-    # Sign-in throttling (ThrottlePolicy): per account and client pair, per client, per account.
-    login_failures_per_account_and_client: int = _THROTTLE.per_account_and_client.attempts
-    login_failures_per_client: int = _THROTTLE.per_client.attempts
-    login_failure_window_seconds: int = int(_THROTTLE.per_client.window.total_seconds())
-    login_failures_per_account: int = _THROTTLE.per_account.attempts
-    login_account_failure_window_seconds: int = int(_THROTTLE.per_account.window.total_seconds())
-    registrations_per_client: int = _THROTTLE.registrations_per_client.attempts
-    registration_window_seconds: int = int(_THROTTLE.registrations_per_client.window.total_seconds())
+    # The defaults of the throttling runtime settings (domain.settings): per account and client pair, per
+    # client, per account, registrations per client. A value an admin sets wins over these.
+    login_failures_per_account_and_client: int = _RUNTIME.login_failures_per_account_and_client
+    login_failures_per_client: int = _RUNTIME.login_failures_per_client
+    login_failure_window_seconds: int = int(_RUNTIME.login_failure_window.total_seconds())
+    login_failures_per_account: int = _RUNTIME.login_failures_per_account
+    login_account_failure_window_seconds: int = int(_RUNTIME.login_account_failure_window.total_seconds())
+    registrations_per_client: int = _RUNTIME.registrations_per_client
+    registration_window_seconds: int = int(_RUNTIME.registration_window.total_seconds())
     # The admin account `seed` ensures; without a password it generates one and prints it.
     admin_email: str = "admin@example.com"
     admin_password: str = field(default="", repr=False)
@@ -52,20 +53,16 @@ class AccountsSettings(Settings):
         values["admin_password"] = env("ADMIN_PASSWORD", cls.admin_password)
         return values
 
-    @property
-    def throttle(self) -> ThrottlePolicy:
-        return ThrottlePolicy(
-            per_account_and_client=Limit(
-                self.login_failures_per_account_and_client, timedelta(seconds=self.login_failure_window_seconds)
-            ),
-            per_client=Limit(self.login_failures_per_client, timedelta(seconds=self.login_failure_window_seconds)),
-            per_account=Limit(
-                self.login_failures_per_account, timedelta(seconds=self.login_account_failure_window_seconds)
-            ),
-            registrations_per_client=Limit(
-                self.registrations_per_client, timedelta(seconds=self.registration_window_seconds)
-            ),
-        )
+    def runtime_setting_defaults(self) -> dict[str, Any]:
+        return {
+            "login_failures_per_account_and_client": self.login_failures_per_account_and_client,
+            "login_failures_per_client": self.login_failures_per_client,
+            "login_failure_window": timedelta(seconds=self.login_failure_window_seconds),
+            "login_failures_per_account": self.login_failures_per_account,
+            "login_account_failure_window": timedelta(seconds=self.login_account_failure_window_seconds),
+            "registrations_per_client": self.registrations_per_client,
+            "registration_window": timedelta(seconds=self.registration_window_seconds),
+        }
 
 
 def token_issuer(settings: AccountsSettings) -> TokenIssuer:

@@ -28,10 +28,12 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from accounts.domain.ledger import HoldStatus, LedgerAccountKind, PostingKind
 from accounts.domain.users import MAX_EMAIL, PHONE_PATTERN, USERNAME_PATTERN, UserStatus
 from accounts.domain.verifications import VerificationStatus, VerificationType
+from servicekit.audit import AuditEntryMixin
 from servicekit.auth import Role
 from servicekit.db import created_now, new_metadata, updated_now, uuid_pk
 from servicekit.idempotency import IdempotencyKeyMixin
 from servicekit.outbox import OutboxEventMixin
+from servicekit.runtime_settings import RuntimeSettingMixin
 
 
 class Base(DeclarativeBase):
@@ -302,4 +304,12 @@ class OutboxEvent(OutboxEventMixin, Base):
 
 
 class IdempotencyKey(IdempotencyKeyMixin, Base):
+    pass
+
+
+class AuditEntry(AuditEntryMixin, Base):
+    pass
+
+
+class RuntimeSetting(RuntimeSettingMixin, Base):
     pass

@@ -6,13 +6,8 @@ import uuid
 import asyncpg
 import pytest
 
-from accounts.repository.ledger import Ledger
-from accounts.service import ledger
 from marketplace.accounts.v1 import accounts_service_pb2 as pb
 from marketplace.accounts.v1 import resources_pb2
-from servicekit.auth import Caller, Role
-from servicekit.errors import PermissionDenied
-from servicekit.money import Money
 from testkit.grpc import field_violations, rpc_error
 
 from .accounts_support import hold_request, usd, write_posting
@@ -46,20 +41,6 @@ async def test_a_deposit_needs_a_positive_amount_in_a_currency(accounts, sign_up
     me = await sign_up()
     error = await rpc_error(accounts.DepositFunds(pb.DepositFundsRequest(amount=usd(0, "usd")), metadata=me.auth))
     assert set(field_violations(error)) == {"amount.currency", "amount.amount_minor"}
-
-
-async def test_outside_development_only_an_admin_deposits(accounts_db, sign_up, make_admin):
-    book = Ledger(accounts_db)
-    user = await sign_up()
-    caller = Caller(uuid.UUID(user.user.id), Role.BOTH, "t")
-    with pytest.raises(PermissionDenied) as err:
-        await ledger.deposit(book, caller, Money("USD", 100), None, development=False)
-    assert err.value.reason == "DEPOSITS_ADMIN_ONLY"
-    admin = await make_admin()
-    wallet = await ledger.deposit(
-        book, Caller(uuid.UUID(admin.user.id), Role.ADMIN, "t"), Money("USD", 100), None, development=False
-    )
-    assert wallet.available_minor == 100
 
 
 async def test_the_caller_sees_their_own_entries_newest_first_in_pages(accounts, funded):

@@ -7,6 +7,7 @@ from catalog.domain.attributes import Attribute, AttributeType
 from catalog.domain.categories import CategoryFields
 from catalog.domain.games import GameFields
 from catalog.domain.items import NewItem
+from catalog.domain.settings import CatalogRuntimeSettings
 from catalog.domain.templates import TemplateFields
 from catalog.domain.values import Scalar, Unsupported
 from catalog.models import Category, Game, Template
@@ -16,6 +17,7 @@ from marketplace.catalog.v1 import catalog_service_pb2 as pb
 from marketplace.catalog.v1 import catalog_service_pb2_grpc as pb_grpc
 from marketplace.catalog.v1 import resources_pb2
 from servicekit import enums
+from servicekit.admin import AdminMethods
 from servicekit.auth import require_caller
 from servicekit.convert import timestamp
 from servicekit.db import Database
@@ -23,6 +25,7 @@ from servicekit.errors import FieldViolation, InvalidArgument
 from servicekit.idempotency import Once
 from servicekit.ids import parse_id, parse_optional_id
 from servicekit.pagination import page_request
+from servicekit.runtime_settings import SettingsStore
 
 # Values ------------------------------------------------------------------------------------
 
@@ -177,9 +180,9 @@ def item_from_proto(item: resources_pb2.Item) -> NewItem:
     )
 
 
-class CatalogApi(pb_grpc.CatalogServiceServicer):
-    def __init__(self, db: Database) -> None:
-        self._db = db
+class CatalogApi(AdminMethods, pb_grpc.CatalogServiceServicer):
+    def __init__(self, db: Database, runtime_settings: SettingsStore[CatalogRuntimeSettings]) -> None:
+        super().__init__(db, runtime_settings)
 
     # Games
 
@@ -264,7 +267,10 @@ class CatalogApi(pb_grpc.CatalogServiceServicer):
         category_id = parse_id("category_id", request.category_id)
         fields = attribute_from_proto(request.attribute)
         once = Once.of(request, attribute_to_proto)
-        attribute = await attributes.create_attribute(self._db, require_caller(), category_id, fields, once)
+        limit = self._runtime_settings.values.max_attributes_per_category
+        attribute = await attributes.create_attribute(
+            self._db, require_caller(), category_id, fields, once, max_attributes=limit
+        )
         return attribute_to_proto(attribute)
 
     async def GetAttribute(self, request: pb.GetAttributeRequest, context: ServicerContext) -> resources_pb2.Attribute:

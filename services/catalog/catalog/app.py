@@ -1,7 +1,8 @@
-"""How the kit runs the catalog: its servicers, outbox, seed and bench."""
+"""How the kit runs the catalog: its servicers, outbox, seed, runtime settings and bench."""
 
 from catalog import ROOT, bench
 from catalog.api import CatalogApi
+from catalog.domain.settings import CatalogRuntimeSettings
 from catalog.models import OutboxEvent
 from catalog.seed import seed
 from marketplace.catalog.v1 import catalog_service_pb2, catalog_service_pb2_grpc
@@ -12,7 +13,7 @@ from servicekit.server import Registration, ServiceSpec
 def servicers(runtime: Runtime) -> list[Registration]:
     return [
         Registration(
-            CatalogApi(runtime.db),
+            CatalogApi(runtime.db, runtime.runtime_settings),
             catalog_service_pb2_grpc.add_CatalogServiceServicer_to_server,
             catalog_service_pb2.DESCRIPTOR.services_by_name["CatalogService"],
         )
@@ -25,5 +26,6 @@ SPEC = ServiceSpec(
     servicers=servicers,
     outbox=OutboxEvent,
     seed=seed,
+    runtime_settings=CatalogRuntimeSettings,
     commands={"bench": bench.main},
 )

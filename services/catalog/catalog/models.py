@@ -7,37 +7,33 @@ refuses a value of the wrong type or of another category's attribute.
 """
 
 import uuid
-from datetime import datetime
 
 from sqlalchemy import (
     ARRAY,
-    BigInteger,
     Boolean,
     CheckConstraint,
-    DateTime,
     Double,
     Enum,
     ForeignKey,
     ForeignKeyConstraint,
-    Identity,
     Index,
     Integer,
     PrimaryKeyConstraint,
     String,
     Text,
     UniqueConstraint,
-    func,
     text,
 )
-from sqlalchemy.dialects.postgresql import CITEXT, JSONB
+from sqlalchemy.dialects.postgresql import CITEXT
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 from catalog.domain.attributes import MAX_KEY, MAX_LENGTH_LIMIT, MAX_UNIT, AttributeType
-from catalog.domain.audit import AuditAction
 from catalog.domain.common import MAX_NAME
+from servicekit.audit import AuditEntryMixin
 from servicekit.db import created_now, new_metadata, updated_now, uuid_pk
 from servicekit.idempotency import IdempotencyKeyMixin
 from servicekit.outbox import OutboxEventMixin
+from servicekit.runtime_settings import RuntimeSettingMixin
 
 
 class Base(DeclarativeBase):
@@ -252,28 +248,17 @@ class TemplateValue(TypedValueMixin, Base):
     template_id: Mapped[uuid.UUID]
 
 
-class AuditEntry(Base):
-    """One admin change: who made it, when, to what, and the resource before and after."""
-
-    __tablename__ = "audit_log"
-    __table_args__ = (
-        CheckConstraint("before IS NOT NULL OR after IS NOT NULL", name="has_a_state"),
-        Index("ix_audit_log_resource_type_resource_id_id", "resource_type", "resource_id", "id"),
-    )
-
-    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    actor_id: Mapped[uuid.UUID]
-    action: Mapped[AuditAction] = mapped_column(Enum(AuditAction, name="audit_action", values_callable=_values))
-    resource_type: Mapped[str] = mapped_column(String(50))
-    resource_id: Mapped[uuid.UUID]
-    before: Mapped[dict | None] = mapped_column(JSONB)
-    after: Mapped[dict | None] = mapped_column(JSONB)
-    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-
-
 class OutboxEvent(OutboxEventMixin, Base):
     pass
 
 
 class IdempotencyKey(IdempotencyKeyMixin, Base):
+    pass
+
+
+class AuditEntry(AuditEntryMixin, Base):
+    pass
+
+
+class RuntimeSetting(RuntimeSettingMixin, Base):
     pass

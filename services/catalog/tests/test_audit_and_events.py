@@ -1,15 +1,14 @@
 """Every admin change lands in the audit log, and every change in the outbox, with the change itself."""
 
-import json
 import uuid
 
-import asyncpg
 import grpc
 import pytest
-from google.protobuf import field_mask_pb2
+from google.protobuf import field_mask_pb2, json_format
 
 from marketplace.catalog.v1 import catalog_service_pb2 as pb
 from marketplace.catalog.v1 import events_pb2, resources_pb2
+from marketplace.common.v1 import audit_pb2
 from servicekit.auth import Role
 from testkit.feeds import events_until
 from testkit.tokens import bearer, mint
@@ -19,29 +18,26 @@ from .catalog_support import unique
 
 
 @pytest.fixture
-async def database(stack):
-    connection = await asyncpg.connect(stack.database_urls["catalog"].replace("+asyncpg", ""))
-    yield connection
-    await connection.close()
+def audit_of(catalog, admin):
+    """The audit entries about a resource, oldest first, as an admin reads them."""
+
+    async def audit_of(resource_id: str) -> list[audit_pb2.AuditEntry]:
+        reply = await catalog.ListAuditEntries(audit_pb2.ListAuditEntriesRequest(target_id=resource_id), metadata=admin)
+        return list(reversed(reply.entries))
+
+    return audit_of
 
 
-async def audit_of(database, resource_id: str) -> list[dict]:
-    rows = await database.fetch(
-        "SELECT actor_id, action, resource_type, before, after, occurred_at FROM audit_log"
-        " WHERE resource_id = $1 ORDER BY id",
-        uuid.UUID(resource_id),
-    )
-    return [
-        dict(row) | {"before": json.loads(row["before"] or "null"), "after": json.loads(row["after"] or "null")}
-        for row in rows
-    ]
+def state(struct) -> dict | None:
+    return json_format.MessageToDict(struct) if struct.ListFields() else None
 
 
-async def test_who_changed_what_when_from_what_to_what(catalog, signing_key, database):
+async def test_who_changed_what_when_from_what_to_what(catalog, signing_key, audit_of):
     admin_id = uuid.uuid4()
     admin = bearer(mint(signing_key, user_id=admin_id, role=Role.ADMIN))
     game = await catalog.CreateGame(
-        pb.CreateGameRequest(game=resources_pb2.Game(name=unique("Audited"))), metadata=admin
+        pb.CreateGameRequest(game=resources_pb2.Game(name=unique("Audited"))),
+        metadata=(*admin, ("x-request-id", "req-create")),
     )
     await catalog.UpdateGame(
         pb.UpdateGameRequest(
@@ -52,29 +48,32 @@ async def test_who_changed_what_when_from_what_to_what(catalog, signing_key, dat
         metadata=admin,
     )
     await catalog.DeleteGame(pb.DeleteGameRequest(game_id=game.id), metadata=admin)
-    entries = await audit_of(database, game.id)
-    assert [(entry["action"], entry["resource_type"]) for entry in entries] == [
-        ("created", "game"),
-        ("updated", "game"),
-        ("deleted", "game"),
+    entries = await audit_of(game.id)
+    assert [(entry.action, entry.target_type, entry.target_id) for entry in entries] == [
+        ("game.created", "game", game.id),
+        ("game.updated", "game", game.id),
+        ("game.deleted", "game", game.id),
     ]
-    assert {entry["actor_id"] for entry in entries} == {admin_id}
+    assert {entry.actor for entry in entries} == {f"user:{admin_id}"}
+    assert [entry.request_id for entry in entries] == ["req-create", "", ""]
     created, updated, deleted = entries
-    assert created["before"] is None and created["after"]["name"] == game.name
-    assert (updated["before"]["description"], updated["after"]["description"]) == ("", "changed")
-    assert deleted["before"]["description"] == "changed" and deleted["after"] is None
-    assert created["occurred_at"] <= updated["occurred_at"] <= deleted["occurred_at"]
+    assert state(created.before) is None and state(created.after)["name"] == game.name
+    assert (state(updated.before)["description"], state(updated.after)["description"]) == ("", "changed")
+    assert state(deleted.before)["description"] == "changed" and state(deleted.after) is None
+    times = [entry.create_time.ToDatetime() for entry in entries]
+    assert times == sorted(times)
 
 
-async def test_categories_attributes_and_templates_are_audited(catalog, admin, skins, database):
-    assert [entry["action"] for entry in await audit_of(database, skins.category.id)] == ["created"]
-    wear = await audit_of(database, skins.attributes["wear"].id)
-    assert (wear[0]["after"]["key"], wear[0]["after"]["type"], wear[0]["after"]["max"]) == ("wear", "number", 1.0)
-    [template] = await audit_of(database, skins.redline.id)
-    assert template["after"]["attributes"] == {"rarity": "Classified"}
+async def test_categories_attributes_and_templates_are_audited(skins, audit_of):
+    assert [entry.action for entry in await audit_of(skins.category.id)] == ["category.created"]
+    [wear] = await audit_of(skins.attributes["wear"].id)
+    after = state(wear.after)
+    assert (after["key"], after["type"], after["max"]) == ("wear", "number", 1.0)
+    [template] = await audit_of(skins.redline.id)
+    assert state(template.after)["attributes"] == {"rarity": "Classified"}
 
 
-async def test_a_refused_change_leaves_no_entry(catalog, admin, skins, make_item, user, database):
+async def test_a_refused_change_leaves_no_entry(catalog, admin, skins, make_item, user, audit_of):
     await make_item(user, template_id=skins.redline.id, wear=0.9)
     wear = skins.attributes["wear"]
     with pytest.raises(grpc.aio.AioRpcError):
@@ -86,7 +85,7 @@ async def test_a_refused_change_leaves_no_entry(catalog, admin, skins, make_item
             ),
             metadata=admin,
         )
-    assert [entry["action"] for entry in await audit_of(database, wear.id)] == ["created"]
+    assert [entry.action for entry in await audit_of(wear.id)] == ["attribute.created"]
 
 
 def payloads(events, event_type: str, message_class) -> list:

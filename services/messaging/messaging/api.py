@@ -7,14 +7,17 @@ from marketplace.messaging.v1 import messaging_service_pb2_grpc as pb_grpc
 from marketplace.messaging.v1 import resources_pb2
 from messaging import service
 from messaging.clients import Trading
+from messaging.domain import MessagingRuntimeSettings
 from messaging.models import Message
 from messaging.repository import ConversationView
+from servicekit.admin import AdminMethods
 from servicekit.auth import require_caller
 from servicekit.convert import timestamp
 from servicekit.db import Database
 from servicekit.idempotency import Once
 from servicekit.ids import parse_id
 from servicekit.pagination import page_request
+from servicekit.runtime_settings import SettingsStore
 
 
 def message_to_proto(message: Message) -> resources_pb2.Message:
@@ -43,9 +46,11 @@ def conversation_to_proto(view: ConversationView) -> resources_pb2.Conversation:
     )
 
 
-class MessagingApi(pb_grpc.MessagingServiceServicer):
-    def __init__(self, db: Database, trading: Trading) -> None:
-        self._db = db
+class MessagingApi(AdminMethods, pb_grpc.MessagingServiceServicer):
+    def __init__(
+        self, db: Database, runtime_settings: SettingsStore[MessagingRuntimeSettings], trading: Trading
+    ) -> None:
+        super().__init__(db, runtime_settings)
         self._trading = trading
 
     async def CreateConversation(
@@ -58,6 +63,7 @@ class MessagingApi(pb_grpc.MessagingServiceServicer):
             parse_id("listing_id", request.listing_id),
             request.text,
             Once.of(request, conversation_to_proto),
+            self._runtime_settings.values,
         )
         return conversation_to_proto(view)
 

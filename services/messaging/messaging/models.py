@@ -6,9 +6,11 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from servicekit.audit import AuditEntryMixin
 from servicekit.db import created_now, new_metadata, updated_now, uuid_pk
 from servicekit.idempotency import IdempotencyKeyMixin
 from servicekit.outbox import OutboxEventMixin
+from servicekit.runtime_settings import RuntimeSettingMixin
 
 
 class Base(DeclarativeBase):
@@ -65,4 +67,12 @@ class OutboxEvent(OutboxEventMixin, Base):
 
 
 class IdempotencyKey(IdempotencyKeyMixin, Base):
+    pass
+
+
+class AuditEntry(AuditEntryMixin, Base):
+    pass
+
+
+class RuntimeSetting(RuntimeSettingMixin, Base):
     pass

@@ -15,10 +15,16 @@ from servicekit.pagination import Page, page_result
 
 
 async def start_conversation(
-    db: Database, trading: Trading, caller: Caller, listing_id: UUID, text: str, once: Once
+    db: Database,
+    trading: Trading,
+    caller: Caller,
+    listing_id: UUID,
+    text: str,
+    once: Once,
+    settings: domain.MessagingRuntimeSettings,
 ) -> repository.ConversationView:
     """Opens the caller's conversation with the listing's seller (or finds it) and sends text."""
-    text = domain.check_text(text)
+    text = domain.check_text(text, settings.max_message_length)
     listing = await trading.listing(listing_id)
     if listing.seller_id == caller.user_id:
         raise domain.ConversationWithYourself("this is your own listing")

@@ -6,6 +6,7 @@ from marketplace.trading.v1 import resources_pb2
 from marketplace.trading.v1 import trading_service_pb2 as pb
 from marketplace.trading.v1 import trading_service_pb2_grpc as pb_grpc
 from servicekit import enums
+from servicekit.admin import AdminMethods
 from servicekit.auth import require_caller
 from servicekit.convert import timestamp
 from servicekit.db import Database
@@ -14,7 +15,9 @@ from servicekit.geo import check_location, point_from_wkb
 from servicekit.idempotency import Once
 from servicekit.ids import parse_id
 from servicekit.money import Money, check_money
+from servicekit.runtime_settings import SettingsStore
 from trading import domain, service
+from trading.domain import TradingRuntimeSettings
 from trading.models import Condition, Feed, Listing
 
 
@@ -58,9 +61,9 @@ def new_listing_from_proto(listing: resources_pb2.Listing) -> domain.NewListing:
     )
 
 
-class TradingApi(pb_grpc.TradingServiceServicer):
-    def __init__(self, db: Database) -> None:
-        self._db = db
+class TradingApi(AdminMethods, pb_grpc.TradingServiceServicer):
+    def __init__(self, db: Database, runtime_settings: SettingsStore[TradingRuntimeSettings]) -> None:
+        super().__init__(db, runtime_settings)
 
     async def CreateListing(self, request: pb.CreateListingRequest, context: ServicerContext) -> resources_pb2.Listing:
         new = new_listing_from_proto(request.listing)

@@ -1,4 +1,4 @@
-"""How the kit runs trading: its servicers and outbox."""
+"""How the kit runs trading: its servicers, outbox and runtime settings."""
 
 from pathlib import Path
 
@@ -6,13 +6,14 @@ from marketplace.trading.v1 import trading_service_pb2, trading_service_pb2_grpc
 from servicekit.runtime import Runtime
 from servicekit.server import Registration, ServiceSpec
 from trading.api import TradingApi
+from trading.domain import TradingRuntimeSettings
 from trading.models import OutboxEvent
 
 
 def servicers(runtime: Runtime) -> list[Registration]:
     return [
         Registration(
-            TradingApi(runtime.db),
+            TradingApi(runtime.db, runtime.runtime_settings),
             trading_service_pb2_grpc.add_TradingServiceServicer_to_server,
             trading_service_pb2.DESCRIPTOR.services_by_name["TradingService"],
         )
@@ -24,4 +25,5 @@ SPEC = ServiceSpec(
     root=Path(__file__).resolve().parent.parent,
     servicers=servicers,
     outbox=OutboxEvent,
+    runtime_settings=TradingRuntimeSettings,
 )

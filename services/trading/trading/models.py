@@ -7,9 +7,11 @@ from geoalchemy2 import Geography, WKBElement
 from sqlalchemy import BigInteger, CheckConstraint, Enum, Index, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from servicekit.audit import AuditEntryMixin
 from servicekit.db import created_now, new_metadata, updated_now, uuid_pk
 from servicekit.idempotency import IdempotencyKeyMixin
 from servicekit.outbox import OutboxEventMixin
+from servicekit.runtime_settings import RuntimeSettingMixin
 
 
 class Base(DeclarativeBase):
@@ -68,4 +70,12 @@ class OutboxEvent(OutboxEventMixin, Base):
 
 
 class IdempotencyKey(IdempotencyKeyMixin, Base):
+    pass
+
+
+class AuditEntry(AuditEntryMixin, Base):
+    pass
+
+
+class RuntimeSetting(RuntimeSettingMixin, Base):
     pass

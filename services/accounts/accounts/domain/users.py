@@ -56,6 +56,13 @@ class UserNotFound(NotFound):
     reason = "USER_NOT_FOUND"
 
 
+class RegistrationClosed(FailedPrecondition):
+    reason = "REGISTRATION_CLOSED"
+
+    def __init__(self) -> None:
+        super().__init__("registration is closed for now (the registration_open setting): try again later")
+
+
 class CannotSuspendSelf(FailedPrecondition):
     reason = "CANNOT_SUSPEND_SELF"
 

@@ -46,6 +46,7 @@ from accounts.repository.ledger import (
     LedgerTransaction,
 )
 from accounts.repository.ledger_reads import Entry, Hold, Posting, WalletBalance
+from servicekit import audit as audit_log
 from servicekit import idempotency
 from servicekit.auth import Caller
 from servicekit.db import broken_constraint
@@ -78,7 +79,15 @@ async def deposit(
         planned = ledger.plan(PostingKind.DEPOSIT, scope, request_id, amount.currency, legs, platform_shard(request_id))
         _, existing = await tx.lock(planned)
         if existing is None:
-            await tx.insert(planned)
+            posting = await tx.insert(planned)
+            if not development:
+                # Money from outside the marketplace: an admin's act, audited.
+                after = {
+                    "currency": amount.currency,
+                    "amount_minor": amount.amount_minor,
+                    "posting_id": str(posting.id),
+                }
+                await audit_log.record(tx.connection, "wallet.deposited", "user", caller.user_id, after=after)
         [wallet] = await ledger_reads.wallets(tx.connection, caller.user_id, amount.currency)
         return wallet
 

@@ -11,11 +11,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from accounts import events
 from accounts.domain import passwords
 from accounts.domain.profiles import ProfileValues, profile_changes
-from accounts.domain.throttling import ThrottlePolicy, TooManyRegistrations, wait_needed
-from accounts.domain.users import NewUser, UserNotFound, UserStatus, admin_username, suspend, taken, validate_admin
+from accounts.domain.settings import AccountsRuntimeSettings
+from accounts.domain.throttling import TooManyRegistrations, wait_needed
+from accounts.domain.users import (
+    NewUser,
+    RegistrationClosed,
+    UserNotFound,
+    UserStatus,
+    admin_username,
+    suspend,
+    taken,
+    validate_admin,
+)
 from accounts.models import OutboxEvent, Profile, User
 from accounts.repository import sessions, throttling, users
 from accounts.repository.users import UserView
+from servicekit import audit as audit_log
 from servicekit import idempotency, outbox
 from servicekit.auth import Caller, Role
 from servicekit.db import Database
@@ -23,15 +34,17 @@ from servicekit.geo import point_from_wkb
 from servicekit.idempotency import Once
 
 
-async def register(db: Database, new: NewUser, once: Once, *, client: str, throttle: ThrottlePolicy) -> User:
-    """Registers someone, unless their client registered too often lately.
+async def register(db: Database, new: NewUser, once: Once, *, client: str, settings: AccountsRuntimeSettings) -> User:
+    """Registers someone, unless registration is closed or their client registered too often lately.
 
     Every attempt counts, refused or not, so that trying addresses to find out which are taken is
     throttled too; it is counted and committed first, so that a burst is counted exactly.
     """
+    if not settings.registration_open:
+        raise RegistrationClosed()
     now = _now()
     async with db.begin() as session:
-        counts = await throttling.count_attempt(session, throttle.registration(client), now)
+        counts = await throttling.count_attempt(session, settings.throttle.registration(client), now)
         if wait := wait_needed(counts, now):
             raise TooManyRegistrations(wait)
     return await create_user(db, new, once)
@@ -117,9 +130,12 @@ async def suspend_user(db: Database, caller: Caller, user_id: uuid.UUID, reason:
         view = await _user_view(session, user_id, for_update=True)
         user = view.user
         if user.status is not UserStatus.SUSPENDED:
+            before = {"status": user.status.value}
             user.status = suspend(user_id=user.id, admin_id=caller.user_id)
             await sessions.revoke_user_sessions(session, user.id, _now())
             events.user_suspended(session, user.id, reason.strip())
+            after = {"status": user.status.value, "reason": reason.strip()}
+            await audit_log.record(session, "user.suspended", "user", user.id, before=before, after=after)
             await session.flush()
             await session.refresh(user, ["status", "updated_at"])
     return view
@@ -134,6 +150,8 @@ async def reinstate_user(db: Database, caller: Caller, user_id: uuid.UUID) -> Us
         if user.status is UserStatus.SUSPENDED:
             user.status = UserStatus.ACTIVE
             events.user_reinstated(session, user.id)
+            before, after = {"status": UserStatus.SUSPENDED.value}, {"status": user.status.value}
+            await audit_log.record(session, "user.reinstated", "user", user.id, before=before, after=after)
             await session.flush()
             await session.refresh(user, ["status", "updated_at"])
     return view

@@ -18,6 +18,7 @@ from accounts.domain.verifications import (
 )
 from accounts.models import Verification
 from accounts.repository import users, verifications
+from servicekit import audit as audit_log
 from servicekit import idempotency
 from servicekit.auth import Caller
 from servicekit.db import Database, broken_constraint
@@ -78,6 +79,7 @@ async def review_verification(
         verification = await verifications.get_verification(session, verification_id, for_update=True)
         if verification is None:
             raise VerificationNotFound(f"verification {verification_id} does not exist")
+        before = _audited(verification)
         verification.status = review(
             verification.status,
             owner_id=verification.user_id,
@@ -92,4 +94,18 @@ async def review_verification(
         level = verification_level(await verifications.approved_types(session, verification.user_id))
         events.verification_reviewed(session, verification, level)
         await session.refresh(verification)
+        action = f"verification.{verification.status.value}"
+        await audit_log.record(
+            session, action, "verification", verification.id, before=before, after=_audited(verification)
+        )
     return verification
+
+
+def _audited(verification: Verification) -> dict:
+    """A verification as the audit log keeps it: without the documents it carries (data)."""
+    return {
+        "user_id": str(verification.user_id),
+        "type": verification.type.value,
+        "status": verification.status.value,
+        "reason": verification.rejection_reason,
+    }

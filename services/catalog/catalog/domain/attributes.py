@@ -15,7 +15,7 @@ from datetime import datetime
 from uuid import UUID
 
 from catalog.domain.common import MAX_NAME, InUse, Taken, raise_if_any, text_violations
-from servicekit.errors import FieldViolation, NotFound
+from servicekit.errors import FailedPrecondition, FieldViolation, NotFound
 
 MAX_KEY = 64
 MAX_UNIT = 32
@@ -96,6 +96,16 @@ class RequiredAttributeWithItems(InUse):
             f"a required attribute cannot be added while {items} items of the category exist without a value "
             "for it: add it as optional, then make it required once every item has a value",
             items=items,
+        )
+
+
+class CategoryAttributeLimit(FailedPrecondition):
+    reason = "CATEGORY_ATTRIBUTE_LIMIT"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"the category has {limit} attributes, the most a category may have (max_attributes_per_category)",
+            metadata={"limit": str(limit)},
         )
 
 

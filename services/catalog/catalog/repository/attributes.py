@@ -37,6 +37,11 @@ async def attributes_of_category(session: AsyncSession, category_id: UUID) -> li
     return [_attribute(row) for row in rows]
 
 
+async def count_attributes(session: AsyncSession, category_id: UUID) -> int:
+    stmt = select(func.count()).select_from(AttributeRow).where(AttributeRow.category_id == category_id)
+    return await session.scalar(stmt)
+
+
 async def key_taken(session: AsyncSession, category_id: UUID, key: str) -> bool:
     stmt = select(AttributeRow.id).where(AttributeRow.category_id == category_id, AttributeRow.key == key)
     return await session.scalar(stmt) is not None

@@ -1,39 +1,9 @@
-"""The audit log of admin changes: who, when, what, and the resource before and after.
-
-Entries are added to the session of the change itself, so they commit or roll back with it.
-"""
-
-from uuid import UUID
-
-from sqlalchemy.ext.asyncio import AsyncSession
+"""Each resource as the audit log keeps it before and after a change (servicekit.audit): its fields as
+the API shows them, ids as strings."""
 
 from catalog.domain.attributes import ATTRIBUTE_IMMUTABLE, ATTRIBUTE_MASK, Attribute
-from catalog.domain.audit import AuditAction
 from catalog.domain.values import Scalar
-from catalog.models import AuditEntry, Category, Game, Template
-from servicekit.auth import Caller
-
-
-def record(
-    session: AsyncSession,
-    actor: Caller,
-    action: AuditAction,
-    resource_type: str,
-    resource_id: UUID,
-    *,
-    before: dict | None = None,
-    after: dict | None = None,
-) -> None:
-    session.add(
-        AuditEntry(
-            actor_id=actor.user_id,
-            action=action,
-            resource_type=resource_type,
-            resource_id=resource_id,
-            before=before,
-            after=after,
-        )
-    )
+from catalog.models import Category, Game, Template
 
 
 def game_state(game: Game) -> dict:

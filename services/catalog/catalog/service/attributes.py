@@ -14,11 +14,11 @@ from catalog.domain.attributes import (
     AttributeChangeBreaksValues,
     AttributeKeyTaken,
     AttributeNotFound,
+    CategoryAttributeLimit,
     RequiredAttributeWithItems,
     narrowing,
     validate_attribute,
 )
-from catalog.domain.audit import AuditAction
 from catalog.domain.common import apply_mask
 from catalog.models import Category
 from catalog.repository import attributes as repository
@@ -28,6 +28,7 @@ from catalog.repository.common import Lock
 from catalog.repository.items import touch_items_with_value_of
 from catalog.service.categories import category_for
 from catalog.service.common import lost_race
+from servicekit import audit as audit_log
 from servicekit import idempotency
 from servicekit.auth import Caller
 from servicekit.db import Database
@@ -51,15 +52,18 @@ async def _attribute_for_change(session: AsyncSession, attribute_id: UUID) -> tu
 
 
 async def create_attribute(
-    db: Database, caller: Caller, category_id: UUID, attribute: Attribute, once: Once
+    db: Database, caller: Caller, category_id: UUID, attribute: Attribute, once: Once, *, max_attributes: int
 ) -> Attribute:
-    """Defines an attribute; a required one only while the category has no items (the written rule)."""
+    """Defines an attribute, up to max_attributes in a category; a required one only while the category has
+    no items (the written rule)."""
     caller.require_admin()
     attribute = validate_attribute(attribute)
     try:
         async with db.begin() as session:
             await idempotency.claim(session, once)
             category = await category_for(session, category_id, "update")
+            if await repository.count_attributes(session, category.id) >= max_attributes:
+                raise CategoryAttributeLimit(max_attributes)
             if await repository.key_taken(session, category.id, attribute.key):
                 raise AttributeKeyTaken(attribute.key)
             if attribute.required and (items := await count_items_of_category(session, category.id)):
@@ -67,7 +71,7 @@ async def create_attribute(
             created = await repository.add_attribute(session, dataclasses.replace(attribute, category_id=category.id))
             await idempotency.complete(session, once, created)
             state = audit.attribute_state(created)
-            audit.record(session, caller, AuditAction.CREATED, "attribute", created.id, after=state)
+            await audit_log.record(session, "attribute.created", "attribute", created.id, after=state)
             events.category_changed(session, category.id, category.game_id)
     except IntegrityError as exc:
         raise lost_race(exc, AttributeKeyTaken(attribute.key)) from exc
@@ -103,7 +107,7 @@ async def update_attribute(
                 raise AttributeChangeBreaksValues(items, templates, narrowed.problems())
         updated = await repository.update_attribute(session, changed)
         before, after = audit.attribute_state(current), audit.attribute_state(updated)
-        audit.record(session, caller, AuditAction.UPDATED, "attribute", updated.id, before=before, after=after)
+        await audit_log.record(session, "attribute.updated", "attribute", updated.id, before=before, after=after)
         events.category_changed(session, category.id, category.game_id)
     return updated
 
@@ -119,6 +123,6 @@ async def delete_attribute(db: Database, caller: Caller, attribute_id: UUID) -> 
             events.template_changed(session, template_id, category.id)
         await repository.delete_attribute(session, attribute.id)
         before = audit.attribute_state(attribute)
-        audit.record(session, caller, AuditAction.DELETED, "attribute", attribute.id, before=before)
+        await audit_log.record(session, "attribute.deleted", "attribute", attribute.id, before=before)
         events.category_changed(session, category.id, category.game_id)
     return attribute

@@ -6,7 +6,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog import events
-from catalog.domain.audit import AuditAction
 from catalog.domain.categories import (
     CATEGORY_MASK,
     CategoryFields,
@@ -23,6 +22,7 @@ from catalog.repository import categories as repository
 from catalog.repository.common import Lock
 from catalog.service.common import lost_race
 from catalog.service.games import game_for
+from servicekit import audit as audit_log
 from servicekit import idempotency
 from servicekit.auth import Caller
 from servicekit.db import Database
@@ -72,7 +72,7 @@ async def create_category(db: Database, caller: Caller, game_id: UUID, fields: C
             await session.flush()
             await idempotency.complete(session, once, category)
             state = audit.category_state(category)
-            audit.record(session, caller, AuditAction.CREATED, "category", category.id, after=state)
+            await audit_log.record(session, "category.created", "category", category.id, after=state)
             events.category_changed(session, category.id, category.game_id)
     except IntegrityError as exc:
         raise lost_race(exc, CategoryNameTaken(fields.name)) from exc
@@ -112,7 +112,7 @@ async def update_category(
             category.name, category.description, category.parent_id = fields.name, fields.description, fields.parent_id
             await session.flush()
             after = audit.category_state(category)
-            audit.record(session, caller, AuditAction.UPDATED, "category", category.id, before=before, after=after)
+            await audit_log.record(session, "category.updated", "category", category.id, before=before, after=after)
             events.category_changed(session, category.id, category.game_id)
     except IntegrityError as exc:
         raise lost_race(exc, CategoryNameTaken(patch.name.strip())) from exc
@@ -130,8 +130,8 @@ async def delete_category(db: Database, caller: Caller, category_id: UUID) -> Ca
             raise CategoryHasSubcategories(children)
         template_ids = await repository.template_ids_of_category(session, category.id)
         await session.delete(category)
-        audit.record(
-            session, caller, AuditAction.DELETED, "category", category.id, before=audit.category_state(category)
+        await audit_log.record(
+            session, "category.deleted", "category", category.id, before=audit.category_state(category)
         )
         events.category_changed(session, category.id, category.game_id, deleted=True)
         for template_id in template_ids:

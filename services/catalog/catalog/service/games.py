@@ -6,7 +6,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog import events
-from catalog.domain.audit import AuditAction
 from catalog.domain.common import apply_mask
 from catalog.domain.games import GAME_MASK, GameFields, GameHasCategories, GameNameTaken, GameNotFound, validate_game
 from catalog.models import Game
@@ -14,6 +13,7 @@ from catalog.repository import audit
 from catalog.repository import games as repository
 from catalog.repository.common import Lock
 from catalog.service.common import lost_race
+from servicekit import audit as audit_log
 from servicekit import idempotency
 from servicekit.auth import Caller
 from servicekit.db import Database
@@ -40,7 +40,7 @@ async def create_game(db: Database, caller: Caller, fields: GameFields, once: On
             session.add(game)
             await session.flush()
             await idempotency.complete(session, once, game)
-            audit.record(session, caller, AuditAction.CREATED, "game", game.id, after=audit.game_state(game))
+            await audit_log.record(session, "game.created", "game", game.id, after=audit.game_state(game))
             events.game_changed(session, game.id)
     except IntegrityError as exc:
         # Two creates of one name raced past the check; the unique index decided.
@@ -72,8 +72,8 @@ async def update_game(db: Database, caller: Caller, game_id: UUID, patch: GameFi
                 raise GameNameTaken(fields.name)
             game.name, game.description, game.logo_url = fields.name, fields.description, fields.logo_url
             await session.flush()
-            audit.record(
-                session, caller, AuditAction.UPDATED, "game", game.id, before=before, after=audit.game_state(game)
+            await audit_log.record(
+                session, "game.updated", "game", game.id, before=before, after=audit.game_state(game)
             )
             events.game_changed(session, game.id)
     except IntegrityError as exc:
@@ -89,6 +89,6 @@ async def delete_game(db: Database, caller: Caller, game_id: UUID) -> Game:
         if categories := await repository.count_categories_of_game(session, game.id):
             raise GameHasCategories(categories)
         await session.delete(game)
-        audit.record(session, caller, AuditAction.DELETED, "game", game.id, before=audit.game_state(game))
+        await audit_log.record(session, "game.deleted", "game", game.id, before=audit.game_state(game))
         events.game_changed(session, game.id, deleted=True)
     return game

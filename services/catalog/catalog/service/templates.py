@@ -6,7 +6,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog import events
-from catalog.domain.audit import AuditAction
 from catalog.domain.common import apply_mask
 from catalog.domain.templates import (
     TEMPLATE_MASK,
@@ -25,6 +24,7 @@ from catalog.repository.common import Lock
 from catalog.repository.items import touch_items_of_template
 from catalog.service.categories import category_for
 from catalog.service.common import collect, lost_race
+from servicekit import audit as audit_log
 from servicekit import idempotency
 from servicekit.auth import Caller
 from servicekit.db import Database
@@ -65,7 +65,7 @@ async def create_template(
             await repository.replace_template_values(session, template.id, category.id, attributes, values)
             await idempotency.complete(session, once, (template, values))
             state = audit.template_state(template, values)
-            audit.record(session, caller, AuditAction.CREATED, "template", template.id, after=state)
+            await audit_log.record(session, "template.created", "template", template.id, after=state)
             events.template_changed(session, template.id, category.id)
     except IntegrityError as exc:
         raise lost_race(exc, TemplateNameTaken(fields.name.strip())) from exc
@@ -128,7 +128,7 @@ async def update_template(
                 for item_id, owner_id, item_category_id in await touch_items_of_template(session, template.id):
                     events.item_changed(session, item_id, owner_id, item_category_id)
             after = audit.template_state(template, values)
-            audit.record(session, caller, AuditAction.UPDATED, "template", template.id, before=before, after=after)
+            await audit_log.record(session, "template.updated", "template", template.id, before=before, after=after)
             events.template_changed(session, template.id, category.id)
     except IntegrityError as exc:
         raise lost_race(exc, TemplateNameTaken(patch.name.strip())) from exc
@@ -144,6 +144,6 @@ async def delete_template(db: Database, caller: Caller, template_id: UUID) -> tu
             raise TemplateHasItems(items)
         await session.delete(template)
         state = audit.template_state(template, values)
-        audit.record(session, caller, AuditAction.DELETED, "template", template.id, before=state)
+        await audit_log.record(session, "template.deleted", "template", template.id, before=state)
         events.template_changed(session, template.id, template.category_id, deleted=True)
     return template, values
