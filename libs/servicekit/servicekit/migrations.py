@@ -1,7 +1,8 @@
 """Alembic for one service: the shared async env.py logic and `migrate --to REV`.
 
 Each service keeps its own history and version table in its own database. PostGIS's
-own tables and schemas are left out of autogenerate and `alembic check`.
+own tables and schemas, and the partitions of partitioned tables, are left out of
+autogenerate and `alembic check`.
 
 Every migration session runs with a lock_timeout: a DDL statement that queues behind a long
 transaction would make every query of the live service queue behind it, so it gives up after
@@ -11,6 +12,7 @@ its own with `SET LOCAL statement_timeout`.
 """
 
 import asyncio
+import functools
 import os
 from pathlib import Path
 
@@ -19,7 +21,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from geoalchemy2 import alembic_helpers
-from sqlalchemy import MetaData, pool
+from sqlalchemy import MetaData, pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -31,11 +33,12 @@ def version_table(service: str) -> str:
     return f"{service}_alembic_version"
 
 
-def include_name(name: str | None, type_: str, parent_names: dict) -> bool:
+def include_name(name: str | None, type_: str, parent_names: dict, partitions: frozenset[str] = frozenset()) -> bool:
+    """Whether autogenerate compares the object: not PostGIS's, nor a partition (the service makes those)."""
     if type_ == "schema":
         return name not in POSTGIS_SCHEMAS
     if type_ == "table":
-        return name not in POSTGIS_TABLES
+        return name not in POSTGIS_TABLES and name not in partitions
     return True
 
 
@@ -55,11 +58,14 @@ def alembic_config(
 def _configure(connection: Connection, service: str, metadata: MetaData) -> None:
     from alembic import context
 
+    partitions = frozenset(connection.execute(text("SELECT relname FROM pg_class WHERE relispartition")).scalars())
+    # Ends the transaction that query began, so that Alembic's own begins and commits the migrations.
+    connection.commit()
     context.configure(
         connection=connection,
         target_metadata=metadata,
         version_table=version_table(service),
-        include_name=include_name,
+        include_name=functools.partial(include_name, partitions=partitions),
         compare_type=True,
         # GeoAlchemy2 renders spatial columns and their GIST indexes the way it creates them.
         render_item=alembic_helpers.render_item,

@@ -30,6 +30,7 @@ from servicekit.auth import Role
 from servicekit.db import created_now, new_metadata, updated_now, uuid_pk
 from servicekit.idempotency import IdempotencyKeyMixin
 from servicekit.outbox import OutboxEventMixin
+from servicekit.retention import OutboxConsumerMixin, PrunedPartitionMixin
 
 
 class Base(DeclarativeBase):
@@ -284,6 +285,14 @@ class LoginFailures(Base):
 
 
 class OutboxEvent(OutboxEventMixin, Base):
+    pass
+
+
+class OutboxConsumer(OutboxConsumerMixin, Base):
+    pass
+
+
+class PrunedPartition(PrunedPartitionMixin, Base):
     pass
 
 

@@ -38,6 +38,7 @@ from catalog.domain.common import MAX_NAME
 from servicekit.db import created_now, new_metadata, updated_now, uuid_pk
 from servicekit.idempotency import IdempotencyKeyMixin
 from servicekit.outbox import OutboxEventMixin
+from servicekit.retention import OutboxConsumerMixin, PrunedPartitionMixin
 
 
 class Base(DeclarativeBase):
@@ -272,6 +273,14 @@ class AuditEntry(Base):
 
 
 class OutboxEvent(OutboxEventMixin, Base):
+    pass
+
+
+class OutboxConsumer(OutboxConsumerMixin, Base):
+    pass
+
+
+class PrunedPartition(PrunedPartitionMixin, Base):
     pass
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from servicekit.db import created_now, new_metadata, updated_now, uuid_pk
 from servicekit.idempotency import IdempotencyKeyMixin
 from servicekit.outbox import OutboxEventMixin
+from servicekit.retention import OutboxConsumerMixin, PrunedPartitionMixin
 
 
 class Base(DeclarativeBase):
@@ -61,6 +62,14 @@ class ParticipantState(Base):
 
 
 class OutboxEvent(OutboxEventMixin, Base):
+    pass
+
+
+class OutboxConsumer(OutboxConsumerMixin, Base):
+    pass
+
+
+class PrunedPartition(PrunedPartitionMixin, Base):
     pass
 
 
