@@ -3,10 +3,12 @@
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 DEFAULT_PORTS = {"catalog": 50051, "accounts": 50052, "trading": 50053, "messaging": 50054}
 CONTEXTS = tuple(DEFAULT_PORTS)
+
+N = TypeVar("N", int, float)
 
 
 class MissingSetting(RuntimeError):
@@ -17,6 +19,22 @@ def env(name: str, default: str | None = None) -> str:
     value = os.environ.get(name, default)
     if value is None:
         raise MissingSetting(f"environment variable {name} is required")
+    return value
+
+
+class InvalidSetting(RuntimeError):
+    """A setting in the environment is not a value it may take."""
+
+
+def env_number(name: str, default: N, minimum: N) -> N:
+    """A number of the default's type from the environment, at least minimum."""
+    raw = env(name, str(default))
+    try:
+        value = type(default)(raw)
+    except ValueError:
+        raise InvalidSetting(f"environment variable {name} must be a number, not {raw!r}") from None
+    if value < minimum:
+        raise InvalidSetting(f"environment variable {name} must be at least {minimum}, not {raw!r}")
     return value
 
 
@@ -73,6 +91,11 @@ class Settings:
     # PostgreSQL durations for `migrate` (see servicekit.migrations).
     migration_lock_timeout: str = "5s"
     migration_statement_timeout: str = "5min"
+    # The outbox keeps a day's events at least this many days after it, and until every consumer
+    # has them (servicekit.retention).
+    outbox_retention_days: int = 7
+    # How often partitions are made ahead and the outbox pruned (servicekit.partitions).
+    partition_maintenance_seconds: float = 3600.0
     addresses: dict[str, str] = field(default_factory=dict)
     pool: PoolSettings = field(default_factory=PoolSettings)
 
@@ -113,6 +136,10 @@ class Settings:
             call_timeout_seconds=float(env("CALL_TIMEOUT_SECONDS", "5")),
             migration_lock_timeout=env("MIGRATION_LOCK_TIMEOUT", cls.migration_lock_timeout),
             migration_statement_timeout=env("MIGRATION_STATEMENT_TIMEOUT", cls.migration_statement_timeout),
+            outbox_retention_days=env_number("OUTBOX_RETENTION_DAYS", cls.outbox_retention_days, 0),
+            partition_maintenance_seconds=env_number(
+                "PARTITION_MAINTENANCE_SECONDS", cls.partition_maintenance_seconds, 1.0
+            ),
             addresses={context: service_address(context) for context in CONTEXTS if context != service},
             pool=PoolSettings.from_env(),
             **cls.own_from_env(),

@@ -4,11 +4,16 @@ The consumer's cursor and the ids of the events it handled live in its own
 database and change in the same transaction as the handler's effect, so a crash
 on either side, or a feed that sends an event twice, never doubles an effect and
 never skips one.
+
+It names itself to the producer and acknowledges its stored cursor as it goes (every
+`acknowledge_seconds` while events come, and when a stream ends), so that the producer
+keeps every event it has not handled yet (servicekit.retention).
 """
 
 import asyncio
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
@@ -23,6 +28,8 @@ from servicekit.db import Database
 from servicekit.health import ServiceHealth
 
 log = logging.getLogger("servicekit.consumer")
+
+ACKNOWLEDGE_TIMEOUT_SECONDS = 5.0
 
 Handler = Callable[[AsyncSession, events_pb2.Event], Awaitable[None]]
 
@@ -63,6 +70,7 @@ class EventConsumer:
         *,
         retry_seconds: float = 1.0,
         max_retry_seconds: float = 30.0,
+        acknowledge_seconds: float = 10.0,
     ) -> None:
         self._db = db
         self._feed = events_pb2_grpc.EventFeedServiceStub(channel)
@@ -72,6 +80,7 @@ class EventConsumer:
         self._processed = processed_model
         self._retry_seconds = retry_seconds
         self._max_retry_seconds = max_retry_seconds
+        self._acknowledge_seconds = acknowledge_seconds
 
     async def cursor(self) -> str:
         async with self._db.read() as session:
@@ -98,20 +107,38 @@ class EventConsumer:
             )
             return True
 
+    async def _acknowledge(self) -> None:
+        """Tells the producer the stored cursor; a producer that does not hear it only keeps events longer."""
+        cursor = await self.cursor()
+        if not cursor:
+            return
+        try:
+            await self._feed.AcknowledgeEvents(
+                events_pb2.AcknowledgeEventsRequest(consumer=self._name, cursor=cursor),
+                timeout=ACKNOWLEDGE_TIMEOUT_SECONDS,
+            )
+        except grpc.aio.AioRpcError as exc:
+            log.warning("consumer %s could not acknowledge %s (%s)", self._name, cursor, exc.code().name)
+
     async def catch_up(self) -> int:
         """Handles every event committed so far and returns how many had an effect."""
         return await self._consume(follow=False)
 
     async def _consume(self, follow: bool, started: Callable[[], Awaitable[None]] | None = None) -> int:
         applied = 0
-        request = events_pb2.StreamEventsRequest(after=await self.cursor(), follow=follow)
+        request = events_pb2.StreamEventsRequest(after=await self.cursor(), follow=follow, consumer=self._name)
         call = self._feed.StreamEvents(request)
         # The producer answered (headers come before any event): from here on this consumer works.
         await call.initial_metadata()
         if started is not None:
             await started()
+        acknowledged = time.monotonic()
         async for event in call:
             applied += await self._apply(event)
+            if time.monotonic() - acknowledged >= self._acknowledge_seconds:
+                await self._acknowledge()
+                acknowledged = time.monotonic()
+        await self._acknowledge()
         return applied
 
     async def run(self, health: ServiceHealth) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from servicekit.migrations import context_options, quiet_alembic
+from servicekit.migrations import context_options, partition_names, quiet_alembic
 
 MISSING = "in the models, missing from the database"
 EXTRA = "in the database, not in the models"
@@ -98,7 +98,9 @@ def _check_constraints(connection: Connection, metadata: MetaData) -> list[str]:
 
 
 def _compare(connection: Connection, service: str, metadata: MetaData) -> tuple[list[str], tuple[str, ...]]:
-    context = MigrationContext.configure(connection, opts=context_options(service, metadata))
+    context = MigrationContext.configure(
+        connection, opts=context_options(service, metadata, partition_names(connection))
+    )
     lines = [line for diff in compare_metadata(context, metadata) for line in describe(diff)]
     return lines + _check_constraints(connection, metadata), context.get_current_heads()
 

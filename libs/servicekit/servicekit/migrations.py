@@ -1,9 +1,9 @@
 """Alembic for one service: the shared async env.py logic and `migrate --to REV`.
 
 Each service keeps its own history and version table in its own database. PostGIS's
-own tables and schemas are left out of autogenerate, `alembic check` and `verify-schema`.
-Offline (`alembic upgrade A:B --sql`) env.py prints the SQL instead of running it, which is
-what squawk lints (servicekit.squawk).
+own tables and schemas, and the partitions of partitioned tables (the service makes those), are left
+out of autogenerate, `alembic check` and `verify-schema`. Offline (`alembic upgrade A:B --sql`)
+env.py prints the SQL instead of running it, which is what squawk lints (servicekit.squawk).
 
 Every migration session runs with a lock_timeout: a DDL statement that queues behind a long
 transaction would make every query of the live service queue behind it, so it gives up after
@@ -13,6 +13,7 @@ its own with `SET LOCAL statement_timeout`.
 """
 
 import asyncio
+import functools
 import logging
 import os
 from collections.abc import Iterator
@@ -24,7 +25,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from geoalchemy2 import alembic_helpers
-from sqlalchemy import MetaData, pool
+from sqlalchemy import MetaData, pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -48,11 +49,12 @@ def quiet_alembic() -> Iterator[None]:
         log.setLevel(level)
 
 
-def include_name(name: str | None, type_: str, parent_names: dict) -> bool:
+def include_name(name: str | None, type_: str, parent_names: dict, partitions: frozenset[str] = frozenset()) -> bool:
+    """Whether autogenerate compares the object: not PostGIS's, nor a partition (the service makes those)."""
     if type_ == "schema":
         return name not in POSTGIS_SCHEMAS
     if type_ == "table":
-        return name not in POSTGIS_TABLES
+        return name not in POSTGIS_TABLES and name not in partitions
     return True
 
 
@@ -69,12 +71,16 @@ def alembic_config(
     return config
 
 
-def context_options(service: str, metadata: MetaData) -> dict:
-    """How Alembic runs and compares a service's history: its version table, PostGIS left out."""
+def partition_names(connection: Connection) -> frozenset[str]:
+    return frozenset(connection.execute(text("SELECT relname FROM pg_class WHERE relispartition")).scalars())
+
+
+def context_options(service: str, metadata: MetaData, partitions: frozenset[str] = frozenset()) -> dict:
+    """How Alembic runs and compares a service's history: its version table, PostGIS and partitions left out."""
     return {
         "target_metadata": metadata,
         "version_table": version_table(service),
-        "include_name": include_name,
+        "include_name": functools.partial(include_name, partitions=partitions),
         "compare_type": True,
         # GeoAlchemy2 renders spatial columns and their GIST indexes the way it creates them.
         "render_item": alembic_helpers.render_item,
@@ -85,7 +91,10 @@ def context_options(service: str, metadata: MetaData) -> dict:
 def _configure(connection: Connection, service: str, metadata: MetaData) -> None:
     from alembic import context
 
-    context.configure(connection=connection, **context_options(service, metadata))
+    partitions = partition_names(connection)
+    # Ends the transaction that query began, so that Alembic's own begins and commits the migrations.
+    connection.commit()
+    context.configure(connection=connection, **context_options(service, metadata, partitions))
     with context.begin_transaction():
         context.run_migrations()
 

@@ -1,13 +1,19 @@
-"""The transactional outbox and the feed that streams it to consumers.
+"""The transactional outbox and the queries the feed (servicekit.feed) reads it with.
 
 An event row is written in the same transaction as the change it reports. Rows
 carry the writing transaction's id; the feed hands out only rows of transactions
 older than every transaction still running (`pg_snapshot_xmin`), in (txid, id)
 order, so a row that commits late can never slip behind a consumer's cursor.
+
+The table is range-partitioned by day of `occurred_at` (servicekit.partitions), so that old
+events go by dropping a partition (servicekit.retention) instead of deleting rows. The feed's
+order does not follow the partitions: `occurred_at` is when the writing transaction began,
+while its txid is taken at its first write, so a transaction begun before midnight can write
+an event into yesterday's partition with a txid after some of today's. The feed reads every
+partition in (txid, id) order all the same (a merge of each partition's (txid, id) index), and
+a partition goes only once every consumer is past the newest event it holds, in that order.
 """
 
-import asyncio
-from collections.abc import AsyncIterator
 from datetime import datetime
 
 from google.protobuf import any_pb2, descriptor_pool, json_format, message_factory
@@ -18,12 +24,16 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
-from marketplace.common.v1 import events_pb2, events_pb2_grpc
-from servicekit.db import Database
+from marketplace.common.v1 import events_pb2
 from servicekit.errors import InvalidArgument
+from servicekit.partitions import PartitionedTable, Period
 
 CURRENT_TXID = text("(pg_current_xact_id()::text::bigint)")
 OLDEST_RUNNING_TXID = text("(pg_snapshot_xmin(pg_current_snapshot())::text::bigint)")
+
+# A day per partition: retention is counted in days, a day's events are dropped at once, and with
+# the default retention (servicekit.retention) the feed merges about a dozen partitions.
+OUTBOX = PartitionedTable("outbox_events", "occurred_at", Period.DAY, ahead=3)
 
 
 class OutboxEventMixin:
@@ -37,11 +47,12 @@ class OutboxEventMixin:
     subject_id: Mapped[str] = mapped_column(String(100))
     payload_type: Mapped[str] = mapped_column(String(200))
     payload: Mapped[dict] = mapped_column(JSONB)
-    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # The partition key, so part of the primary key.
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), primary_key=True)
 
     @declared_attr.directive
     def __table_args__(cls):
-        return (Index("ix_outbox_events_txid_id", "txid", "id"),)
+        return (Index("ix_outbox_events_txid_id", "txid", "id"), {"postgresql_partition_by": OUTBOX.partition_by})
 
 
 def add(
@@ -62,14 +73,14 @@ def format_cursor(txid: int, event_id: int) -> str:
     return f"{txid}.{event_id}"
 
 
-def parse_cursor(cursor: str) -> tuple[int, int]:
+def parse_cursor(cursor: str, field: str = "after") -> tuple[int, int]:
     if not cursor:
         return (0, 0)
     try:
         txid, event_id = cursor.split(".")
         return int(txid), int(event_id)
     except ValueError:
-        raise InvalidArgument.field("after", f"{cursor!r} is not an event cursor") from None
+        raise InvalidArgument.field(field, f"{cursor!r} is not an event cursor") from None
 
 
 def to_event(row: OutboxEventMixin) -> events_pb2.Event:
@@ -115,28 +126,3 @@ async def head_cursor(session: AsyncSession, model: type[OutboxEventMixin]) -> s
     )
     newest = (await session.execute(stmt)).first()
     return format_cursor(*newest) if newest else ""
-
-
-class EventFeedServicer(events_pb2_grpc.EventFeedServiceServicer):
-    """Streams a service's outbox to the consumers that follow it."""
-
-    def __init__(self, db: Database, model: type[OutboxEventMixin], *, batch: int = 500, poll_seconds: float = 0.2):
-        self._db = db
-        self._model = model
-        self._batch = batch
-        self._poll_seconds = poll_seconds
-
-    async def StreamEvents(self, request: events_pb2.StreamEventsRequest, context) -> AsyncIterator[events_pb2.Event]:
-        after = parse_cursor(request.after)
-        # Headers now, not with the first event: a follower knows it is connected even while nothing happens.
-        await context.send_initial_metadata(())
-        while True:
-            async with self._db.read() as session:
-                rows = await committed_after(session, self._model, after, self._batch)
-            for row in rows:
-                yield to_event(row)
-                after = (row.txid, row.id)
-            if len(rows) < self._batch:
-                if not request.follow:
-                    return
-                await asyncio.sleep(self._poll_seconds)

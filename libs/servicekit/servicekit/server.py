@@ -1,10 +1,12 @@
 """The grpc.aio server of a service: interceptors, health, reflection, graceful stop."""
 
 import asyncio
+import functools
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +16,14 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from marketplace.common.v1 import events_pb2, events_pb2_grpc
+from servicekit import partitions, retention
 from servicekit.config import Settings
 from servicekit.consumer import EventConsumer
+from servicekit.feed import EventFeedServicer
 from servicekit.health import ServiceHealth
 from servicekit.interceptors import AuthInterceptor, ErrorInterceptor, LoggingInterceptor, RequestChecksInterceptor
-from servicekit.outbox import EventFeedServicer, OutboxEventMixin
+from servicekit.outbox import OUTBOX, OutboxEventMixin
+from servicekit.partitions import PartitionedTable
 from servicekit.runtime import Runtime
 from servicekit.runtime_settings import RuntimeSettings
 from servicekit.suspensions import follow_suspensions, refresh_signing_keys
@@ -48,6 +53,8 @@ class ServiceSpec:
     outbox: type[OutboxEventMixin]
     seed: Callable[[Runtime], Awaitable[None]] | None = None
     consumers: Callable[[Runtime], Sequence[EventConsumer]] = field(default=lambda runtime: ())
+    # Its tables partitioned by time besides the outbox, whose partitions the kit makes ahead.
+    partitioned: Sequence[PartitionedTable] = ()
     # A service with settings of its own subclasses Settings and names the subclass here.
     settings: type[Settings] = Settings
     # The runtime settings it declares (servicekit.runtime_settings), which its admins change while it runs.
@@ -111,10 +118,19 @@ async def start(spec: ServiceSpec, settings: Settings, runtime: Runtime | None =
     )
     host = f"[{settings.grpc_host}]" if ":" in settings.grpc_host else settings.grpc_host
     port = server.add_insecure_port(f"{host}:{settings.grpc_port}")
+    # Today's partitions and the next, before anything is written.
+    tables = [OUTBOX, *spec.partitioned]
+    await partitions.maintain(runtime.db, tables, health=health)
     await server.start()
     runtime.own_address = f"127.0.0.1:{port}"
     tasks += [asyncio.create_task(consumer.run(health)) for consumer in spec.consumers(runtime)]
     tasks += _follow_accounts(runtime)
+    prune = functools.partial(retention.prune, retention=timedelta(days=settings.outbox_retention_days))
+    tasks.append(
+        asyncio.create_task(
+            partitions.keep(runtime.db, tables, settings.partition_maintenance_seconds, prune=prune, health=health)
+        )
+    )
     log.info("%s serving on port %d", spec.name, port)
     return RunningService(server=server, port=port, runtime=runtime, health=health, tasks=tasks)
 

@@ -1,11 +1,12 @@
-"""How the kit runs accounts: its settings, runtime settings, servicers, outbox, seed and bench."""
+"""How the kit runs accounts: its settings, runtime settings, servicers, outbox, partitioned ledger, seed
+and bench."""
 
 from pathlib import Path
 
 from accounts.api import AccountsApi
 from accounts.config import AccountsSettings, token_issuer
 from accounts.domain.settings import AccountsRuntimeSettings
-from accounts.models import OutboxEvent
+from accounts.models import LEDGER_ENTRIES, OutboxEvent
 from accounts.seed import seed
 from marketplace.accounts.v1 import accounts_service_pb2, accounts_service_pb2_grpc
 from servicekit.runtime import Runtime
@@ -44,6 +45,7 @@ SPEC = ServiceSpec(
     servicers=servicers,
     outbox=OutboxEvent,
     seed=seed,
+    partitioned=[LEDGER_ENTRIES],
     settings=AccountsSettings,
     runtime_settings=AccountsRuntimeSettings,
     commands={"bench": bench},

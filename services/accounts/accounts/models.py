@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    func,
     text,
     true,
 )
@@ -33,6 +34,8 @@ from servicekit.auth import Role
 from servicekit.db import created_now, new_metadata, updated_now, uuid_pk
 from servicekit.idempotency import IdempotencyKeyMixin
 from servicekit.outbox import OutboxEventMixin
+from servicekit.partitions import PartitionedTable, Period
+from servicekit.retention import OutboxConsumerMixin, PrunedPartitionMixin
 from servicekit.runtime_settings import RuntimeSettingMixin
 
 
@@ -256,9 +259,26 @@ class Posting(Base):
     hold_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("holds.id"), index=True)
 
 
+# Ledger entries are kept for good, a month per partition (docs/design.md, "Partitions").
+LEDGER_ENTRIES = PartitionedTable(
+    "ledger_entries",
+    "created_at",
+    Period.MONTH,
+    ahead=2,
+    # Statement triggers stay with the table they are on: entries are written, and refused, through ledger_entries.
+    on_partition=(
+        "CREATE TRIGGER ledger_entries_through_table BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON {partition}"
+        " FOR EACH STATEMENT EXECUTE FUNCTION ledger_entries_through_table()",
+    ),
+)
+
+
 class LedgerEntry(Base):
     """One line of a posting; append-only. Triggers apply it to its account's balance and check,
-    at commit, that its posting sums to zero."""
+    at commit, that its posting sums to zero and that it was written with its posting, at its time.
+
+    Partitioned by month of created_at, which the primary key and the unique key therefore hold; as
+    every entry has its posting's time, (posting_id, account_id) is unique all the same."""
 
     __tablename__ = "ledger_entries"
     __table_args__ = (
@@ -273,17 +293,19 @@ class LedgerEntry(Base):
             ["ledger_accounts.id", "ledger_accounts.currency"],
             name="fk_ledger_entries_account_id_ledger_accounts",
         ),
-        UniqueConstraint("posting_id", "account_id", name="uq_ledger_entries_posting_id_account_id"),
+        UniqueConstraint("posting_id", "account_id", "created_at", name="uq_ledger_entries_posting_id_account_id"),
         # An account's entries newest first, in keyset pages.
         Index("ix_ledger_entries_account_id_created_at_id", "account_id", "created_at", "id"),
+        {"postgresql_partition_by": LEDGER_ENTRIES.partition_by},
     )
 
-    id: Mapped[uuid_pk]
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     posting_id: Mapped[uuid.UUID]
     account_id: Mapped[uuid.UUID]
     currency: Mapped[str] = mapped_column(String(3))
     amount_minor: Mapped[int] = mapped_column(BigInteger)
-    created_at: Mapped[created_now]
+    # Its posting's created_at: the time of the transaction that wrote both.
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), primary_key=True)
 
 
 class LoginFailures(Base):
@@ -300,6 +322,14 @@ class LoginFailures(Base):
 
 
 class OutboxEvent(OutboxEventMixin, Base):
+    pass
+
+
+class OutboxConsumer(OutboxConsumerMixin, Base):
+    pass
+
+
+class PrunedPartition(PrunedPartitionMixin, Base):
     pass
 
 

@@ -2,6 +2,7 @@
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 import asyncpg
 
@@ -71,6 +72,12 @@ def release_request(hold_id: str, amount_minor: int | None = None, request_id: s
     )
 
 
+async def accounts_of(sql: asyncpg.Connection, user_id: str) -> dict[str, uuid.UUID]:
+    """A user's ledger accounts by kind."""
+    rows = await sql.fetch("SELECT kind::text, id FROM ledger_accounts WHERE user_id = $1", uuid.UUID(user_id))
+    return {row["kind"]: row["id"] for row in rows}
+
+
 async def write_posting(
     sql: asyncpg.Connection,
     lines: list[tuple[uuid.UUID, int]],
@@ -78,25 +85,30 @@ async def write_posting(
     *,
     kind: str = "hold",
     hold_id: uuid.UUID | None = None,
+    at: datetime | None = None,
+    into: str = "ledger_entries",
 ) -> None:
-    """A posting with its entries written by hand in SQL, in one transaction, past every check of the service."""
+    """A posting with its entries written by hand in SQL, in one transaction, past every check of the service:
+    at a time of its own if given (else the transaction's), its entries into another table if named."""
     async with sql.transaction():
         posting_id = uuid.uuid4()
         await sql.execute(
-            "INSERT INTO postings (id, kind, scope, request_id, currency, hold_id)"
-            " VALUES ($1, $2::posting_kind, 'hand', $3, $4, $5)",
+            "INSERT INTO postings (id, kind, scope, request_id, currency, hold_id, created_at)"
+            " VALUES ($1, $2::posting_kind, 'hand', $3, $4, $5, coalesce($6, now()))",
             posting_id,
             kind,
             uuid.uuid4().hex,
             currency,
             hold_id,
+            at,
         )
         for account_id, amount in lines:
             await sql.execute(
-                "INSERT INTO ledger_entries (id, posting_id, account_id, currency, amount_minor)"
-                " VALUES (gen_random_uuid(), $1, $2, $3, $4)",
+                f"INSERT INTO {into} (id, posting_id, account_id, currency, amount_minor, created_at)"
+                " VALUES (gen_random_uuid(), $1, $2, $3, $4, coalesce($5, now()))",
                 posting_id,
                 account_id,
                 currency,
                 amount,
+                at,
             )

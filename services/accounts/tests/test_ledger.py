@@ -10,7 +10,7 @@ from marketplace.accounts.v1 import accounts_service_pb2 as pb
 from marketplace.accounts.v1 import resources_pb2
 from testkit.grpc import field_violations, rpc_error
 
-from .accounts_support import hold_request, usd, write_posting
+from .accounts_support import accounts_of, hold_request, usd, write_posting
 
 pytestmark = pytest.mark.usefixtures("ledger_invariants")
 
@@ -71,11 +71,6 @@ async def test_the_caller_sees_their_own_entries_newest_first_in_pages(accounts,
 
 
 # What the database refuses, whatever the code above it does -------------------------------------
-
-
-async def accounts_of(sql, user_id: str) -> dict[str, uuid.UUID]:
-    rows = await sql.fetch("SELECT kind::text, id FROM ledger_accounts WHERE user_id = $1", uuid.UUID(user_id))
-    return {row["kind"]: row["id"] for row in rows}
 
 
 async def test_a_balanced_posting_written_by_hand_is_accepted_and_applied(funded, wallet_of, sql):

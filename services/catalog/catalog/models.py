@@ -33,6 +33,7 @@ from servicekit.audit import AuditEntryMixin
 from servicekit.db import created_now, new_metadata, updated_now, uuid_pk
 from servicekit.idempotency import IdempotencyKeyMixin
 from servicekit.outbox import OutboxEventMixin
+from servicekit.retention import OutboxConsumerMixin, PrunedPartitionMixin
 from servicekit.runtime_settings import RuntimeSettingMixin
 
 
@@ -249,6 +250,14 @@ class TemplateValue(TypedValueMixin, Base):
 
 
 class OutboxEvent(OutboxEventMixin, Base):
+    pass
+
+
+class OutboxConsumer(OutboxConsumerMixin, Base):
+    pass
+
+
+class PrunedPartition(PrunedPartitionMixin, Base):
     pass
 
 

@@ -104,10 +104,11 @@ WITH hold AS (
 {_POSTING_WITH_ENTRIES}
 """
 
+# An entry has its posting's time: matching it too reads one partition of the entries.
 _POSTING = f"""
 SELECT {ENTRY_COLUMNS}
 FROM postings p
-JOIN ledger_entries e ON e.posting_id = p.id
+JOIN ledger_entries e ON e.posting_id = p.id AND e.created_at = p.created_at
 JOIN ledger_accounts a ON a.id = e.account_id
 WHERE p.scope = $1 AND p.request_id = $2
 """
