@@ -1,6 +1,5 @@
 """The catalog's gRPC servicer: proto <-> domain, nothing else."""
 
-from google.protobuf import struct_pb2
 from grpc.aio import ServicerContext
 
 from catalog.domain.attributes import Attribute, AttributeType
@@ -8,7 +7,6 @@ from catalog.domain.categories import CategoryFields
 from catalog.domain.games import GameFields
 from catalog.domain.items import NewItem
 from catalog.domain.templates import TemplateFields
-from catalog.domain.values import Scalar, Unsupported
 from catalog.models import Category, Game, Template
 from catalog.repository.items import ItemView
 from catalog.service import attributes, categories, games, items, templates
@@ -23,27 +21,7 @@ from servicekit.errors import FieldViolation, InvalidArgument
 from servicekit.idempotency import Once
 from servicekit.ids import parse_id, parse_optional_id
 from servicekit.pagination import page_request
-
-# Values ------------------------------------------------------------------------------------
-
-
-def value_to_proto(value: Scalar) -> struct_pb2.Value:
-    if isinstance(value, bool):
-        return struct_pb2.Value(bool_value=value)
-    if isinstance(value, int | float):
-        return struct_pb2.Value(number_value=value)
-    return struct_pb2.Value(string_value=value)
-
-
-def value_from_proto(value: struct_pb2.Value) -> object:
-    kind = value.WhichOneof("kind")
-    if kind in ("struct_value", "list_value"):
-        return Unsupported()
-    return None if kind in (None, "null_value") else getattr(value, kind)
-
-
-def values_from_proto(values) -> dict[str, object]:
-    return {key: value_from_proto(value) for key, value in values.items()}
+from servicekit.values import Scalar, values_from_proto, values_to_proto
 
 
 def mask_paths(request) -> list[str]:
@@ -135,7 +113,7 @@ def template_to_proto(template: Template, values: dict[str, Scalar]) -> resource
         name=template.name,
         description=template.description,
         image_url=template.image_url,
-        attributes={key: value_to_proto(value) for key, value in values.items()},
+        attributes=values_to_proto(values),
         create_time=timestamp(template.created_at),
         update_time=timestamp(template.updated_at),
     )
@@ -160,7 +138,7 @@ def item_to_proto(item: ItemView) -> resources_pb2.Item:
         name=item.name,
         description=item.description,
         image_url=item.image_url,
-        attributes={key: value_to_proto(value) for key, value in item.attributes.items()},
+        attributes=values_to_proto(item.attributes),
         create_time=timestamp(item.created_at),
         update_time=timestamp(item.updated_at),
     )

@@ -9,9 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.domain.attributes import ATTRIBUTE_IMMUTABLE, ATTRIBUTE_MASK, Attribute
 from catalog.domain.audit import AuditAction
-from catalog.domain.values import Scalar
 from catalog.models import AuditEntry, Category, Game, Template
 from servicekit.auth import Caller
+from servicekit.values import Scalar
 
 
 def record(

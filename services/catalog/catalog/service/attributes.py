@@ -19,7 +19,6 @@ from catalog.domain.attributes import (
     validate_attribute,
 )
 from catalog.domain.audit import AuditAction
-from catalog.domain.common import apply_mask
 from catalog.models import Category
 from catalog.repository import attributes as repository
 from catalog.repository import audit
@@ -32,6 +31,7 @@ from servicekit import idempotency
 from servicekit.auth import Caller
 from servicekit.db import Database
 from servicekit.idempotency import Once
+from servicekit.masks import apply_mask
 from servicekit.pagination import Page, page_result
 
 
