@@ -17,7 +17,7 @@ from servicekit import enums
 from servicekit.auth import require_caller
 from servicekit.convert import timestamp
 from servicekit.db import Database
-from servicekit.errors import FieldViolation, InvalidArgument
+from servicekit.errors import FieldViolation, InvalidArgument, violations_to_proto
 from servicekit.idempotency import Once
 from servicekit.ids import parse_id, parse_optional_id
 from servicekit.pagination import page_request
@@ -234,6 +234,18 @@ class CatalogApi(pb_grpc.CatalogServiceServicer):
         found, next_token = await attributes.list_attributes(self._db, category_id, page)
         return pb.ListAttributesResponse(
             attributes=[attribute_to_proto(attribute) for attribute in found], next_page_token=next_token
+        )
+
+    async def ValidateAttributes(
+        self, request: pb.ValidateAttributesRequest, context: ServicerContext
+    ) -> pb.ValidateAttributesResponse:
+        category, checked, violations = await attributes.check_values(
+            self._db, parse_id("category_id", request.category_id), values_from_proto(request.attributes)
+        )
+        return pb.ValidateAttributesResponse(
+            category=category_to_proto(category),
+            attributes=values_to_proto(checked),
+            violations=violations_to_proto(violations),
         )
 
     async def CreateAttribute(
