@@ -172,7 +172,10 @@ class AuthInterceptor(_WrappingInterceptor):
         if not header:
             if access == Access.ACCESS_USER:
                 raise Unauthenticated("sign in first: this method needs a bearer token")
-            return set_call(Call(method))
+            # A public method may want to know which of our services calls it (trading counts no view
+            # of a listing that messaging reads); a service token sent must be valid, as a user's must.
+            service_token = metadata_value(context, SERVICE_TOKEN_KEY)
+            return set_call(Call(method, service=self._services.verify(service_token) if service_token else None))
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise Unauthenticated("the authorization header must be 'Bearer <token>'")
