@@ -116,9 +116,9 @@ async def test_a_request_id_past_200_characters_is_a_400_on_every_create(api):
         assert "request_id" in violations(response)
 
 
-async def test_a_currency_with_a_trailing_newline_is_a_400(api):
+async def test_a_currency_with_a_trailing_newline_is_a_400(api, things):
     seller = await signed_up(api)
-    body = LISTING | {"price": {"currency": "EUR\n", "amount_minor": 100}}
+    body = LISTING | {"category_id": things["id"], "price": {"currency": "EUR\n", "amount_minor": 100}}
     response = await api.post("/v1/listings", json=body, headers=seller.headers)
     assert response.status_code == 400, response.text
     assert violations(response) == {"listing.price.currency"}

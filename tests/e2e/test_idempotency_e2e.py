@@ -49,20 +49,20 @@ async def test_a_key_reused_for_another_request_is_refused_and_changes_nothing(a
     assert await balance(api, me) == 100
 
 
-async def test_keys_belong_to_their_caller(api):
+async def test_keys_belong_to_their_caller(api, things):
     alice, bob = await signed_up(api), await signed_up(api)
-    same = key()
-    for_alice = await api.post("/v1/listings", json=LISTING, headers=alice.headers | same)
-    for_bob = await api.post("/v1/listings", json=LISTING, headers=bob.headers | same)
+    same, body = key(), LISTING | {"category_id": things["id"]}
+    for_alice = await api.post("/v1/listings", json=body, headers=alice.headers | same)
+    for_bob = await api.post("/v1/listings", json=body, headers=bob.headers | same)
     assert for_alice.status_code == for_bob.status_code == 200
     assert for_alice.json()["seller_id"] == alice.id and for_bob.json()["seller_id"] == bob.id
 
 
-async def test_concurrent_repeats_of_one_key_create_one_listing(api):
+async def test_concurrent_repeats_of_one_key_create_one_listing(api, things):
     seller = await signed_up(api)
-    same = key()
+    same, body = key(), LISTING | {"category_id": things["id"]}
     responses = await asyncio.gather(
-        *(api.post("/v1/listings", json=LISTING, headers=seller.headers | same) for _ in range(8))
+        *(api.post("/v1/listings", json=body, headers=seller.headers | same) for _ in range(8))
     )
     assert {response.status_code for response in responses} == {200}
     assert len({response.json()["id"] for response in responses}) == 1
@@ -81,10 +81,11 @@ async def test_a_replay_answers_the_first_response_even_after_its_category_was_d
     assert replayed.json() == created.json()
 
 
-async def test_a_header_and_a_request_id_that_differ_are_a_400(api):
+async def test_a_header_and_a_request_id_that_differ_are_a_400(api, things):
     seller = await signed_up(api)
+    body = LISTING | {"category_id": things["id"]}
     response = await api.post(
-        "/v1/listings", params={"request_id": "one"}, json=LISTING, headers=seller.headers | {"Idempotency-Key": "two"}
+        "/v1/listings", params={"request_id": "one"}, json=body, headers=seller.headers | {"Idempotency-Key": "two"}
     )
     assert response.status_code == 400, response.text
     assert detail(response, "BadRequest")["field_violations"][0]["field"] == "request_id"

@@ -14,10 +14,10 @@ SNEAKERS = {
 }
 
 
-async def test_a_buyer_asks_a_seller_about_a_listing(api):
+async def test_a_buyer_asks_a_seller_about_a_listing(api, things):
     seller = await signed_up(api)
     buyer = await signed_up(api)
-    created = await api.post("/v1/listings", json=SNEAKERS, headers=seller.headers)
+    created = await api.post("/v1/listings", json=SNEAKERS | {"category_id": things["id"]}, headers=seller.headers)
     assert created.status_code == 200, created.text
     listing = created.json()
     assert listing["status"] == "LISTING_STATUS_ACTIVE" and listing["seller_id"] == seller.id
@@ -39,9 +39,9 @@ async def test_a_buyer_asks_a_seller_about_a_listing(api):
     assert conversation["last_message"]["text"] == "?"
 
 
-async def test_a_listing_with_bad_fields_is_400_naming_each(api):
+async def test_a_listing_with_bad_fields_is_400_naming_each(api, things):
     seller = await signed_up(api)
-    body = SNEAKERS | {"title": "", "price": {"currency": "eur", "amount_minor": 0}}
+    body = SNEAKERS | {"category_id": things["id"], "title": "", "price": {"currency": "eur", "amount_minor": 0}}
     response = await api.post("/v1/listings", json=body, headers=seller.headers)
     assert response.status_code == 400
     assert violations(response) == {"listing.title", "listing.price.currency", "listing.price.amount_minor"}

@@ -118,6 +118,18 @@ async def test_an_expired_service_token_is_refused(stack):
     assert code is grpc.StatusCode.UNAUTHENTICATED
 
 
+async def test_a_public_method_refuses_a_service_token_that_is_not_valid(stack):
+    impostor = ServiceIdentity("messaging", SigningKey.generate())
+    channel = grpc.aio.insecure_channel(
+        stack.addresses["trading"], interceptors=service_token_interceptors(impostor, "trading")
+    )
+    method = descriptor_pool.Default().FindMethodByName("marketplace.trading.v1.TradingService.GetListing")
+    assert await call(channel, "/marketplace.trading.v1.TradingService/GetListing", method) is (
+        grpc.StatusCode.UNAUTHENTICATED
+    )
+    await channel.close()
+
+
 async def test_trading_holds_a_buyers_funds_in_accounts(stack, api):
     buyer = await signed_up(api)
     deposit = {"amount": {"currency": "USD", "amount_minor": 5000}, "request_id": uuid.uuid4().hex}

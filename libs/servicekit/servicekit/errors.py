@@ -21,6 +21,10 @@ class FieldViolation:
     description: str
 
 
+def violations_to_proto(violations: list[FieldViolation]) -> list[error_details_pb2.BadRequest.FieldViolation]:
+    return [error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description) for v in violations]
+
+
 class DomainError(Exception):
     """A failure the caller can act on. Subclasses set `code` and a stable `reason`."""
 
@@ -52,14 +56,7 @@ class InvalidArgument(DomainError):
         return cls([FieldViolation(field, description)])
 
     def details(self) -> list:
-        return [
-            error_details_pb2.BadRequest(
-                field_violations=[
-                    error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
-                    for v in self.violations
-                ]
-            )
-        ]
+        return [error_details_pb2.BadRequest(field_violations=violations_to_proto(self.violations))]
 
 
 class Unauthenticated(DomainError):

@@ -186,7 +186,11 @@ class AuthInterceptor(_WrappingInterceptor):
         request_id = metadata_value(context, REQUEST_ID_KEY)
         if method_access(method) == Access.ACCESS_INTERNAL:
             return set_call(Call(method, service=self._service(method, context), request_id=request_id))
-        return set_call(Call(method, caller=self._caller(method, context), request_id=request_id))
+        # Another method may want to know which of our services calls it (trading counts no view of a
+        # listing that messaging reads); a service token sent must be valid, as a user's must.
+        token = metadata_value(context, SERVICE_TOKEN_KEY)
+        service = self._services.verify(token) if token else None
+        return set_call(Call(method, caller=self._caller(method, context), service=service, request_id=request_id))
 
     async def around(self, method, request, context, call):
         self._authenticate(method, context)

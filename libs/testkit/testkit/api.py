@@ -50,3 +50,18 @@ async def signed_up(api: httpx.AsyncClient) -> Person:
     user = await register(api)
     session = await sign_in(api, user["email"])
     return Person(id=user["id"], headers=bearer(session["access_token"]))
+
+
+async def new_category(api: httpx.AsyncClient, admin_headers: dict[str, str], *attributes: dict) -> dict:
+    """A category of a new game, with these attribute definitions (JSON bodies), made by an admin."""
+    game = await api.post("/v1/games", json={"name": f"Game {uuid.uuid4().hex[:10]}"}, headers=admin_headers)
+    assert game.status_code == 200, game.text
+    category = await api.post(
+        f"/v1/games/{game.json()['id']}/categories", json={"name": "Things"}, headers=admin_headers
+    )
+    assert category.status_code == 200, category.text
+    for attribute in attributes:
+        path = f"/v1/categories/{category.json()['id']}/attributes"
+        created = await api.post(path, json=attribute, headers=admin_headers)
+        assert created.status_code == 200, created.text
+    return category.json()

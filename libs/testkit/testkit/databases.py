@@ -1,8 +1,10 @@
-"""A database per context for one test run, migrated to head, dropped at the end."""
+"""A database per context for one test run, migrated to head, dropped at the end; statements run in one by hand."""
 
 import asyncio
 import os
 import uuid
+
+import asyncpg
 
 from devstack.postgres import create_database, drop_database, service_url
 from servicekit.migrations import alembic_config, migrate
@@ -23,3 +25,13 @@ async def create_migrated(server_url: str, spec: ServiceSpec, name: str) -> str:
 
 async def drop(server_url: str, name: str) -> None:
     await drop_database(server_url, name)
+
+
+async def execute(database_url: str, statement: str, *args) -> str:
+    """Runs one statement by hand in a database of the stack (given by its SQLAlchemy URL): how a test
+    sets up a state that no RPC reaches yet."""
+    connection = await asyncpg.connect(database_url.replace("+asyncpg", ""))
+    try:
+        return await connection.execute(statement, *args)
+    finally:
+        await connection.close()

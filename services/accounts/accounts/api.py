@@ -310,6 +310,13 @@ class AccountsApi(AdminMethods, pb_grpc.AccountsServiceServicer):
         view = await users.get_user(self._db, parse_id("user_id", request.user_id))
         return public_profile_to_proto(view)
 
+    async def GetUserLocation(
+        self, request: pb.GetUserLocationRequest, context: ServicerContext
+    ) -> pb.GetUserLocationResponse:
+        view = await users.get_user(self._db, parse_id("user_id", request.user_id))
+        location = point_from_wkb(view.user.profile.location)
+        return pb.GetUserLocationResponse(location=location.to_proto() if location else None)
+
     async def SuspendUser(self, request: pb.SuspendUserRequest, context: ServicerContext) -> resources_pb2.User:
         view = await users.suspend_user(
             self._db, require_caller(), parse_id("user_id", request.user_id), request.reason

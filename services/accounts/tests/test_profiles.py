@@ -1,4 +1,4 @@
-"""The caller's profile (UpdateMe) and anyone's public profile (GetUser)."""
+"""The caller's profile (UpdateMe), anyone's public profile (GetUser) and the location trading reads (GetUserLocation)."""
 
 import uuid
 
@@ -6,7 +6,7 @@ import grpc
 from google.protobuf import field_mask_pb2
 
 from marketplace.accounts.v1 import accounts_service_pb2 as pb
-from marketplace.accounts.v1 import resources_pb2
+from marketplace.accounts.v1 import accounts_service_pb2_grpc, resources_pb2
 from marketplace.common.v1 import location_pb2
 from testkit.grpc import error_reason, field_violations, rpc_error
 
@@ -115,3 +115,23 @@ async def test_an_unknown_or_malformed_user_id(accounts):
     assert error_reason(missing) == "USER_NOT_FOUND"
     malformed = await rpc_error(accounts.GetUser(pb.GetUserRequest(user_id="me-or-not")))
     assert set(field_violations(malformed)) == {"user_id"}
+
+
+async def test_trading_reads_where_a_user_is_and_nobody_else_does(stack, accounts, sign_up):
+    me = await sign_up()
+    where = pb.GetUserLocationRequest(user_id=me.user.id)
+    assert not (await accounts.GetUserLocation(where)).HasField("location")
+    await accounts.UpdateMe(update(["location"], location=BERLIN), metadata=me.auth)
+    located = (await accounts.GetUserLocation(where)).location
+    assert (round(located.latitude, 3), round(located.longitude, 3)) == (52.52, 13.405)
+    missing = await rpc_error(accounts.GetUserLocation(pb.GetUserLocationRequest(user_id=str(uuid.uuid4()))))
+    assert missing.code() is grpc.StatusCode.NOT_FOUND
+    for channel, metadata in (
+        (stack.channel("accounts"), me.auth),
+        (stack.channel("accounts", as_service="catalog"), ()),
+    ):
+        stranger = accounts_service_pb2_grpc.AccountsServiceStub(channel)
+        refused = await rpc_error(stranger.GetUserLocation(where, metadata=metadata))
+        assert refused.code() is grpc.StatusCode.PERMISSION_DENIED
+    anonymous = accounts_service_pb2_grpc.AccountsServiceStub(stack.channel("accounts"))
+    assert (await rpc_error(anonymous.GetUserLocation(where))).code() is grpc.StatusCode.UNAUTHENTICATED

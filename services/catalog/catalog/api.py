@@ -1,6 +1,5 @@
 """The catalog's gRPC servicer: proto <-> domain, nothing else."""
 
-from google.protobuf import struct_pb2
 from grpc.aio import ServicerContext
 
 from catalog.domain.attributes import Attribute, AttributeType
@@ -9,7 +8,6 @@ from catalog.domain.games import GameFields
 from catalog.domain.items import NewItem
 from catalog.domain.settings import CatalogRuntimeSettings
 from catalog.domain.templates import TemplateFields
-from catalog.domain.values import Scalar, Unsupported
 from catalog.models import Category, Game, Template
 from catalog.repository.items import ItemView
 from catalog.service import attributes, categories, games, items, templates
@@ -21,32 +19,12 @@ from servicekit.admin import AdminMethods
 from servicekit.auth import require_caller
 from servicekit.convert import timestamp
 from servicekit.db import Database
-from servicekit.errors import FieldViolation, InvalidArgument
+from servicekit.errors import FieldViolation, InvalidArgument, violations_to_proto
 from servicekit.idempotency import Once
 from servicekit.ids import parse_id, parse_optional_id
 from servicekit.pagination import page_request
 from servicekit.runtime_settings import SettingsStore
-
-# Values ------------------------------------------------------------------------------------
-
-
-def value_to_proto(value: Scalar) -> struct_pb2.Value:
-    if isinstance(value, bool):
-        return struct_pb2.Value(bool_value=value)
-    if isinstance(value, int | float):
-        return struct_pb2.Value(number_value=value)
-    return struct_pb2.Value(string_value=value)
-
-
-def value_from_proto(value: struct_pb2.Value) -> object:
-    kind = value.WhichOneof("kind")
-    if kind in ("struct_value", "list_value"):
-        return Unsupported()
-    return None if kind in (None, "null_value") else getattr(value, kind)
-
-
-def values_from_proto(values) -> dict[str, object]:
-    return {key: value_from_proto(value) for key, value in values.items()}
+from servicekit.values import Scalar, values_from_proto, values_to_proto
 
 
 def mask_paths(request) -> list[str]:
@@ -138,7 +116,7 @@ def template_to_proto(template: Template, values: dict[str, Scalar]) -> resource
         name=template.name,
         description=template.description,
         image_url=template.image_url,
-        attributes={key: value_to_proto(value) for key, value in values.items()},
+        attributes=values_to_proto(values),
         create_time=timestamp(template.created_at),
         update_time=timestamp(template.updated_at),
     )
@@ -163,7 +141,7 @@ def item_to_proto(item: ItemView) -> resources_pb2.Item:
         name=item.name,
         description=item.description,
         image_url=item.image_url,
-        attributes={key: value_to_proto(value) for key, value in item.attributes.items()},
+        attributes=values_to_proto(item.attributes),
         create_time=timestamp(item.created_at),
         update_time=timestamp(item.updated_at),
     )
@@ -259,6 +237,18 @@ class CatalogApi(AdminMethods, pb_grpc.CatalogServiceServicer):
         found, next_token = await attributes.list_attributes(self._db, category_id, page)
         return pb.ListAttributesResponse(
             attributes=[attribute_to_proto(attribute) for attribute in found], next_page_token=next_token
+        )
+
+    async def ValidateAttributes(
+        self, request: pb.ValidateAttributesRequest, context: ServicerContext
+    ) -> pb.ValidateAttributesResponse:
+        category, checked, violations = await attributes.check_values(
+            self._db, parse_id("category_id", request.category_id), values_from_proto(request.attributes)
+        )
+        return pb.ValidateAttributesResponse(
+            category=category_to_proto(category),
+            attributes=values_to_proto(checked),
+            violations=violations_to_proto(violations),
         )
 
     async def CreateAttribute(

@@ -5,12 +5,13 @@ import uuid
 import pytest
 
 from catalog.domain.attributes import Attribute, AttributeType, Narrowing, narrowing
-from catalog.domain.common import apply_mask
 from catalog.domain.filters import parse_filters
 from catalog.domain.games import GAME_MASK, GameFields
-from catalog.domain.values import Unsupported, validate_values
+from catalog.domain.values import validate_values
 from catalog.seed_data import CATALOG
 from servicekit.errors import InvalidArgument
+from servicekit.masks import apply_mask
+from servicekit.values import Unsupported
 
 WEAR = Attribute(
     "wear", AttributeType.NUMBER, id=uuid.uuid4(), required=True, min_value=0, max_value=1, filterable=True

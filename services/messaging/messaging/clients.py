@@ -7,7 +7,7 @@ import grpc
 
 from marketplace.trading.v1 import trading_service_pb2, trading_service_pb2_grpc
 from messaging.domain import ListingNotFound
-from servicekit.errors import Unavailable
+from servicekit.calls import ask
 
 
 @dataclass(frozen=True)
@@ -22,12 +22,8 @@ class Trading:
         self._timeout = timeout
 
     async def listing(self, listing_id: UUID) -> ListingRef:
-        try:
-            listing = await self._stub.GetListing(
-                trading_service_pb2.GetListingRequest(listing_id=str(listing_id)), timeout=self._timeout
-            )
-        except grpc.aio.AioRpcError as exc:
-            if exc.code() is grpc.StatusCode.NOT_FOUND:
-                raise ListingNotFound(f"listing {listing_id} does not exist") from exc
-            raise Unavailable(f"trading did not answer: {exc.code().name}") from exc
+        request = trading_service_pb2.GetListingRequest(listing_id=str(listing_id))
+        listing = await ask("trading", self._stub.GetListing, request, self._timeout)
+        if listing is None:
+            raise ListingNotFound(f"listing {listing_id} does not exist")
         return ListingRef(id=UUID(listing.id), seller_id=UUID(listing.seller_id))

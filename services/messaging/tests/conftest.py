@@ -6,6 +6,7 @@ from marketplace.common.v1 import money_pb2
 from marketplace.messaging.v1 import messaging_service_pb2_grpc
 from marketplace.trading.v1 import resources_pb2, trading_service_pb2, trading_service_pb2_grpc
 from servicekit.auth import Role
+from testkit.catalog import new_category
 from testkit.tokens import bearer, mint
 
 
@@ -25,13 +26,21 @@ def person(signing_key):
     return make
 
 
+@pytest.fixture(scope="session")
+async def balls(stack):
+    """A catalog category, without attributes, for the listings of the tests."""
+    return await new_category(stack)
+
+
 @pytest.fixture
-async def listing_of(stack):
+async def listing_of(stack, balls):
     """Creates a free-form listing in the real trading service for the given seller metadata."""
     trading = trading_service_pb2_grpc.TradingServiceStub(stack.channel("trading"))
 
     async def create(seller_auth) -> resources_pb2.Listing:
-        listing = resources_pb2.Listing(title="Signed ball", price=money_pb2.Money(currency="USD", amount_minor=2500))
+        listing = resources_pb2.Listing(
+            title="Signed ball", category_id=balls.id, price=money_pb2.Money(currency="USD", amount_minor=2500)
+        )
         return await trading.CreateListing(
             trading_service_pb2.CreateListingRequest(listing=listing), metadata=seller_auth
         )

@@ -1,8 +1,16 @@
+"""Fixtures of the trading service tests (helpers live in trading_support.py)."""
+
+import uuid
+
 import pytest
 
+from marketplace.catalog.v1 import resources_pb2 as catalog_pb2
 from marketplace.trading.v1 import trading_service_pb2_grpc
 from servicekit.auth import Role
+from testkit.catalog import new_category
 from testkit.tokens import bearer, mint
+
+from .trading_support import SHOE_ATTRIBUTES, SKIN_ATTRIBUTES, Person
 
 
 @pytest.fixture
@@ -11,5 +19,33 @@ async def trading(stack):
 
 
 @pytest.fixture
-def seller(signing_key):
-    return bearer(mint(signing_key, role=Role.SELLER))
+def new_person(signing_key):
+    """Makes a new signed-in user each time it is called."""
+
+    def new_person(role: Role = Role.BOTH) -> Person:
+        user_id = uuid.uuid4()
+        return Person(id=str(user_id), auth=bearer(mint(signing_key, user_id, role)))
+
+    return new_person
+
+
+@pytest.fixture
+def seller(new_person) -> Person:
+    return new_person(Role.SELLER)
+
+
+@pytest.fixture
+def buyer(new_person) -> Person:
+    return new_person(Role.BUYER)
+
+
+@pytest.fixture(scope="session")
+async def shoes(stack) -> catalog_pb2.Category:
+    """A category for free-form listings: a required integer size from 30 to 50 and an optional colour."""
+    return await new_category(stack, *SHOE_ATTRIBUTES)
+
+
+@pytest.fixture(scope="session")
+async def skins(stack) -> catalog_pb2.Category:
+    """A category of game items with a required wear from 0 to 1."""
+    return await new_category(stack, *SKIN_ATTRIBUTES)

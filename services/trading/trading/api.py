@@ -1,4 +1,4 @@
-"""The trading gRPC servicer: proto <-> domain, nothing else."""
+"""The trading gRPC servicer: proto <-> domain, nothing else (the resources' protos: trading.resources)."""
 
 from grpc.aio import ServicerContext
 
@@ -7,68 +7,123 @@ from marketplace.trading.v1 import trading_service_pb2 as pb
 from marketplace.trading.v1 import trading_service_pb2_grpc as pb_grpc
 from servicekit import enums
 from servicekit.admin import AdminMethods
-from servicekit.auth import require_caller
-from servicekit.convert import timestamp
+from servicekit.auth import current_call, require_caller
 from servicekit.db import Database
 from servicekit.errors import FieldViolation, InvalidArgument
-from servicekit.geo import check_location, point_from_wkb
+from servicekit.geo import check_location
 from servicekit.idempotency import Once
-from servicekit.ids import parse_id
-from servicekit.money import Money, check_money
+from servicekit.ids import parse_id, parse_optional_id
+from servicekit.money import check_money
 from servicekit.runtime_settings import SettingsStore
-from trading import domain, service
-from trading.domain import TradingRuntimeSettings
-from trading.models import Condition, Feed, Listing
+from servicekit.values import values_from_proto
+from trading import service
+from trading.clients import Accounts, Catalog
+from trading.domain import Condition, Feed, ListingFields, TradingRuntimeSettings, mask_fields
+from trading.resources import listing_to_proto
 
 
-def listing_to_proto(listing: Listing) -> resources_pb2.Listing:
-    location = point_from_wkb(listing.location)
-    return resources_pb2.Listing(
-        id=str(listing.id),
-        seller_id=str(listing.seller_id),
+def listing_fields_from_proto(
+    listing: resources_pb2.Listing, named: list[str] | None = None
+) -> tuple[ListingFields, list[FieldViolation]]:
+    """What the seller wrote, and what is wrong with how it is written (reported with whatever else the
+    service finds); in an update only the fields the mask names are read."""
+    violations: list[FieldViolation] = []
+
+    def wanted(name: str) -> bool:
+        return named is None or name in named
+
+    price = check_money("listing.price", listing.price, violations) if wanted("price") else None
+    location = (
+        check_location("listing.location", listing.location, violations)
+        if wanted("location") and listing.HasField("location")
+        else None
+    )
+    condition = (
+        enums.from_proto(resources_pb2.Condition, Condition, listing.condition, "listing.condition", violations)
+        if wanted("condition")
+        else None
+    )
+    feed = (
+        enums.from_proto(resources_pb2.Feed, Feed, listing.feed, "listing.feed", violations) if wanted("feed") else None
+    )
+    fields = ListingFields(
+        item_id=parse_optional_id("listing.item_id", listing.item_id, violations),
+        category_id=parse_optional_id("listing.category_id", listing.category_id, violations),
         title=listing.title,
         description=listing.description,
-        condition=enums.to_proto(resources_pb2.Condition, listing.condition),
-        price=Money(listing.currency, listing.price_minor).to_proto(),
-        location=location.to_proto() if location else None,
-        feed=enums.to_proto(resources_pb2.Feed, listing.feed),
-        status=enums.to_proto(resources_pb2.ListingStatus, listing.status),
-        create_time=timestamp(listing.created_at),
-        update_time=timestamp(listing.updated_at),
-    )
-
-
-def new_listing_from_proto(listing: resources_pb2.Listing) -> domain.NewListing:
-    violations: list[FieldViolation] = []
-    if listing.item_id or listing.category_id or listing.attributes:
-        raise NotImplementedError("listings of catalog items and typed attributes are not available yet")
-    price = check_money("listing.price", listing.price, violations)
-    location = (
-        check_location("listing.location", listing.location, violations) if listing.HasField("location") else None
-    )
-    condition = enums.from_proto(resources_pb2.Condition, Condition, listing.condition, "listing.condition", violations)
-    feed = enums.from_proto(resources_pb2.Feed, Feed, listing.feed, "listing.feed", violations)
-    title, description = domain.validate_listing(listing.title, listing.description, violations)
-    if violations:
-        raise InvalidArgument(violations)
-    return domain.NewListing(
-        title=title,
-        description=description,
         condition=condition,
+        attributes=values_from_proto(listing.attributes),
         price=price,
         location=location,
         feed=feed or Feed.DISCOVER,
+        image_urls=tuple(listing.image_urls),
+        video_url=listing.video_url,
+        thumbnail_url=listing.thumbnail_url,
     )
+    return fields, violations
+
+
+def update_paths(request: pb.UpdateListingRequest) -> list[str]:
+    """The mask's paths or, without a mask, the fields set in the listing sent."""
+    paths = list(request.update_mask.paths) or [field.name for field, _ in request.listing.ListFields()]
+    if not paths:
+        raise InvalidArgument.field("update_mask", "names no field: send the fields to change")
+    return paths
 
 
 class TradingApi(AdminMethods, pb_grpc.TradingServiceServicer):
-    def __init__(self, db: Database, runtime_settings: SettingsStore[TradingRuntimeSettings]) -> None:
+    def __init__(
+        self,
+        db: Database,
+        runtime_settings: SettingsStore[TradingRuntimeSettings],
+        catalog: Catalog,
+        accounts: Accounts,
+    ) -> None:
         super().__init__(db, runtime_settings)
+        self._catalog = catalog
+        self._accounts = accounts
 
     async def CreateListing(self, request: pb.CreateListingRequest, context: ServicerContext) -> resources_pb2.Listing:
-        new = new_listing_from_proto(request.listing)
-        listing = await service.create_listing(self._db, require_caller(), new, Once.of(request, listing_to_proto))
-        return listing_to_proto(listing)
+        fields, violations = listing_fields_from_proto(request.listing)
+        view = await service.create_listing(
+            self._db,
+            self._catalog,
+            self._accounts,
+            require_caller(),
+            fields,
+            violations,
+            request.draft,
+            Once.of(request, listing_to_proto),
+        )
+        return listing_to_proto(view)
 
     async def GetListing(self, request: pb.GetListingRequest, context: ServicerContext) -> resources_pb2.Listing:
-        return listing_to_proto(await service.get_listing(self._db, parse_id("listing_id", request.listing_id)))
+        view = await service.get_listing(self._db, parse_id("listing_id", request.listing_id), current_call())
+        return listing_to_proto(view)
+
+    async def UpdateListing(self, request: pb.UpdateListingRequest, context: ServicerContext) -> resources_pb2.Listing:
+        listing_id = parse_id("listing_id", request.listing_id)
+        paths = update_paths(request)
+        patch, violations = listing_fields_from_proto(request.listing, mask_fields(paths))
+        view = await service.update_listing(
+            self._db, self._catalog, require_caller(), listing_id, patch, violations, paths
+        )
+        return listing_to_proto(view)
+
+    async def CancelListing(self, request: pb.CancelListingRequest, context: ServicerContext) -> resources_pb2.Listing:
+        view = await service.cancel_listing(self._db, require_caller(), parse_id("listing_id", request.listing_id))
+        return listing_to_proto(view)
+
+    async def PublishListing(
+        self, request: pb.PublishListingRequest, context: ServicerContext
+    ) -> resources_pb2.Listing:
+        view = await service.publish_listing(self._db, require_caller(), parse_id("listing_id", request.listing_id))
+        return listing_to_proto(view)
+
+    async def LikeListing(self, request: pb.LikeListingRequest, context: ServicerContext) -> resources_pb2.Listing:
+        view = await service.like_listing(self._db, require_caller(), parse_id("listing_id", request.listing_id))
+        return listing_to_proto(view)
+
+    async def UnlikeListing(self, request: pb.UnlikeListingRequest, context: ServicerContext) -> resources_pb2.Listing:
+        view = await service.unlike_listing(self._db, require_caller(), parse_id("listing_id", request.listing_id))
+        return listing_to_proto(view)

@@ -1,16 +1,76 @@
 """The integration events trading publishes, built from protos/marketplace/trading/v1/events.proto.
 
 Each function adds one event to the outbox in the caller's transaction, so every event of a
-type has the same payload wherever it is published.
+type has the same payload wherever it is published. Events tell of listings others can see:
+a draft has none until it is published.
 """
 
+from uuid import UUID
+
+from google.protobuf.message import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from marketplace.trading.v1 import events_pb2
-from servicekit import outbox
+from marketplace.trading.v1 import events_pb2, resources_pb2
+from servicekit import enums, outbox
+from servicekit.money import Money
 from trading.models import Listing, OutboxEvent
+from trading.repository import ListingView
+from trading.resources import listing_to_proto
 
 
-def listing_created(session: AsyncSession, listing: Listing) -> None:
-    payload = events_pb2.ListingCreated(listing_id=str(listing.id), seller_id=str(listing.seller_id))
-    outbox.add(session, OutboxEvent, "trading.listing.created", listing.id, payload)
+def _add(session: AsyncSession, event_type: str, subject_id: UUID, payload: Message) -> None:
+    outbox.add(session, OutboxEvent, event_type, subject_id, payload)
+
+
+def _snapshot(view: ListingView) -> resources_pb2.Listing:
+    """The listing as everyone sees it: whether the reader of the moment likes it is nobody's business."""
+    listing = listing_to_proto(view)
+    listing.ClearField("liked")
+    return listing
+
+
+def listing_created(session: AsyncSession, view: ListingView) -> None:
+    """The listing went on sale: created active, or a draft published."""
+    listing = view.listing
+    payload = events_pb2.ListingCreated(
+        listing_id=str(listing.id),
+        seller_id=str(listing.seller_id),
+        item_id=str(listing.item_id or ""),
+        category_id=str(listing.category_id or ""),
+        price=Money(listing.currency, listing.price_minor).to_proto(),
+        feed=enums.to_proto(resources_pb2.Feed, listing.feed),
+        listing=_snapshot(view),
+    )
+    _add(session, "trading.listing.created", listing.id, payload)
+
+
+def listing_changed(session: AsyncSession, view: ListingView, changed_fields: list[str]) -> None:
+    listing = view.listing
+    payload = events_pb2.ListingChanged(
+        listing_id=str(listing.id),
+        seller_id=str(listing.seller_id),
+        status=enums.to_proto(resources_pb2.ListingStatus, listing.status),
+        listing=_snapshot(view),
+        changed_fields=changed_fields,
+    )
+    _add(session, "trading.listing.changed", listing.id, payload)
+
+
+def listing_cancelled(session: AsyncSession, listing: Listing) -> None:
+    payload = events_pb2.ListingCancelled(
+        listing_id=str(listing.id), seller_id=str(listing.seller_id), item_id=str(listing.item_id or "")
+    )
+    _add(session, "trading.listing.cancelled", listing.id, payload)
+
+
+def listing_sold(session: AsyncSession, listing: Listing, buyer_id: UUID, transaction_id: UUID, amount: Money) -> None:
+    """The purchase of the listing completed (published by the purchase saga)."""
+    payload = events_pb2.ListingSold(
+        listing_id=str(listing.id),
+        seller_id=str(listing.seller_id),
+        buyer_id=str(buyer_id),
+        item_id=str(listing.item_id or ""),
+        transaction_id=str(transaction_id),
+        amount=amount.to_proto(),
+    )
+    _add(session, "trading.listing.sold", listing.id, payload)

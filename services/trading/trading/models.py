@@ -4,7 +4,8 @@ import enum
 import uuid
 
 from geoalchemy2 import Geography, WKBElement
-from sqlalchemy import BigInteger, CheckConstraint, Enum, Index, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, Enum, ForeignKey, Identity, Index, String, Text, text
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from servicekit.audit import AuditEntryMixin
@@ -13,30 +14,12 @@ from servicekit.idempotency import IdempotencyKeyMixin
 from servicekit.outbox import OutboxEventMixin
 from servicekit.retention import OutboxConsumerMixin, PrunedPartitionMixin
 from servicekit.runtime_settings import RuntimeSettingMixin
+from servicekit.urls import MAX_URL
+from trading.domain import MAX_IMAGES, Condition, Feed, ListingStatus
 
 
 class Base(DeclarativeBase):
     metadata = new_metadata()
-
-
-class ListingStatus(enum.StrEnum):
-    ACTIVE = "active"
-    RESERVED = "reserved"
-    SOLD = "sold"
-    CANCELLED = "cancelled"
-
-
-class Feed(enum.StrEnum):
-    DISCOVER = "discover"
-    COMMUNITY = "community"
-
-
-class Condition(enum.StrEnum):
-    NEW = "new"
-    LIKE_NEW = "like_new"
-    GOOD = "good"
-    FAIR = "fair"
-    POOR = "poor"
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
@@ -49,7 +32,20 @@ class Listing(Base):
         CheckConstraint("price_minor > 0", name="price_positive"),
         CheckConstraint("currency ~ '^[A-Z]{3}$'", name="currency_iso4217"),
         CheckConstraint("char_length(title) BETWEEN 1 AND 200", name="title_length"),
+        CheckConstraint("item_id IS NULL OR category_id IS NOT NULL", name="item_has_category"),
+        CheckConstraint("(category_id IS NULL) = (game_id IS NULL)", name="category_has_game"),
+        CheckConstraint("jsonb_typeof(attributes) = 'object'", name="attributes_object"),
+        CheckConstraint(f"cardinality(image_urls) <= {MAX_IMAGES}", name="image_count"),
+        CheckConstraint(f"char_length(video_url) <= {MAX_URL}", name="video_url_length"),
+        CheckConstraint(f"char_length(thumbnail_url) <= {MAX_URL}", name="thumbnail_url_length"),
         Index("ix_listings_status_created_at", "status", "created_at"),
+        # An item is in one listing at most until that one is sold or cancelled.
+        Index(
+            "uq_listings_item_id_open",
+            "item_id",
+            unique=True,
+            postgresql_where=text("status NOT IN ('sold', 'cancelled')"),
+        ),
     )
 
     id: Mapped[uuid_pk]
@@ -64,6 +60,38 @@ class Listing(Base):
     status: Mapped[ListingStatus] = mapped_column(_enum(ListingStatus, "listing_status"), default=ListingStatus.ACTIVE)
     created_at: Mapped[created_now]
     updated_at: Mapped[updated_now]
+    # What catalog said when the listing was made: the item sold (none for a free-form listing),
+    # its category and game, and the values as catalog stores them.
+    item_id: Mapped[uuid.UUID | None]
+    category_id: Mapped[uuid.UUID | None]
+    game_id: Mapped[uuid.UUID | None]
+    attributes: Mapped[dict] = mapped_column(JSONB, default=dict, server_default=text("'{}'::jsonb"))
+    image_urls: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default=text("'{}'::text[]"))
+    video_url: Mapped[str] = mapped_column(Text, default="", server_default="")
+    thumbnail_url: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+
+class ListingLike(Base):
+    """One user's like of a listing; liking again finds the row there."""
+
+    __tablename__ = "listing_likes"
+
+    listing_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    created_at: Mapped[created_now]
+
+
+class CountedView(Base):
+    """One view of a listing, appended: a view inserts and locks nothing else, and the count is the
+    number of rows. No foreign key on purpose: its check would take a KEY SHARE lock on the listing
+    row per view (listings are never deleted, so no row is left without its listing)."""
+
+    __tablename__ = "listing_views"
+    __table_args__ = (Index("ix_listing_views_listing_id", "listing_id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    listing_id: Mapped[uuid.UUID]
+    viewed_at: Mapped[created_now]
 
 
 class OutboxEvent(OutboxEventMixin, Base):

@@ -1,11 +1,99 @@
-"""Queries of trading. Session first, never a commit."""
+"""Queries of trading. Session first, never a commit.
 
+Listings, their likes and views; the one mapping between a listing row and its fields.
+"""
+
+from dataclasses import dataclass
 from uuid import UUID
 
+from sqlalchemy import delete, exists, false, func, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from trading.models import Listing
+from servicekit.geo import point_from_wkb
+from servicekit.money import Money
+from trading.domain import ListingFields, ListingStatus
+from trading.models import CountedView, Listing, ListingLike
 
 
-async def get_listing(session: AsyncSession, listing_id: UUID) -> Listing | None:
-    return await session.get(Listing, listing_id)
+@dataclass(frozen=True)
+class ListingView:
+    """A listing as one reader sees it: with its counts, and whether the reader likes it."""
+
+    listing: Listing
+    view_count: int
+    like_count: int
+    liked: bool
+
+
+async def get_listing(session: AsyncSession, listing_id: UUID, *, for_update: bool = False) -> Listing | None:
+    """The listing; for_update locks it FOR NO KEY UPDATE, which likes (their foreign key's KEY SHARE) do not wait for."""
+    stmt = select(Listing).where(Listing.id == listing_id)
+    if for_update:
+        stmt = stmt.with_for_update(key_share=True)
+    return await session.scalar(stmt)
+
+
+async def view_of(session: AsyncSession, listing: Listing, reader_id: UUID | None) -> ListingView:
+    """The listing with its counts; views are counted from their index alone (an index-only scan)."""
+    views = select(func.count()).where(CountedView.listing_id == listing.id).scalar_subquery()
+    likes = select(func.count()).where(ListingLike.listing_id == listing.id).scalar_subquery()
+    liked = (
+        exists().where(ListingLike.listing_id == listing.id, ListingLike.user_id == reader_id) if reader_id else false()
+    )
+    row = (await session.execute(select(views, likes, liked))).one()
+    return ListingView(listing=listing, view_count=row[0], like_count=row[1], liked=row[2])
+
+
+async def add_view(session: AsyncSession, listing_id: UUID) -> None:
+    await session.execute(insert(CountedView).values(listing_id=listing_id))
+
+
+async def add_like(session: AsyncSession, listing_id: UUID, user_id: UUID) -> None:
+    await session.execute(insert(ListingLike).values(listing_id=listing_id, user_id=user_id).on_conflict_do_nothing())
+
+
+async def remove_like(session: AsyncSession, listing_id: UUID, user_id: UUID) -> None:
+    await session.execute(
+        delete(ListingLike).where(ListingLike.listing_id == listing_id, ListingLike.user_id == user_id)
+    )
+
+
+def fields_of(listing: Listing) -> ListingFields:
+    return ListingFields(
+        item_id=listing.item_id,
+        category_id=listing.category_id,
+        title=listing.title,
+        description=listing.description,
+        condition=listing.condition,
+        attributes=dict(listing.attributes),
+        price=Money(listing.currency, listing.price_minor),
+        location=point_from_wkb(listing.location),
+        feed=listing.feed,
+        image_urls=tuple(listing.image_urls),
+        video_url=listing.video_url,
+        thumbnail_url=listing.thumbnail_url,
+    )
+
+
+def new_listing(seller_id: UUID, fields: ListingFields, game_id: UUID, status: ListingStatus) -> Listing:
+    listing = Listing(
+        seller_id=seller_id, item_id=fields.item_id, category_id=fields.category_id, game_id=game_id, status=status
+    )
+    write_fields(listing, fields)
+    return listing
+
+
+def write_fields(listing: Listing, fields: ListingFields) -> None:
+    """Sets the columns of the fields a seller may change."""
+    listing.title = fields.title
+    listing.description = fields.description
+    listing.condition = fields.condition
+    listing.attributes = fields.attributes
+    listing.price_minor = fields.price.amount_minor
+    listing.currency = fields.price.currency
+    listing.location = fields.location.to_ewkt() if fields.location else None
+    listing.feed = fields.feed
+    listing.image_urls = list(fields.image_urls)
+    listing.video_url = fields.video_url
+    listing.thumbnail_url = fields.thumbnail_url

@@ -99,7 +99,8 @@ async def get_me(db: Database, caller: Caller) -> UserView:
 
 
 async def get_user(db: Database, user_id: uuid.UUID) -> UserView:
-    """Anyone's public profile; what of it is shown is the servicer's choice (PublicProfile)."""
+    """A user with their profile; what of it is shown is the servicer's choice (PublicProfile to anyone,
+    the location to trading)."""
     async with db.read() as session:
         return await _user_view(session, user_id)
 

@@ -5,8 +5,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from catalog.domain.attributes import Attribute, AttributeType
-from catalog.domain.values import Scalar
 from servicekit.errors import FieldViolation, InvalidArgument
+from servicekit.values import Scalar
 
 TRUE_WORDS = {"true": True, "false": False}
 

@@ -1,6 +1,6 @@
 """Attribute values: checking them against a category's definitions.
 
-Values arrive as JSON scalars (str, float, bool; None for null) keyed by attribute key.
+Values arrive as JSON scalars (str, float, bool; None for null; `servicekit.values`) keyed by attribute key.
 Every problem becomes one field violation, named `<field>.<key>`, and all are reported at
 once. Integers are whole numbers of an INTEGER attribute and come back as `int`.
 """
@@ -10,15 +10,7 @@ from collections.abc import Iterable, Mapping
 
 from catalog.domain.attributes import MAX_LENGTH_LIMIT, Attribute, AttributeType
 from servicekit.errors import FieldViolation, InvalidArgument
-
-Scalar = str | int | float | bool
-
-
-class Unsupported:
-    """A JSON list or object where a scalar belongs."""
-
-    def __repr__(self) -> str:
-        return "a list or object"
+from servicekit.values import Scalar
 
 
 def _describe_bounds(attribute: Attribute) -> str:

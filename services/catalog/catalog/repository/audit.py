@@ -2,8 +2,8 @@
 the API shows them, ids as strings."""
 
 from catalog.domain.attributes import ATTRIBUTE_IMMUTABLE, ATTRIBUTE_MASK, Attribute
-from catalog.domain.values import Scalar
 from catalog.models import Category, Game, Template
+from servicekit.values import Scalar
 
 
 def game_state(game: Game) -> dict:

@@ -11,10 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.domain.attributes import Attribute, AttributeType
 from catalog.domain.filters import Filter
-from catalog.domain.values import Scalar
 from catalog.models import Category, Item, ItemValue, Template
 from catalog.repository.values import value_rows, values_by_key
 from servicekit.pagination import Page
+from servicekit.values import Scalar
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,11 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.domain.attributes import Attribute
-from catalog.domain.values import Scalar
 from catalog.models import Item, ItemValue, Template, TemplateValue
 from catalog.repository.common import Lock, locked
 from catalog.repository.values import value_rows, values_by_key
 from servicekit.pagination import Page
+from servicekit.values import Scalar
 
 
 async def get_template(session: AsyncSession, template_id: UUID, lock: Lock = None) -> Template | None:

@@ -8,8 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from catalog.domain.attributes import Attribute, AttributeType
-from catalog.domain.values import Scalar
 from catalog.models import Attribute as AttributeRow
+from servicekit.values import Scalar
 
 
 def stored_columns(kind: AttributeType, value: Scalar) -> dict[str, object]:

@@ -19,7 +19,7 @@ from catalog.domain.attributes import (
     narrowing,
     validate_attribute,
 )
-from catalog.domain.common import apply_mask
+from catalog.domain.values import validate_values
 from catalog.models import Category
 from catalog.repository import attributes as repository
 from catalog.repository import audit
@@ -32,8 +32,11 @@ from servicekit import audit as audit_log
 from servicekit import idempotency
 from servicekit.auth import Caller
 from servicekit.db import Database
+from servicekit.errors import FieldViolation, InvalidArgument
 from servicekit.idempotency import Once
+from servicekit.masks import apply_mask
 from servicekit.pagination import Page, page_result
+from servicekit.values import Scalar
 
 
 async def _attribute_for(session: AsyncSession, attribute_id: UUID, lock: Lock = None) -> Attribute:
@@ -88,6 +91,20 @@ async def list_attributes(db: Database, category_id: UUID, page: Page) -> tuple[
         await category_for(session, category_id)
         found = await repository.list_attributes(session, category_id, page)
     return page_result(found, page, lambda attribute: (attribute.display_order, attribute.key))
+
+
+async def check_values(
+    db: Database, category_id: UUID, values: dict[str, object]
+) -> tuple[Category, dict[str, Scalar], list[FieldViolation]]:
+    """The category, and the values as they would be stored or every problem with them (named
+    `attributes.<key>`): the rules of an item's own values, for a thing described elsewhere."""
+    async with db.read() as session:
+        category = await category_for(session, category_id)
+        definitions = await repository.attributes_of_category(session, category_id)
+    try:
+        return category, validate_values(definitions, values, "attributes", require=True), []
+    except InvalidArgument as invalid:
+        return category, {}, invalid.violations
 
 
 async def update_attribute(

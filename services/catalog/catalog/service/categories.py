@@ -15,7 +15,6 @@ from catalog.domain.categories import (
     CategoryNotFound,
     validate_category,
 )
-from catalog.domain.common import apply_mask
 from catalog.models import Category
 from catalog.repository import audit
 from catalog.repository import categories as repository
@@ -28,6 +27,7 @@ from servicekit.auth import Caller
 from servicekit.db import Database
 from servicekit.errors import FieldViolation, InvalidArgument
 from servicekit.idempotency import Once
+from servicekit.masks import apply_mask
 from servicekit.pagination import Page, page_result
 
 

@@ -6,7 +6,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog import events
-from catalog.domain.common import apply_mask
 from catalog.domain.games import GAME_MASK, GameFields, GameHasCategories, GameNameTaken, GameNotFound, validate_game
 from catalog.models import Game
 from catalog.repository import audit
@@ -18,6 +17,7 @@ from servicekit import idempotency
 from servicekit.auth import Caller
 from servicekit.db import Database
 from servicekit.idempotency import Once
+from servicekit.masks import apply_mask
 from servicekit.pagination import Page, page_result
 
 

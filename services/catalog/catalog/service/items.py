@@ -7,7 +7,7 @@ from catalog.domain.categories import CategoryNotFound
 from catalog.domain.filters import parse_filters
 from catalog.domain.items import ItemNotFound, ItemOwnerChanged, NewItem, item_violations
 from catalog.domain.templates import TemplateNotFound
-from catalog.domain.values import Scalar, validate_values
+from catalog.domain.values import validate_values
 from catalog.repository import items as repository
 from catalog.repository.attributes import attributes_of_category
 from catalog.repository.categories import get_category
@@ -20,6 +20,7 @@ from servicekit.db import Database
 from servicekit.errors import FieldViolation, InvalidArgument
 from servicekit.idempotency import Once
 from servicekit.pagination import Page, page_result
+from servicekit.values import Scalar
 
 
 def _page(views: list[ItemView], page: Page) -> tuple[list[ItemView], str]:

@@ -6,7 +6,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog import events
-from catalog.domain.common import apply_mask
 from catalog.domain.templates import (
     TEMPLATE_MASK,
     TemplateFields,
@@ -15,7 +14,7 @@ from catalog.domain.templates import (
     TemplateNotFound,
     template_violations,
 )
-from catalog.domain.values import Scalar, validate_values
+from catalog.domain.values import validate_values
 from catalog.models import Template
 from catalog.repository import audit
 from catalog.repository import templates as repository
@@ -29,7 +28,9 @@ from servicekit import idempotency
 from servicekit.auth import Caller
 from servicekit.db import Database
 from servicekit.idempotency import Once
+from servicekit.masks import apply_mask
 from servicekit.pagination import Page, page_result
+from servicekit.values import Scalar
 
 
 async def _template_with_values(

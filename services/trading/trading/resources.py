@@ -1,0 +1,37 @@
+"""Trading's resources as protos: what the servicer answers and what the events carry, built once here."""
+
+from marketplace.trading.v1 import resources_pb2
+from servicekit import enums
+from servicekit.convert import timestamp
+from servicekit.geo import point_from_wkb
+from servicekit.money import Money
+from servicekit.values import values_to_proto
+from trading.repository import ListingView
+
+
+def listing_to_proto(view: ListingView) -> resources_pb2.Listing:
+    listing = view.listing
+    location = point_from_wkb(listing.location)
+    return resources_pb2.Listing(
+        id=str(listing.id),
+        seller_id=str(listing.seller_id),
+        item_id=str(listing.item_id or ""),
+        title=listing.title,
+        description=listing.description,
+        game_id=str(listing.game_id or ""),
+        category_id=str(listing.category_id or ""),
+        condition=enums.to_proto(resources_pb2.Condition, listing.condition),
+        attributes=values_to_proto(listing.attributes),
+        price=Money(listing.currency, listing.price_minor).to_proto(),
+        location=location.to_proto() if location else None,
+        feed=enums.to_proto(resources_pb2.Feed, listing.feed),
+        image_urls=listing.image_urls,
+        status=enums.to_proto(resources_pb2.ListingStatus, listing.status),
+        create_time=timestamp(listing.created_at),
+        update_time=timestamp(listing.updated_at),
+        video_url=listing.video_url,
+        thumbnail_url=listing.thumbnail_url,
+        view_count=view.view_count,
+        like_count=view.like_count,
+        liked=view.liked,
+    )
