@@ -94,6 +94,8 @@ class Settings:
     # The outbox keeps a day's events at least this many days after it, and until every consumer
     # has them (servicekit.retention).
     outbox_retention_days: int = 7
+    # An idempotency key answers retries this long; then it is deleted (servicekit.idempotency).
+    idempotency_key_retention_hours: int = 168
     # How often partitions are made ahead and the outbox pruned (servicekit.partitions).
     partition_maintenance_seconds: float = 3600.0
     addresses: dict[str, str] = field(default_factory=dict)
@@ -137,6 +139,9 @@ class Settings:
             migration_lock_timeout=env("MIGRATION_LOCK_TIMEOUT", cls.migration_lock_timeout),
             migration_statement_timeout=env("MIGRATION_STATEMENT_TIMEOUT", cls.migration_statement_timeout),
             outbox_retention_days=env_number("OUTBOX_RETENTION_DAYS", cls.outbox_retention_days, 0),
+            idempotency_key_retention_hours=env_number(
+                "IDEMPOTENCY_KEY_RETENTION_HOURS", cls.idempotency_key_retention_hours, 1
+            ),
             partition_maintenance_seconds=env_number(
                 "PARTITION_MAINTENANCE_SECONDS", cls.partition_maintenance_seconds, 1.0
             ),

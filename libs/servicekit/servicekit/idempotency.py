@@ -17,6 +17,9 @@ back it goes ahead itself.
         ...
         await idempotency.complete(session, once, game)
 
+Keys are kept IDEMPOTENCY_KEY_RETENTION_HOURS (a week by default: far past any client's or
+saga's retries) and then deleted by the service's maintenance (`prune`), a batch at a time.
+
 A use case on a raw asyncpg connection (the ledger's hot path) passes that connection instead of
 a session (servicekit.statements).
 """
@@ -24,13 +27,26 @@ a session (servicekit.statements).
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from google.protobuf.message import Message
-from sqlalchemy import DateTime, LargeBinary, String, column, func, select, table, update
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    Index,
+    LargeBinary,
+    String,
+    column,
+    delete,
+    func,
+    select,
+    table,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from servicekit.auth import current_call
 from servicekit.errors import FailedPrecondition
@@ -44,6 +60,11 @@ class IdempotencyKeyMixin:
 
     __tablename__ = "idempotency_keys"
 
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple:
+        # Pruning finds the old keys by age (an index per service's table, hence a function).
+        return (Index("ix_idempotency_keys_created_at", "created_at"),)
+
     scope: Mapped[str] = mapped_column(String(200), primary_key=True)
     key: Mapped[str] = mapped_column(String(MAX_KEY_LENGTH), primary_key=True)
     request_hash: Mapped[str] = mapped_column(String(64))
@@ -54,6 +75,7 @@ class IdempotencyKeyMixin:
 
 _KEYS = table(
     IdempotencyKeyMixin.__tablename__,
+    column("created_at", DateTime(timezone=True)),
     column("scope", String),
     column("key", String),
     column("request_hash", String),
@@ -134,3 +156,18 @@ async def complete(handle: Handle, once: Once | None, result: Any) -> None:
             .values(response=response)
             .returning(_KEYS.c.key),
         )
+
+
+PRUNE_BATCH = 5000
+
+
+def prune(connection: Connection, older_than: timedelta) -> int:
+    """Deletes the keys older than older_than, a batch per statement so that no lock is held long; how many.
+    On a connection in autocommit."""
+    oldest_kept = select(func.now() - older_than).scalar_subquery()
+    batch = select(_KEYS.c.scope, _KEYS.c.key).where(_KEYS.c.created_at < oldest_kept).limit(PRUNE_BATCH)
+    statement = delete(_KEYS).where(tuple_(_KEYS.c.scope, _KEYS.c.key).in_(batch))
+    deleted = 0
+    while count := connection.execute(statement).rowcount:
+        deleted += count
+    return deleted

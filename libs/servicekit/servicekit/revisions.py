@@ -265,3 +265,25 @@ def create_outbox_retention() -> None:
 def drop_outbox_retention() -> None:
     op.drop_table("outbox_pruned_partitions")
     op.drop_table("outbox_consumers")
+
+
+def index_idempotency_keys_by_age() -> None:
+    """The index that pruning finds old idempotency keys by, built without blocking writes."""
+    with op.get_context().autocommit_block():
+        op.create_index(
+            "ix_idempotency_keys_created_at",
+            "idempotency_keys",
+            ["created_at"],
+            postgresql_concurrently=True,
+            if_not_exists=True,
+        )
+
+
+def drop_idempotency_keys_age_index() -> None:
+    with op.get_context().autocommit_block():
+        op.drop_index(
+            "ix_idempotency_keys_created_at",
+            table_name="idempotency_keys",
+            postgresql_concurrently=True,
+            if_exists=True,
+        )

@@ -1,7 +1,6 @@
 """The grpc.aio server of a service: interceptors, health, reflection, graceful stop."""
 
 import asyncio
-import functools
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -14,9 +13,10 @@ import grpc
 from google.protobuf.descriptor import ServiceDescriptor
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
+from sqlalchemy import Connection
 
 from marketplace.common.v1 import events_pb2, events_pb2_grpc
-from servicekit import partitions, retention
+from servicekit import idempotency, partitions, retention
 from servicekit.config import Settings
 from servicekit.consumer import EventConsumer
 from servicekit.feed import EventFeedServicer
@@ -125,7 +125,14 @@ async def start(spec: ServiceSpec, settings: Settings, runtime: Runtime | None =
     runtime.own_address = f"127.0.0.1:{port}"
     tasks += [asyncio.create_task(consumer.run(health)) for consumer in spec.consumers(runtime)]
     tasks += _follow_accounts(runtime)
-    prune = functools.partial(retention.prune, retention=timedelta(days=settings.outbox_retention_days))
+
+    def prune(connection: Connection) -> list[str]:
+        """The outbox's passed days, and the idempotency keys past their retention."""
+        dropped = retention.prune(connection, retention=timedelta(days=settings.outbox_retention_days))
+        if deleted := idempotency.prune(connection, timedelta(hours=settings.idempotency_key_retention_hours)):
+            log.info("deleted %d idempotency keys past their retention", deleted)
+        return dropped
+
     tasks.append(
         asyncio.create_task(
             partitions.keep(runtime.db, tables, settings.partition_maintenance_seconds, prune=prune, health=health)
