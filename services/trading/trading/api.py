@@ -16,10 +16,11 @@ from servicekit.ids import parse_id, parse_optional_id
 from servicekit.money import check_money
 from servicekit.runtime_settings import SettingsStore
 from servicekit.values import values_from_proto
-from trading import service
 from trading.clients import Accounts, Catalog
-from trading.domain import Condition, Feed, ListingFields, TradingRuntimeSettings, mask_fields
+from trading.domain.listings import Condition, Feed, ListingFields, mask_fields
+from trading.domain.settings import TradingRuntimeSettings
 from trading.resources import listing_to_proto
+from trading.service import listings
 
 
 def listing_fields_from_proto(
@@ -85,7 +86,7 @@ class TradingApi(AdminMethods, pb_grpc.TradingServiceServicer):
 
     async def CreateListing(self, request: pb.CreateListingRequest, context: ServicerContext) -> resources_pb2.Listing:
         fields, violations = listing_fields_from_proto(request.listing)
-        view = await service.create_listing(
+        view = await listings.create_listing(
             self._db,
             self._catalog,
             self._accounts,
@@ -98,32 +99,32 @@ class TradingApi(AdminMethods, pb_grpc.TradingServiceServicer):
         return listing_to_proto(view)
 
     async def GetListing(self, request: pb.GetListingRequest, context: ServicerContext) -> resources_pb2.Listing:
-        view = await service.get_listing(self._db, parse_id("listing_id", request.listing_id), current_call())
+        view = await listings.get_listing(self._db, parse_id("listing_id", request.listing_id), current_call())
         return listing_to_proto(view)
 
     async def UpdateListing(self, request: pb.UpdateListingRequest, context: ServicerContext) -> resources_pb2.Listing:
         listing_id = parse_id("listing_id", request.listing_id)
         paths = update_paths(request)
         patch, violations = listing_fields_from_proto(request.listing, mask_fields(paths))
-        view = await service.update_listing(
+        view = await listings.update_listing(
             self._db, self._catalog, require_caller(), listing_id, patch, violations, paths
         )
         return listing_to_proto(view)
 
     async def CancelListing(self, request: pb.CancelListingRequest, context: ServicerContext) -> resources_pb2.Listing:
-        view = await service.cancel_listing(self._db, require_caller(), parse_id("listing_id", request.listing_id))
+        view = await listings.cancel_listing(self._db, require_caller(), parse_id("listing_id", request.listing_id))
         return listing_to_proto(view)
 
     async def PublishListing(
         self, request: pb.PublishListingRequest, context: ServicerContext
     ) -> resources_pb2.Listing:
-        view = await service.publish_listing(self._db, require_caller(), parse_id("listing_id", request.listing_id))
+        view = await listings.publish_listing(self._db, require_caller(), parse_id("listing_id", request.listing_id))
         return listing_to_proto(view)
 
     async def LikeListing(self, request: pb.LikeListingRequest, context: ServicerContext) -> resources_pb2.Listing:
-        view = await service.like_listing(self._db, require_caller(), parse_id("listing_id", request.listing_id))
+        view = await listings.like_listing(self._db, require_caller(), parse_id("listing_id", request.listing_id))
         return listing_to_proto(view)
 
     async def UnlikeListing(self, request: pb.UnlikeListingRequest, context: ServicerContext) -> resources_pb2.Listing:
-        view = await service.unlike_listing(self._db, require_caller(), parse_id("listing_id", request.listing_id))
+        view = await listings.unlike_listing(self._db, require_caller(), parse_id("listing_id", request.listing_id))
         return listing_to_proto(view)

@@ -7,7 +7,7 @@ from servicekit.runtime import Runtime
 from servicekit.server import Registration, ServiceSpec
 from trading.api import TradingApi
 from trading.clients import Accounts, Catalog
-from trading.domain import TradingRuntimeSettings
+from trading.domain.settings import TradingRuntimeSettings
 from trading.models import OutboxEvent
 
 

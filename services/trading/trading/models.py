@@ -15,7 +15,7 @@ from servicekit.outbox import OutboxEventMixin
 from servicekit.retention import OutboxConsumerMixin, PrunedPartitionMixin
 from servicekit.runtime_settings import RuntimeSettingMixin
 from servicekit.urls import MAX_URL
-from trading.domain import MAX_IMAGES, Condition, Feed, ListingStatus
+from trading.domain.listings import MAX_IMAGES, Condition, Feed, ListingStatus
 
 
 class Base(DeclarativeBase):

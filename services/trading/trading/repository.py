@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit.geo import point_from_wkb
 from servicekit.money import Money
-from trading.domain import ListingFields, ListingStatus
+from trading.domain.listings import ListingFields, ListingStatus
 from trading.models import CountedView, Listing, ListingLike
 
 

@@ -1,7 +1,4 @@
-"""Use cases of trading: one function per action; the end of `db.begin()` is the commit.
-
-Listings: create (from a catalog item or free-form), read, change, publish, cancel, like.
-"""
+"""Use cases of listings: create (from a catalog item or free-form), read, change, publish, cancel, like."""
 
 import dataclasses
 from uuid import UUID
@@ -16,9 +13,10 @@ from servicekit.db import Database, broken_constraint
 from servicekit.errors import FieldViolation, InvalidArgument
 from servicekit.idempotency import Once
 from servicekit.masks import apply_mask
-from trading import domain, events, repository
+from trading import events, repository
 from trading.clients import Accounts, Catalog
-from trading.domain import CatalogFacts, ListingFields, ListingStatus, Move
+from trading.domain import listings as domain
+from trading.domain.listings import CatalogFacts, ListingFields, ListingStatus, Move
 from trading.models import Listing
 from trading.repository import ListingView
 
