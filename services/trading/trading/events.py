@@ -2,7 +2,8 @@
 
 Each function adds one event to the outbox in the caller's transaction, so every event of a
 type has the same payload wherever it is published. Events tell of listings others can see:
-a draft has none until it is published.
+a draft has none until it is published. Offer events name both parties, so that each consumer
+(messaging, say) knows whom to tell.
 """
 
 from uuid import UUID
@@ -10,10 +11,11 @@ from uuid import UUID
 from google.protobuf.message import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from marketplace.common.v1 import money_pb2
 from marketplace.trading.v1 import events_pb2, resources_pb2
 from servicekit import enums, outbox
 from servicekit.money import Money
-from trading.models import Listing, OutboxEvent
+from trading.models import Listing, Offer, OutboxEvent
 from trading.repository import ListingView
 from trading.resources import listing_to_proto
 
@@ -74,3 +76,47 @@ def listing_sold(session: AsyncSession, listing: Listing, buyer_id: UUID, transa
         amount=amount.to_proto(),
     )
     _add(session, "trading.listing.sold", listing.id, payload)
+
+
+def _amount(offer: Offer) -> money_pb2.Money:
+    return Money(offer.currency, offer.amount_minor).to_proto()
+
+
+def offer_made(session: AsyncSession, offer: Offer) -> None:
+    """A pending offer: a buyer's first, or a counter-offer (previous_offer_id)."""
+    payload = events_pb2.OfferMade(
+        offer_id=str(offer.id),
+        listing_id=str(offer.listing_id),
+        buyer_id=str(offer.buyer_id),
+        seller_id=str(offer.seller_id),
+        proposer_id=str(offer.proposer_id),
+        amount=_amount(offer),
+        previous_offer_id=str(offer.previous_offer_id or ""),
+    )
+    _add(session, "trading.offer.made", offer.id, payload)
+
+
+def offer_accepted(session: AsyncSession, offer: Offer) -> None:
+    """The offer was accepted and its listing reserved; transaction_id stays empty until purchases exist."""
+    payload = events_pb2.OfferAccepted(
+        offer_id=str(offer.id),
+        listing_id=str(offer.listing_id),
+        buyer_id=str(offer.buyer_id),
+        seller_id=str(offer.seller_id),
+        amount=_amount(offer),
+    )
+    _add(session, "trading.offer.accepted", offer.id, payload)
+
+
+def offer_changed(session: AsyncSession, offer: Offer) -> None:
+    """The offer ended otherwise: rejected, countered, cancelled or expired (its status says which)."""
+    payload = events_pb2.OfferChanged(
+        offer_id=str(offer.id),
+        listing_id=str(offer.listing_id),
+        buyer_id=str(offer.buyer_id),
+        seller_id=str(offer.seller_id),
+        status=enums.to_proto(resources_pb2.OfferStatus, offer.status),
+        amount=_amount(offer),
+        proposer_id=str(offer.proposer_id),
+    )
+    _add(session, "trading.offer.changed", offer.id, payload)
