@@ -251,6 +251,16 @@ async def test_a_lower_price_expires_the_offers_it_reaches_and_a_cancel_expires_
     assert ok(await api.get(f"/v1/offers/{low['id']}", headers=buyer.headers))["status"] == "OFFER_STATUS_EXPIRED"
 
 
+async def test_a_new_currency_or_condition_expires_every_pending_offer(api, seller, buyer, listing):
+    made = await offer(api, listing, buyer, 1000)
+    ok(await api.patch(f"/v1/listings/{listing['id']}", json={"condition": "CONDITION_GOOD"}, headers=seller.headers))
+    assert ok(await api.get(f"/v1/offers/{made['id']}", headers=buyer.headers))["status"] == "OFFER_STATUS_EXPIRED"
+    made = await offer(api, listing, buyer, 1000)
+    price = {"currency": "USD", "amount_minor": 20000}
+    ok(await api.patch(f"/v1/listings/{listing['id']}", json={"price": price}, headers=seller.headers))
+    assert ok(await api.get(f"/v1/offers/{made['id']}", headers=buyer.headers))["status"] == "OFFER_STATUS_EXPIRED"
+
+
 async def test_a_repeated_request_id_makes_one_offer(api, seller, buyer, listing):
     body = {"amount": eur(5000), "request_id": str(uuid.uuid4())}
     path = f"/v1/listings/{listing['id']}/offers"

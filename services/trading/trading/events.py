@@ -11,7 +11,6 @@ from uuid import UUID
 from google.protobuf.message import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from marketplace.common.v1 import money_pb2
 from marketplace.trading.v1 import events_pb2, resources_pb2
 from servicekit import enums, outbox
 from servicekit.money import Money
@@ -78,45 +77,35 @@ def listing_sold(session: AsyncSession, listing: Listing, buyer_id: UUID, transa
     _add(session, "trading.listing.sold", listing.id, payload)
 
 
-def _amount(offer: Offer) -> money_pb2.Money:
-    return Money(offer.currency, offer.amount_minor).to_proto()
+def _about(offer: Offer) -> dict:
+    """What every offer event says: the offer, its listing, both parties and the amount."""
+    return {
+        "offer_id": str(offer.id),
+        "listing_id": str(offer.listing_id),
+        "buyer_id": str(offer.buyer_id),
+        "seller_id": str(offer.seller_id),
+        "amount": Money(offer.currency, offer.amount_minor).to_proto(),
+    }
 
 
 def offer_made(session: AsyncSession, offer: Offer) -> None:
     """A pending offer: a buyer's first, or a counter-offer (previous_offer_id)."""
     payload = events_pb2.OfferMade(
-        offer_id=str(offer.id),
-        listing_id=str(offer.listing_id),
-        buyer_id=str(offer.buyer_id),
-        seller_id=str(offer.seller_id),
-        proposer_id=str(offer.proposer_id),
-        amount=_amount(offer),
-        previous_offer_id=str(offer.previous_offer_id or ""),
+        **_about(offer), proposer_id=str(offer.proposer_id), previous_offer_id=str(offer.previous_offer_id or "")
     )
     _add(session, "trading.offer.made", offer.id, payload)
 
 
 def offer_accepted(session: AsyncSession, offer: Offer) -> None:
     """The offer was accepted and its listing reserved; transaction_id stays empty until purchases exist."""
-    payload = events_pb2.OfferAccepted(
-        offer_id=str(offer.id),
-        listing_id=str(offer.listing_id),
-        buyer_id=str(offer.buyer_id),
-        seller_id=str(offer.seller_id),
-        amount=_amount(offer),
-    )
-    _add(session, "trading.offer.accepted", offer.id, payload)
+    _add(session, "trading.offer.accepted", offer.id, events_pb2.OfferAccepted(**_about(offer)))
 
 
 def offer_changed(session: AsyncSession, offer: Offer) -> None:
     """The offer ended otherwise: rejected, countered, cancelled or expired (its status says which)."""
     payload = events_pb2.OfferChanged(
-        offer_id=str(offer.id),
-        listing_id=str(offer.listing_id),
-        buyer_id=str(offer.buyer_id),
-        seller_id=str(offer.seller_id),
-        status=enums.to_proto(resources_pb2.OfferStatus, offer.status),
-        amount=_amount(offer),
+        **_about(offer),
         proposer_id=str(offer.proposer_id),
+        status=enums.to_proto(resources_pb2.OfferStatus, offer.status),
     )
     _add(session, "trading.offer.changed", offer.id, payload)

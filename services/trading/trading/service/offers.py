@@ -116,6 +116,15 @@ async def list_offers(
     return page_result(views, page, lambda view: (view.offer.created_at, view.offer.id))
 
 
+async def _locked(
+    session: AsyncSession, offer_id: UUID, caller: Caller, *, for_update: bool = False, for_share: bool = False
+) -> tuple[Listing, Offer]:
+    """The offer's listing locked as asked, then the offer FOR UPDATE: listing first, as everywhere."""
+    found = await _offer_for(session, offer_id, caller.user_id)
+    listing = await repository.get_listing(session, found.listing_id, for_update=for_update, for_share=for_share)
+    return listing, await _offer_for(session, offer_id, caller.user_id, for_update=True)
+
+
 def _answer(offer: Offer, how: OfferMove, caller: Caller, now: datetime) -> None:
     """Moves the offer as the caller asks, if they may and it is still pending (an offer past its expiry is not)."""
     domain.check_party(how, offer.proposer_id, offer.buyer_id, offer.seller_id, caller.user_id)
@@ -128,9 +137,7 @@ async def accept_offer(db: Database, caller: Caller, offer_id: UUID, once: Once)
     try:
         async with db.begin() as session:
             await idempotency.claim(session, once)
-            found = await _offer_for(session, offer_id, caller.user_id)
-            listing = await repository.get_listing(session, found.listing_id, for_update=True)
-            offer = await _offer_for(session, offer_id, caller.user_id, for_update=True)
+            listing, offer = await _locked(session, offer_id, caller, for_update=True)
             now = _now()
             _answer(offer, OfferMove.ACCEPT, caller, now)
             _check_active(listing)
@@ -184,9 +191,7 @@ async def counter_offer(
     caller to the other party in the same negotiation, is returned."""
     async with db.begin() as session:
         await idempotency.claim(session, once)
-        found = await _offer_for(session, offer_id, caller.user_id)
-        listing = await repository.get_listing(session, found.listing_id, for_share=True)
-        offer = await _offer_for(session, offer_id, caller.user_id, for_update=True)
+        listing, offer = await _locked(session, offer_id, caller, for_share=True)
         now = _now()
         _answer(offer, OfferMove.COUNTER, caller, now)
         counter = _proposed(listing, settings, terms, violations, offer.buyer_id, caller.user_id, now)
