@@ -3,7 +3,7 @@
 import asyncio
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -59,6 +59,8 @@ class ServiceSpec:
     settings: type[Settings] = Settings
     # The runtime settings it declares (servicekit.runtime_settings), which its admins change while it runs.
     runtime_settings: type[RuntimeSettings] | None = None
+    # Background jobs it runs while it serves (servicekit.periodic), cancelled when it stops.
+    tasks: Callable[[Runtime], Sequence[Coroutine[Any, Any, None]]] = field(default=lambda runtime: ())
     # Commands beyond serve, migrate and seed (`python -m catalog bench ...`): name -> main(settings, argv).
     commands: Mapping[str, Callable[[Settings, list[str]], None]] = field(default_factory=dict)
 
@@ -125,6 +127,7 @@ async def start(spec: ServiceSpec, settings: Settings, runtime: Runtime | None =
     runtime.own_address = f"127.0.0.1:{port}"
     tasks += [asyncio.create_task(consumer.run(health)) for consumer in spec.consumers(runtime)]
     tasks += _follow_accounts(runtime)
+    tasks += [asyncio.create_task(job) for job in spec.tasks(runtime)]
 
     def prune(connection: Connection) -> list[str]:
         """The outbox's passed days, and the idempotency keys past their retention."""

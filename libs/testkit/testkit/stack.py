@@ -66,7 +66,9 @@ async def start_stack(
         signing_key=keys.load_signing_key(),
         service_keys={context: SigningKey.from_pem(keys.service_key(context).read_bytes()) for context in CONTEXTS},
     )
-    for context in CONTEXTS:
+    # Accounts first: every service follows it from the start, and a channel refused before accounts
+    # listens backs off (its subchannel shared in the process), failing other services' calls meanwhile.
+    for context in sorted(CONTEXTS, key=lambda context: context != "accounts"):
         service_settings = specs[context].settings(
             service=context,
             database_url=stack.database_urls[context],

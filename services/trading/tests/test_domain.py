@@ -5,7 +5,7 @@ import pytest
 from servicekit.auth import Call, Caller, Role
 from servicekit.money import Money
 from servicekit.values import Unsupported
-from trading.domain import (
+from trading.domain.listings import (
     EDITABLE,
     LISTING_MASK,
     MAX_TITLE,

@@ -14,12 +14,16 @@ from servicekit.geo import check_location
 from servicekit.idempotency import Once
 from servicekit.ids import parse_id, parse_optional_id
 from servicekit.money import check_money
+from servicekit.pagination import page_request
 from servicekit.runtime_settings import SettingsStore
 from servicekit.values import values_from_proto
-from trading import service
 from trading.clients import Accounts, Catalog
-from trading.domain import Condition, Feed, ListingFields, TradingRuntimeSettings, mask_fields
-from trading.resources import listing_to_proto
+from trading.domain.listings import Condition, Feed, ListingFields, mask_fields
+from trading.domain.offers import OfferStatus, OfferTerms
+from trading.domain.settings import TradingRuntimeSettings
+from trading.repository import OfferView
+from trading.resources import listing_to_proto, offer_to_proto
+from trading.service import listings, offers
 
 
 def listing_fields_from_proto(
@@ -71,6 +75,19 @@ def update_paths(request: pb.UpdateListingRequest) -> list[str]:
     return paths
 
 
+def offer_terms_from_proto(
+    request: pb.CreateOfferRequest | pb.CounterOfferRequest,
+) -> tuple[OfferTerms, list[FieldViolation]]:
+    """What the proposer wrote, and what is wrong with how it is written."""
+    violations: list[FieldViolation] = []
+    amount = check_money("amount", request.amount, violations)
+    return OfferTerms(amount=amount, message=request.message, expires_in=request.expires_in), violations
+
+
+def accepted_to_proto(view: OfferView) -> pb.AcceptOfferResponse:
+    return pb.AcceptOfferResponse(offer=offer_to_proto(view))
+
+
 class TradingApi(AdminMethods, pb_grpc.TradingServiceServicer):
     def __init__(
         self,
@@ -85,7 +102,7 @@ class TradingApi(AdminMethods, pb_grpc.TradingServiceServicer):
 
     async def CreateListing(self, request: pb.CreateListingRequest, context: ServicerContext) -> resources_pb2.Listing:
         fields, violations = listing_fields_from_proto(request.listing)
-        view = await service.create_listing(
+        view = await listings.create_listing(
             self._db,
             self._catalog,
             self._accounts,
@@ -98,32 +115,87 @@ class TradingApi(AdminMethods, pb_grpc.TradingServiceServicer):
         return listing_to_proto(view)
 
     async def GetListing(self, request: pb.GetListingRequest, context: ServicerContext) -> resources_pb2.Listing:
-        view = await service.get_listing(self._db, parse_id("listing_id", request.listing_id), current_call())
+        view = await listings.get_listing(self._db, parse_id("listing_id", request.listing_id), current_call())
         return listing_to_proto(view)
 
     async def UpdateListing(self, request: pb.UpdateListingRequest, context: ServicerContext) -> resources_pb2.Listing:
         listing_id = parse_id("listing_id", request.listing_id)
         paths = update_paths(request)
         patch, violations = listing_fields_from_proto(request.listing, mask_fields(paths))
-        view = await service.update_listing(
+        view = await listings.update_listing(
             self._db, self._catalog, require_caller(), listing_id, patch, violations, paths
         )
         return listing_to_proto(view)
 
     async def CancelListing(self, request: pb.CancelListingRequest, context: ServicerContext) -> resources_pb2.Listing:
-        view = await service.cancel_listing(self._db, require_caller(), parse_id("listing_id", request.listing_id))
+        view = await listings.cancel_listing(self._db, require_caller(), parse_id("listing_id", request.listing_id))
         return listing_to_proto(view)
 
     async def PublishListing(
         self, request: pb.PublishListingRequest, context: ServicerContext
     ) -> resources_pb2.Listing:
-        view = await service.publish_listing(self._db, require_caller(), parse_id("listing_id", request.listing_id))
+        view = await listings.publish_listing(self._db, require_caller(), parse_id("listing_id", request.listing_id))
         return listing_to_proto(view)
 
     async def LikeListing(self, request: pb.LikeListingRequest, context: ServicerContext) -> resources_pb2.Listing:
-        view = await service.like_listing(self._db, require_caller(), parse_id("listing_id", request.listing_id))
+        view = await listings.like_listing(self._db, require_caller(), parse_id("listing_id", request.listing_id))
         return listing_to_proto(view)
 
     async def UnlikeListing(self, request: pb.UnlikeListingRequest, context: ServicerContext) -> resources_pb2.Listing:
-        view = await service.unlike_listing(self._db, require_caller(), parse_id("listing_id", request.listing_id))
+        view = await listings.unlike_listing(self._db, require_caller(), parse_id("listing_id", request.listing_id))
         return listing_to_proto(view)
+
+    async def CreateOffer(self, request: pb.CreateOfferRequest, context: ServicerContext) -> resources_pb2.Offer:
+        listing_id = parse_id("listing_id", request.listing_id)
+        terms, violations = offer_terms_from_proto(request)
+        view = await offers.create_offer(
+            self._db,
+            self._runtime_settings.values,
+            require_caller(),
+            listing_id,
+            terms,
+            violations,
+            Once.of(request, offer_to_proto),
+        )
+        return offer_to_proto(view)
+
+    async def ListOffers(self, request: pb.ListOffersRequest, context: ServicerContext) -> pb.ListOffersResponse:
+        listing_id = parse_id("listing_id", request.listing_id)
+        violations: list[FieldViolation] = []
+        status = enums.from_proto(resources_pb2.OfferStatus, OfferStatus, request.status, "status", violations)
+        if violations:
+            raise InvalidArgument(violations)
+        page = page_request(request.page_size, request.page_token)
+        views, token = await offers.list_offers(self._db, require_caller(), listing_id, status, page)
+        return pb.ListOffersResponse(offers=[offer_to_proto(view) for view in views], next_page_token=token)
+
+    async def GetOffer(self, request: pb.GetOfferRequest, context: ServicerContext) -> resources_pb2.Offer:
+        view = await offers.get_offer(self._db, require_caller(), parse_id("offer_id", request.offer_id))
+        return offer_to_proto(view)
+
+    async def AcceptOffer(self, request: pb.AcceptOfferRequest, context: ServicerContext) -> pb.AcceptOfferResponse:
+        offer_id = parse_id("offer_id", request.offer_id)
+        view = await offers.accept_offer(self._db, require_caller(), offer_id, Once.of(request, accepted_to_proto))
+        return accepted_to_proto(view)
+
+    async def RejectOffer(self, request: pb.RejectOfferRequest, context: ServicerContext) -> resources_pb2.Offer:
+        view = await offers.reject_offer(self._db, require_caller(), parse_id("offer_id", request.offer_id))
+        return offer_to_proto(view)
+
+    async def CancelOffer(self, request: pb.CancelOfferRequest, context: ServicerContext) -> resources_pb2.Offer:
+        view = await offers.cancel_offer(self._db, require_caller(), parse_id("offer_id", request.offer_id))
+        return offer_to_proto(view)
+
+    async def CounterOffer(self, request: pb.CounterOfferRequest, context: ServicerContext) -> resources_pb2.Offer:
+        offer_id = parse_id("offer_id", request.offer_id)
+        terms, violations = offer_terms_from_proto(request)
+        view = await offers.counter_offer(
+            self._db,
+            self._runtime_settings.values,
+            require_caller(),
+            offer_id,
+            terms,
+            violations,
+            Once.of(request, offer_to_proto),
+        )
+        return offer_to_proto(view)

@@ -1,14 +1,19 @@
-"""How the kit runs trading: its servicers, outbox and runtime settings."""
+"""How the kit runs trading: its servicers, outbox, settings, runtime settings and the offer sweeper."""
 
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any
 
 from marketplace.trading.v1 import trading_service_pb2, trading_service_pb2_grpc
+from servicekit.periodic import every
 from servicekit.runtime import Runtime
 from servicekit.server import Registration, ServiceSpec
 from trading.api import TradingApi
 from trading.clients import Accounts, Catalog
-from trading.domain import TradingRuntimeSettings
+from trading.config import TradingSettings
+from trading.domain.settings import TradingRuntimeSettings
 from trading.models import OutboxEvent
+from trading.service.offers import sweep_expired_offers
 
 
 def servicers(runtime: Runtime) -> list[Registration]:
@@ -27,10 +32,17 @@ def servicers(runtime: Runtime) -> list[Registration]:
     ]
 
 
+def tasks(runtime: Runtime) -> list[Coroutine[Any, Any, None]]:
+    seconds = runtime.settings.offer_sweep_seconds
+    return [every(seconds, lambda: sweep_expired_offers(runtime.db), "offer sweeper")]
+
+
 SPEC = ServiceSpec(
     name="trading",
     root=Path(__file__).resolve().parent.parent,
     servicers=servicers,
     outbox=OutboxEvent,
+    settings=TradingSettings,
     runtime_settings=TradingRuntimeSettings,
+    tasks=tasks,
 )

@@ -11,7 +11,7 @@ from servicekit.calls import ask
 from servicekit.errors import FieldViolation
 from servicekit.geo import Point
 from servicekit.values import Scalar, values_from_proto, values_to_proto
-from trading.domain import CatalogFacts
+from trading.domain.listings import CatalogFacts
 
 
 @dataclass(frozen=True)

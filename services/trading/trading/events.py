@@ -2,7 +2,8 @@
 
 Each function adds one event to the outbox in the caller's transaction, so every event of a
 type has the same payload wherever it is published. Events tell of listings others can see:
-a draft has none until it is published.
+a draft has none until it is published. Offer events name both parties, so that each consumer
+(messaging, say) knows whom to tell.
 """
 
 from uuid import UUID
@@ -13,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from marketplace.trading.v1 import events_pb2, resources_pb2
 from servicekit import enums, outbox
 from servicekit.money import Money
-from trading.models import Listing, OutboxEvent
+from trading.models import Listing, Offer, OutboxEvent
 from trading.repository import ListingView
 from trading.resources import listing_to_proto
 
@@ -74,3 +75,37 @@ def listing_sold(session: AsyncSession, listing: Listing, buyer_id: UUID, transa
         amount=amount.to_proto(),
     )
     _add(session, "trading.listing.sold", listing.id, payload)
+
+
+def _about(offer: Offer) -> dict:
+    """What every offer event says: the offer, its listing, both parties and the amount."""
+    return {
+        "offer_id": str(offer.id),
+        "listing_id": str(offer.listing_id),
+        "buyer_id": str(offer.buyer_id),
+        "seller_id": str(offer.seller_id),
+        "amount": Money(offer.currency, offer.amount_minor).to_proto(),
+    }
+
+
+def offer_made(session: AsyncSession, offer: Offer) -> None:
+    """A pending offer: a buyer's first, or a counter-offer (previous_offer_id)."""
+    payload = events_pb2.OfferMade(
+        **_about(offer), proposer_id=str(offer.proposer_id), previous_offer_id=str(offer.previous_offer_id or "")
+    )
+    _add(session, "trading.offer.made", offer.id, payload)
+
+
+def offer_accepted(session: AsyncSession, offer: Offer) -> None:
+    """The offer was accepted and its listing reserved; transaction_id stays empty until purchases exist."""
+    _add(session, "trading.offer.accepted", offer.id, events_pb2.OfferAccepted(**_about(offer)))
+
+
+def offer_changed(session: AsyncSession, offer: Offer) -> None:
+    """The offer ended otherwise: rejected, countered, cancelled or expired (its status says which)."""
+    payload = events_pb2.OfferChanged(
+        **_about(offer),
+        proposer_id=str(offer.proposer_id),
+        status=enums.to_proto(resources_pb2.OfferStatus, offer.status),
+    )
+    _add(session, "trading.offer.changed", offer.id, payload)

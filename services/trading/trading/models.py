@@ -1,10 +1,11 @@
 """The trading tables."""
 
+import datetime
 import enum
 import uuid
 
 from geoalchemy2 import Geography, WKBElement
-from sqlalchemy import BigInteger, CheckConstraint, Enum, ForeignKey, Identity, Index, String, Text, text
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, Enum, ForeignKey, Identity, Index, String, Text, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -15,7 +16,8 @@ from servicekit.outbox import OutboxEventMixin
 from servicekit.retention import OutboxConsumerMixin, PrunedPartitionMixin
 from servicekit.runtime_settings import RuntimeSettingMixin
 from servicekit.urls import MAX_URL
-from trading.domain import MAX_IMAGES, Condition, Feed, ListingStatus
+from trading.domain.listings import MAX_IMAGES, Condition, Feed, ListingStatus
+from trading.domain.offers import MAX_MESSAGE, OfferStatus
 
 
 class Base(DeclarativeBase):
@@ -92,6 +94,38 @@ class CountedView(Base):
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     listing_id: Mapped[uuid.UUID]
     viewed_at: Mapped[created_now]
+
+
+class Offer(Base):
+    """A price proposed for a listing: by its buyer, or a counter-offer by either side (`previous_offer_id`)."""
+
+    __tablename__ = "offers"
+    __table_args__ = (
+        CheckConstraint("amount_minor > 0", name="amount_positive"),
+        CheckConstraint("currency ~ '^[A-Z]{3}$'", name="currency_iso4217"),
+        CheckConstraint(f"char_length(message) <= {MAX_MESSAGE}", name="message_length"),
+        CheckConstraint("buyer_id <> seller_id", name="buyer_not_seller"),
+        CheckConstraint("proposer_id IN (buyer_id, seller_id)", name="proposer_is_a_party"),
+        Index("ix_offers_listing_id_created_at", "listing_id", "created_at", "id"),
+        # The sweeper's scan: pending offers by expiry.
+        Index("ix_offers_pending_expire_at", "expire_at", postgresql_where=text("status = 'pending'")),
+        # A listing is sold once: at most one of its offers is ever accepted.
+        Index("uq_offers_listing_id_accepted", "listing_id", unique=True, postgresql_where=text("status = 'accepted'")),
+    )
+
+    id: Mapped[uuid_pk]
+    listing_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("listings.id"))
+    buyer_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    seller_id: Mapped[uuid.UUID]
+    proposer_id: Mapped[uuid.UUID]
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    message: Mapped[str] = mapped_column(Text, default="", server_default="")
+    status: Mapped[OfferStatus] = mapped_column(_enum(OfferStatus, "offer_status"), default=OfferStatus.PENDING)
+    previous_offer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("offers.id"))
+    expire_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[created_now]
+    updated_at: Mapped[updated_now]
 
 
 class OutboxEvent(OutboxEventMixin, Base):

@@ -6,7 +6,7 @@ from servicekit.convert import timestamp
 from servicekit.geo import point_from_wkb
 from servicekit.money import Money
 from servicekit.values import values_to_proto
-from trading.repository import ListingView
+from trading.repository import ListingView, OfferView
 
 
 def listing_to_proto(view: ListingView) -> resources_pb2.Listing:
@@ -34,4 +34,22 @@ def listing_to_proto(view: ListingView) -> resources_pb2.Listing:
         view_count=view.view_count,
         like_count=view.like_count,
         liked=view.liked,
+    )
+
+
+def offer_to_proto(view: OfferView) -> resources_pb2.Offer:
+    offer = view.offer
+    return resources_pb2.Offer(
+        id=str(offer.id),
+        listing_id=str(offer.listing_id),
+        buyer_id=str(offer.buyer_id),
+        seller_id=str(offer.seller_id),
+        proposer_id=str(offer.proposer_id),
+        amount=Money(offer.currency, offer.amount_minor).to_proto(),
+        message=offer.message,
+        status=enums.to_proto(resources_pb2.OfferStatus, view.status),
+        previous_offer_id=str(offer.previous_offer_id or ""),
+        expire_time=timestamp(offer.expire_at),
+        create_time=timestamp(offer.created_at),
+        update_time=timestamp(offer.updated_at),
     )

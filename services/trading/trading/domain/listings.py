@@ -1,21 +1,15 @@
-"""Rules of trading: no I/O, no proto, no clock.
-
-Listings: their statuses and the legal moves between them, what a seller writes, and who sees what.
-"""
+"""Rules of listings: their statuses and the legal moves between them, what a seller writes, and who sees what."""
 
 import dataclasses
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
 from uuid import UUID
 
 from servicekit.auth import Call
 from servicekit.errors import AlreadyExists, FailedPrecondition, FieldViolation, NotFound, PermissionDenied
 from servicekit.geo import Point
 from servicekit.money import Money
-from servicekit.runtime_settings import ON, Flag, RuntimeSettings, setting
-from servicekit.runtime_settings.declarations import seconds_text
 from servicekit.urls import url_violation
 from servicekit.values import Scalar
 
@@ -69,43 +63,6 @@ MOVES: dict[Move, tuple[frozenset[ListingStatus], ListingStatus]] = {
 PUBLIC = frozenset({S.ACTIVE, S.RESERVED, S.SOLD})
 # The seller may change a listing in these; a reserved one is in a purchase, the others are over.
 EDITABLE = frozenset({S.DRAFT, S.ACTIVE})
-
-
-@dataclass(frozen=True)
-class TradingRuntimeSettings(RuntimeSettings):
-    """What trading's admins tune while it runs (GET|PATCH /v1/trading/settings)."""
-
-    platform_fee_bps: int = setting(
-        500, "The marketplace's fee on each sale, in basis points of the price (500 is 5%).", minimum=0, maximum=5000
-    )
-    offer_default_lifetime: timedelta = setting(
-        timedelta(days=2),
-        "How long an offer stays open when its buyer sets no expiry.",
-        minimum=timedelta(minutes=5),
-        maximum=timedelta(days=30),
-    )
-    offer_max_lifetime: timedelta = setting(
-        timedelta(days=7),
-        "The longest a buyer may keep an offer open.",
-        minimum=timedelta(minutes=5),
-        maximum=timedelta(days=30),
-    )
-    auto_complete_after: timedelta = setting(
-        timedelta(days=14),
-        "How long a paid purchase of a physical item waits for its buyer to confirm receipt before it "
-        "completes by itself and pays the seller.",
-        minimum=timedelta(days=1),
-        maximum=timedelta(days=60),
-    )
-    offers_enabled: Flag = setting(ON, "Buyers may make offers on listings.")
-    streams_enabled: Flag = setting(ON, "Sellers may schedule and run live streams.")
-    buy_orders_enabled: Flag = setting(ON, "Buyers may place buy orders.")
-
-    def conflicts(self) -> dict[str, str]:
-        if self.offer_default_lifetime > self.offer_max_lifetime:
-            limit = seconds_text(self.offer_max_lifetime)
-            return {"offer_default_lifetime": f"must not be longer than offer_max_lifetime ({limit})"}
-        return {}
 
 
 class ListingNotFound(NotFound):

@@ -1,7 +1,4 @@
-"""Use cases of trading: one function per action; the end of `db.begin()` is the commit.
-
-Listings: create (from a catalog item or free-form), read, change, publish, cancel, like.
-"""
+"""Use cases of listings: create (from a catalog item or free-form), read, change, publish, cancel, like."""
 
 import dataclasses
 from uuid import UUID
@@ -16,11 +13,14 @@ from servicekit.db import Database, broken_constraint
 from servicekit.errors import FieldViolation, InvalidArgument
 from servicekit.idempotency import Once
 from servicekit.masks import apply_mask
-from trading import domain, events, repository
+from trading import events, repository
 from trading.clients import Accounts, Catalog
-from trading.domain import CatalogFacts, ListingFields, ListingStatus, Move
+from trading.domain import listings as domain
+from trading.domain.listings import CatalogFacts, ListingFields, ListingStatus, Move
 from trading.models import Listing
 from trading.repository import ListingView
+from trading.service import offers
+from trading.service.common import visible_listing
 
 PREFIX = "listing."
 ONE_OPEN_LISTING_PER_ITEM = "uq_listings_item_id_open"
@@ -101,19 +101,9 @@ async def _view(session: AsyncSession, listing: Listing, reader_id: UUID | None)
     return await repository.view_of(session, listing, reader_id)
 
 
-async def _listing_for(
-    session: AsyncSession, listing_id: UUID, user_id: UUID | None, *, for_update: bool = False
-) -> Listing:
-    """The listing if the user may see it; NOT_FOUND for a listing that does not exist or is not theirs to see."""
-    listing = await repository.get_listing(session, listing_id, for_update=for_update)
-    if listing is None or not domain.visible_to(listing.status, listing.seller_id, user_id):
-        raise domain.ListingNotFound(f"listing {listing_id} does not exist")
-    return listing
-
-
 async def _seller_listing(session: AsyncSession, listing_id: UUID, caller: Caller) -> Listing:
     """The caller's own listing, locked for a change; PERMISSION_DENIED for someone else's they can see."""
-    listing = await _listing_for(session, listing_id, caller.user_id, for_update=True)
+    listing = await visible_listing(session, listing_id, caller.user_id, for_update=True)
     domain.check_seller(listing.seller_id, caller.user_id)
     return listing
 
@@ -122,7 +112,7 @@ async def get_listing(db: Database, listing_id: UUID, call: Call | None) -> List
     """The listing, if the reader may see it; a reader other than the seller adds a view."""
     reader_id = call.caller.user_id if call and call.caller else None
     async with db.begin() as session:
-        listing = await _listing_for(session, listing_id, reader_id)
+        listing = await visible_listing(session, listing_id, reader_id)
         if domain.counts_as_view(call, listing.seller_id):
             await repository.add_view(session, listing.id)
         return await repository.view_of(session, listing, reader_id)
@@ -159,6 +149,7 @@ async def update_listing(
             return await repository.view_of(session, listing, caller.user_id)
         repository.write_fields(listing, after)
         await session.flush()
+        await offers.end_on_listing_change(session, listing.id, changed, before.price, after.price)
         view = await _view(session, listing, caller.user_id)
         if listing.status is ListingStatus.ACTIVE:
             events.listing_changed(session, view, changed)
@@ -189,12 +180,13 @@ async def publish_listing(db: Database, caller: Caller, listing_id: UUID) -> Lis
 
 
 async def cancel_listing(db: Database, caller: Caller, listing_id: UUID) -> ListingView:
-    """Withdraws the caller's draft or active listing; an item in it may be listed again."""
+    """Withdraws the caller's draft or active listing and expires its pending offers; an item in it may be listed again."""
     async with db.begin() as session:
         listing = await _seller_listing(session, listing_id, caller)
         was_on_sale = listing.status is ListingStatus.ACTIVE
         listing.status = domain.move(listing.status, Move.CANCEL)
         await session.flush()
+        await offers.end_on_listing_change(session, listing.id)
         if was_on_sale:
             events.listing_cancelled(session, listing)
         return await _view(session, listing, caller.user_id)
@@ -202,13 +194,13 @@ async def cancel_listing(db: Database, caller: Caller, listing_id: UUID) -> List
 
 async def like_listing(db: Database, caller: Caller, listing_id: UUID) -> ListingView:
     async with db.begin() as session:
-        listing = await _listing_for(session, listing_id, caller.user_id)
+        listing = await visible_listing(session, listing_id, caller.user_id)
         await repository.add_like(session, listing.id, caller.user_id)
         return await repository.view_of(session, listing, caller.user_id)
 
 
 async def unlike_listing(db: Database, caller: Caller, listing_id: UUID) -> ListingView:
     async with db.begin() as session:
-        listing = await _listing_for(session, listing_id, caller.user_id)
+        listing = await visible_listing(session, listing_id, caller.user_id)
         await repository.remove_like(session, listing.id, caller.user_id)
         return await repository.view_of(session, listing, caller.user_id)
