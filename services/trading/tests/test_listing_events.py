@@ -14,7 +14,7 @@ from testkit.catalog import new_item
 from testkit.feeds import events_until
 from testkit.values import plain
 from trading import events
-from trading.repository import get_listing
+from trading.repository.listings import get_listing
 
 from .trading_support import eur, free_form, of_item
 

@@ -21,7 +21,7 @@ from trading.clients import Accounts, Catalog
 from trading.domain.listings import Condition, Feed, ListingFields, mask_fields
 from trading.domain.offers import OfferStatus, OfferTerms
 from trading.domain.settings import TradingRuntimeSettings
-from trading.repository import OfferView
+from trading.repository.offers import OfferView
 from trading.resources import listing_to_proto, offer_to_proto
 from trading.service import listings, offers
 

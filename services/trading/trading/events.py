@@ -15,7 +15,7 @@ from marketplace.trading.v1 import events_pb2, resources_pb2
 from servicekit import enums, outbox
 from servicekit.money import Money
 from trading.models import Listing, Offer, OutboxEvent
-from trading.repository import ListingView
+from trading.repository.listings import ListingView
 from trading.resources import listing_to_proto
 
 

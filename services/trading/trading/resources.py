@@ -6,7 +6,8 @@ from servicekit.convert import timestamp
 from servicekit.geo import point_from_wkb
 from servicekit.money import Money
 from servicekit.values import values_to_proto
-from trading.repository import ListingView, OfferView
+from trading.repository.listings import ListingView
+from trading.repository.offers import OfferView
 
 
 def listing_to_proto(view: ListingView) -> resources_pb2.Listing:

@@ -4,9 +4,9 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from trading import repository
 from trading.domain import listings as domain
 from trading.models import Listing
+from trading.repository import listings as repository
 
 
 async def visible_listing(

@@ -13,12 +13,13 @@ from servicekit.db import Database, broken_constraint
 from servicekit.errors import FieldViolation, InvalidArgument
 from servicekit.idempotency import Once
 from servicekit.masks import apply_mask
-from trading import events, repository
+from trading import events
 from trading.clients import Accounts, Catalog
 from trading.domain import listings as domain
 from trading.domain.listings import CatalogFacts, ListingFields, ListingStatus, Move
 from trading.models import Listing
-from trading.repository import ListingView
+from trading.repository import listings as repository
+from trading.repository.listings import ListingView
 from trading.service import offers
 from trading.service.common import visible_listing
 

@@ -21,13 +21,15 @@ from servicekit.errors import FieldViolation, InvalidArgument
 from servicekit.idempotency import Once
 from servicekit.money import Money
 from servicekit.pagination import Page, page_result
-from trading import events, repository
+from trading import events
 from trading.domain import offers as domain
 from trading.domain.listings import ListingStatus, Move, move
 from trading.domain.offers import OfferMove, OfferStatus, OfferTerms
 from trading.domain.settings import TradingRuntimeSettings
 from trading.models import Listing, Offer
-from trading.repository import OfferView
+from trading.repository import listings as listing_rows
+from trading.repository import offers as repository
+from trading.repository.offers import OfferView
 from trading.service.common import visible_listing
 
 ONE_ACCEPTED_OFFER_PER_LISTING = "uq_offers_listing_id_accepted"
@@ -121,7 +123,7 @@ async def _locked(
 ) -> tuple[Listing, Offer]:
     """The offer's listing locked as asked, then the offer FOR UPDATE: listing first, as everywhere."""
     found = await _offer_for(session, offer_id, caller.user_id)
-    listing = await repository.get_listing(session, found.listing_id, for_update=for_update, for_share=for_share)
+    listing = await listing_rows.get_listing(session, found.listing_id, for_update=for_update, for_share=for_share)
     return listing, await _offer_for(session, offer_id, caller.user_id, for_update=True)
 
 
@@ -146,7 +148,7 @@ async def accept_offer(db: Database, caller: Caller, offer_id: UUID, once: Once)
             await session.refresh(offer)
             events.offer_accepted(session, offer)
             await session.refresh(listing)
-            events.listing_changed(session, await repository.view_of(session, listing, None), ["status"])
+            events.listing_changed(session, await listing_rows.view_of(session, listing, None), ["status"])
             view = repository.offer_view(offer, now)
             await idempotency.complete(session, once, view)
     except IntegrityError as exc:

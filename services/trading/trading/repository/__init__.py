@@ -1,0 +1,1 @@
+"""Queries of trading, one module per resource. Session first, never a commit."""
