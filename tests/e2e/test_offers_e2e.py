@@ -7,7 +7,7 @@ import pytest
 
 from marketplace.trading.v1 import trading_service_pb2_grpc
 from servicekit.auth import Role
-from testkit.api import detail, signed_up, violations
+from testkit.api import detail, funded, signed_up, violations
 from testkit.databases import execute
 from testkit.settings import reset_settings
 from testkit.tokens import bearer as grpc_bearer
@@ -42,7 +42,7 @@ async def seller(api):
 
 @pytest.fixture
 async def buyer(api):
-    return await signed_up(api)
+    return await funded(api, 100_000, "EUR")
 
 
 @pytest.fixture
@@ -101,7 +101,7 @@ async def test_the_seller_lists_every_offer_and_a_buyer_their_own_in_pages(api, 
 
 async def test_accepting_reserves_the_listing_and_no_second_offer_is_accepted(api, seller, buyer, listing):
     first = await offer(api, listing, buyer, 9000)
-    second = await offer(api, listing, await signed_up(api), 9500)
+    second = await offer(api, listing, await funded(api, 100_000, "EUR"), 9500)
     accepted = ok(await api.post(f"/v1/offers/{first['id']}:accept", json={}, headers=seller.headers))
     assert accepted["offer"]["status"] == "OFFER_STATUS_ACCEPTED"
     assert ok(await api.get(f"/v1/listings/{listing['id']}"))["status"] == "LISTING_STATUS_RESERVED"

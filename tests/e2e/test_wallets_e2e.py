@@ -3,15 +3,14 @@
 import asyncio
 import uuid
 
-import asyncpg
 import grpc
 import pytest
 
-from accounts.repository.ledger_reads import invariant_violations
 from marketplace.accounts.v1 import accounts_service_pb2 as pb
 from marketplace.accounts.v1 import accounts_service_pb2_grpc
 from marketplace.common.v1 import money_pb2
-from testkit.api import Person, signed_up, violations
+from testkit.accounts import ledger_violations
+from testkit.api import deposit, signed_up, violations, wallet
 from testkit.grpc import error_reason
 
 
@@ -20,12 +19,7 @@ async def ledger_invariants(stack):
     """After every test here (each moves money): per currency the entries sum to zero, every posting
     balances, every balance is the sum of its entries, and only the outside world's account is negative."""
     yield
-    url = stack.database_urls["accounts"].replace("postgresql+asyncpg://", "postgresql://", 1)
-    connection = await asyncpg.connect(url)
-    try:
-        assert await invariant_violations(connection) == {}
-    finally:
-        await connection.close()
+    assert await ledger_violations(stack) == {}
 
 
 @pytest.fixture
@@ -36,22 +30,6 @@ def escrow(stack):
 
 def usd(amount_minor: int) -> money_pb2.Money:
     return money_pb2.Money(currency="USD", amount_minor=amount_minor)
-
-
-async def deposit(api, person: Person, amount_minor: int, currency: str = "USD", request_id: str = "") -> dict:
-    body = {"amount": {"currency": currency, "amount_minor": amount_minor}}
-    if request_id:
-        body["request_id"] = request_id
-    response = await api.post("/v1/wallets/me:deposit", json=body, headers=person.headers)
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-async def wallet(api, person: Person, currency: str = "USD") -> tuple[int, int]:
-    response = await api.get("/v1/wallets/me", headers=person.headers)
-    assert response.status_code == 200, response.text
-    [found] = [w for w in response.json()["wallets"] if w["currency"] == currency]
-    return int(found["balance"]["amount_minor"]), int(found["held"]["amount_minor"])
 
 
 async def test_a_deposit_shows_in_the_wallet_and_a_repeated_request_id_deposits_once(api):

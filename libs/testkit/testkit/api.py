@@ -52,6 +52,30 @@ async def signed_up(api: httpx.AsyncClient) -> Person:
     return Person(id=user["id"], headers=bearer(session["access_token"]))
 
 
+async def deposit(api, person: Person, amount_minor: int, currency: str = "USD", request_id: str = "") -> dict:
+    body = {"amount": {"currency": currency, "amount_minor": amount_minor}}
+    if request_id:
+        body["request_id"] = request_id
+    response = await api.post("/v1/wallets/me:deposit", json=body, headers=person.headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def wallet(api, person: Person, currency: str = "USD") -> tuple[int, int]:
+    """The person's available and held amounts in the currency."""
+    response = await api.get("/v1/wallets/me", headers=person.headers)
+    assert response.status_code == 200, response.text
+    [found] = [w for w in response.json()["wallets"] if w["currency"] == currency]
+    return int(found["balance"]["amount_minor"]), int(found["held"]["amount_minor"])
+
+
+async def funded(api: httpx.AsyncClient, amount_minor: int, currency: str = "USD") -> Person:
+    """A signed-up person with this much in their wallet."""
+    person = await signed_up(api)
+    await deposit(api, person, amount_minor, currency)
+    return person
+
+
 async def new_category(api: httpx.AsyncClient, admin_headers: dict[str, str], *attributes: dict) -> dict:
     """A category of a new game, with these attribute definitions (JSON bodies), made by an admin."""
     game = await api.post("/v1/games", json={"name": f"Game {uuid.uuid4().hex[:10]}"}, headers=admin_headers)

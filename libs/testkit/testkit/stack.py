@@ -91,7 +91,7 @@ async def start_stack(
 @asynccontextmanager
 async def replica(stack: Stack, context: str, **changes: Any) -> AsyncIterator[str]:
     """Another server of a context on the stack's database, with some settings changed; its address."""
-    settings = dataclasses.replace(stack.settings[context], grpc_port=0, **changes)
+    settings = dataclasses.replace(stack.settings[context], **{"grpc_port": 0, **changes})
     running = await start(spec_of(context), settings)
     try:
         yield f"127.0.0.1:{running.port}"
@@ -122,12 +122,15 @@ def _environment(settings: Settings, port: int) -> dict[str, str]:
 
 
 @asynccontextmanager
-async def replica_process(stack: Stack, context: str, start_seconds: float = 60.0) -> AsyncIterator[str]:
+async def replica_process(
+    stack: Stack, context: str, start_seconds: float = 60.0, env: Mapping[str, str] | None = None
+) -> AsyncIterator[str]:
     """Another server of a context in a process of its own (`python -m <context> serve`) on the stack's
-    database, with the kit's settings of the stack's server; its address once it answers SERVING."""
+    database, with the kit's settings of the stack's server and `env` added; its address once it answers
+    SERVING."""
     port = free_port()
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", context, "serve", env=_environment(stack.settings[context], port)
+        sys.executable, "-m", context, "serve", env={**_environment(stack.settings[context], port), **(env or {})}
     )
     address = f"127.0.0.1:{port}"
     try:

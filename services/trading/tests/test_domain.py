@@ -36,6 +36,7 @@ LEGAL = {
     (S.ACTIVE, Move.RESERVE): S.RESERVED,
     (S.RESERVED, Move.RELEASE): S.ACTIVE,
     (S.RESERVED, Move.SELL): S.SOLD,
+    (S.RESERVED, Move.WITHDRAW): S.CANCELLED,
 }
 EVERY = [(status, how) for status in S for how in Move]
 

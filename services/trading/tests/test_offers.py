@@ -7,6 +7,7 @@ import pytest
 
 from marketplace.trading.v1 import events_pb2, resources_pb2
 from marketplace.trading.v1 import trading_service_pb2 as pb
+from testkit.accounts import new_account
 from testkit.databases import execute
 from testkit.feeds import events_until
 from testkit.grpc import error_reason
@@ -48,9 +49,10 @@ async def offer_events(stack, offer_id: str, count: int) -> list[tuple[str, obje
 
 
 async def test_two_concurrent_accepts_of_two_offers_on_one_listing_let_exactly_one_through(
-    stack, trading, seller, new_person, listing
+    stack, trading, seller, listing
 ):
-    offers = [await trading.CreateOffer(make(listing.id), metadata=new_person().auth) for _ in range(2)]
+    buyers = [await new_account(stack, eur(10000)) for _ in range(2)]
+    offers = [await trading.CreateOffer(make(listing.id), metadata=buyer.auth) for buyer in buyers]
     results = await asyncio.gather(
         *(trading.AcceptOffer(pb.AcceptOfferRequest(offer_id=o.id), metadata=seller.auth) for o in offers),
         return_exceptions=True,
@@ -79,12 +81,13 @@ async def test_the_sweeper_marks_an_offer_past_its_expiry_and_announces_it(stack
     assert (changed.listing_id, changed.buyer_id, changed.amount.amount_minor) == (listing.id, buyer.id, 8000)
 
 
-async def test_offers_are_announced_with_both_parties_and_the_amount(stack, trading, seller, buyer, listing):
+async def test_offers_are_announced_with_both_parties_and_the_amount(stack, trading, seller, listing):
+    buyer = await new_account(stack, eur(10000))
     first = await trading.CreateOffer(make(listing.id, 7000), metadata=buyer.auth)
     counter = await trading.CounterOffer(
         pb.CounterOfferRequest(offer_id=first.id, amount=eur(9000)), metadata=seller.auth
     )
-    await trading.AcceptOffer(pb.AcceptOfferRequest(offer_id=counter.id), metadata=buyer.auth)
+    response = await trading.AcceptOffer(pb.AcceptOfferRequest(offer_id=counter.id), metadata=buyer.auth)
     [(_, made), (_, countered)] = await offer_events(stack, first.id, 2)
     assert (made.buyer_id, made.seller_id, made.proposer_id) == (buyer.id, seller.id, buyer.id)
     assert made.amount.amount_minor == 7000 and made.listing_id == listing.id
@@ -92,4 +95,8 @@ async def test_offers_are_announced_with_both_parties_and_the_amount(stack, trad
     [(_, remade), (kind, accepted)] = await offer_events(stack, counter.id, 2)
     assert remade.previous_offer_id == first.id and remade.proposer_id == seller.id
     assert kind == "trading.offer.accepted" and accepted.amount.amount_minor == 9000
-    assert (accepted.buyer_id, accepted.seller_id, accepted.transaction_id) == (buyer.id, seller.id, "")
+    assert (accepted.buyer_id, accepted.seller_id, accepted.transaction_id) == (
+        buyer.id,
+        seller.id,
+        response.transaction.id,
+    )

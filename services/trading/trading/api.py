@@ -17,13 +17,15 @@ from servicekit.money import check_money
 from servicekit.pagination import page_request
 from servicekit.runtime_settings import SettingsStore
 from servicekit.values import values_from_proto
-from trading.clients import Accounts, Catalog
 from trading.domain.listings import Condition, Feed, ListingFields, mask_fields
 from trading.domain.offers import OfferStatus, OfferTerms
 from trading.domain.settings import TradingRuntimeSettings
+from trading.domain.transactions import TransactionStatus
+from trading.models import Transaction
 from trading.repository.offers import OfferView
-from trading.resources import listing_to_proto, offer_to_proto
-from trading.service import listings, offers
+from trading.resources import listing_to_proto, offer_to_proto, transaction_to_proto
+from trading.service import listings, offers, purchases, transactions
+from trading.service.purchases import Saga
 
 
 def listing_fields_from_proto(
@@ -84,21 +86,24 @@ def offer_terms_from_proto(
     return OfferTerms(amount=amount, message=request.message, expires_in=request.expires_in), violations
 
 
-def accepted_to_proto(view: OfferView) -> pb.AcceptOfferResponse:
-    return pb.AcceptOfferResponse(offer=offer_to_proto(view))
+def accepted_to_proto(accepted: tuple[OfferView, Transaction]) -> pb.AcceptOfferResponse:
+    view, transaction = accepted
+    return pb.AcceptOfferResponse(offer=offer_to_proto(view), transaction=transaction_to_proto(transaction))
+
+
+def roles_from_proto(role: int, violations: list[FieldViolation]) -> tuple[bool, bool]:
+    """Whether to list the caller's purchases, and their sales: both when no role is named."""
+    if role not in pb.TransactionRole.values():
+        violations.append(FieldViolation("role", f"{role} is not a known value"))
+    return role != pb.TRANSACTION_ROLE_SELLER, role != pb.TRANSACTION_ROLE_BUYER
 
 
 class TradingApi(AdminMethods, pb_grpc.TradingServiceServicer):
-    def __init__(
-        self,
-        db: Database,
-        runtime_settings: SettingsStore[TradingRuntimeSettings],
-        catalog: Catalog,
-        accounts: Accounts,
-    ) -> None:
+    def __init__(self, db: Database, runtime_settings: SettingsStore[TradingRuntimeSettings], saga: Saga) -> None:
         super().__init__(db, runtime_settings)
-        self._catalog = catalog
-        self._accounts = accounts
+        self._saga = saga
+        self._catalog = saga.catalog
+        self._accounts = saga.accounts
 
     async def CreateListing(self, request: pb.CreateListingRequest, context: ServicerContext) -> resources_pb2.Listing:
         fields, violations = listing_fields_from_proto(request.listing)
@@ -175,8 +180,10 @@ class TradingApi(AdminMethods, pb_grpc.TradingServiceServicer):
 
     async def AcceptOffer(self, request: pb.AcceptOfferRequest, context: ServicerContext) -> pb.AcceptOfferResponse:
         offer_id = parse_id("offer_id", request.offer_id)
-        view = await offers.accept_offer(self._db, require_caller(), offer_id, Once.of(request, accepted_to_proto))
-        return accepted_to_proto(view)
+        accepted = await purchases.accept_offer(
+            self._saga, require_caller(), offer_id, Once.of(request, accepted_to_proto)
+        )
+        return accepted_to_proto(accepted)
 
     async def RejectOffer(self, request: pb.RejectOfferRequest, context: ServicerContext) -> resources_pb2.Offer:
         view = await offers.reject_offer(self._db, require_caller(), parse_id("offer_id", request.offer_id))
@@ -199,3 +206,50 @@ class TradingApi(AdminMethods, pb_grpc.TradingServiceServicer):
             Once.of(request, offer_to_proto),
         )
         return offer_to_proto(view)
+
+    async def BuyListing(self, request: pb.BuyListingRequest, context: ServicerContext) -> resources_pb2.Transaction:
+        listing_id = parse_id("listing_id", request.listing_id)
+        once = Once.of(request, transaction_to_proto)
+        return transaction_to_proto(await purchases.buy_listing(self._saga, require_caller(), listing_id, once))
+
+    async def GetTransaction(
+        self, request: pb.GetTransactionRequest, context: ServicerContext
+    ) -> resources_pb2.Transaction:
+        transaction_id = parse_id("transaction_id", request.transaction_id)
+        return transaction_to_proto(await transactions.get_transaction(self._saga, require_caller(), transaction_id))
+
+    async def ListMyTransactions(
+        self, request: pb.ListMyTransactionsRequest, context: ServicerContext
+    ) -> pb.ListMyTransactionsResponse:
+        violations: list[FieldViolation] = []
+        as_buyer, as_seller = roles_from_proto(request.role, violations)
+        status = enums.from_proto(
+            resources_pb2.TransactionStatus, TransactionStatus, request.status, "status", violations
+        )
+        if violations:
+            raise InvalidArgument(violations)
+        page = page_request(request.page_size, request.page_token)
+        found, token = await transactions.list_transactions(
+            self._saga, require_caller(), as_buyer, as_seller, status, page
+        )
+        return pb.ListMyTransactionsResponse(
+            transactions=[transaction_to_proto(t) for t in found], next_page_token=token
+        )
+
+    async def ConfirmTransaction(
+        self, request: pb.ConfirmTransactionRequest, context: ServicerContext
+    ) -> resources_pb2.Transaction:
+        transaction_id = parse_id("transaction_id", request.transaction_id)
+        once = Once.of(request, transaction_to_proto)
+        confirmed = await transactions.confirm_transaction(self._saga, require_caller(), transaction_id, once)
+        return transaction_to_proto(confirmed)
+
+    async def RefundTransaction(
+        self, request: pb.RefundTransactionRequest, context: ServicerContext
+    ) -> resources_pb2.Transaction:
+        transaction_id = parse_id("transaction_id", request.transaction_id)
+        once = Once.of(request, transaction_to_proto)
+        refunded = await transactions.refund_transaction(
+            self._saga, require_caller(), transaction_id, request.reason, once
+        )
+        return transaction_to_proto(refunded)

@@ -1,6 +1,8 @@
-"""How the kit runs trading: its servicers, outbox, settings, runtime settings and the offer sweeper."""
+"""How the kit runs trading: its servicers, outbox, settings, runtime settings, the offer sweeper and the
+purchase reconciler."""
 
 from collections.abc import Coroutine
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,18 +16,24 @@ from trading.config import TradingSettings
 from trading.domain.settings import TradingRuntimeSettings
 from trading.models import OutboxEvent
 from trading.service.offers import sweep_expired_offers
+from trading.service.purchases import Saga, reconcile
+
+
+def saga(runtime: Runtime) -> Saga:
+    timeout = runtime.settings.call_timeout_seconds
+    return Saga(
+        runtime.db,
+        Accounts(runtime.channel("accounts"), timeout),
+        Catalog(runtime.channel("catalog"), timeout),
+        runtime.runtime_settings,
+        runtime.settings.saga_fault,
+    )
 
 
 def servicers(runtime: Runtime) -> list[Registration]:
-    timeout = runtime.settings.call_timeout_seconds
     return [
         Registration(
-            TradingApi(
-                runtime.db,
-                runtime.runtime_settings,
-                Catalog(runtime.channel("catalog"), timeout),
-                Accounts(runtime.channel("accounts"), timeout),
-            ),
+            TradingApi(runtime.db, runtime.runtime_settings, saga(runtime)),
             trading_service_pb2_grpc.add_TradingServiceServicer_to_server,
             trading_service_pb2.DESCRIPTOR.services_by_name["TradingService"],
         )
@@ -33,8 +41,13 @@ def servicers(runtime: Runtime) -> list[Registration]:
 
 
 def tasks(runtime: Runtime) -> list[Coroutine[Any, Any, None]]:
-    seconds = runtime.settings.offer_sweep_seconds
-    return [every(seconds, lambda: sweep_expired_offers(runtime.db), "offer sweeper")]
+    settings = runtime.settings
+    purchases = saga(runtime)
+    grace = timedelta(seconds=settings.saga_grace_seconds)
+    return [
+        every(settings.offer_sweep_seconds, lambda: sweep_expired_offers(runtime.db), "offer sweeper"),
+        every(settings.reconcile_seconds, lambda: reconcile(purchases, grace), "purchase reconciler"),
+    ]
 
 
 SPEC = ServiceSpec(

@@ -7,9 +7,10 @@ import grpc
 
 from marketplace.accounts.v1 import accounts_service_pb2, accounts_service_pb2_grpc
 from marketplace.catalog.v1 import catalog_service_pb2, catalog_service_pb2_grpc
-from servicekit.calls import ask
+from servicekit.calls import Refused, ask
 from servicekit.errors import FieldViolation
 from servicekit.geo import Point
+from servicekit.money import Money
 from servicekit.values import Scalar, values_from_proto, values_to_proto
 from trading.domain.listings import CatalogFacts
 
@@ -27,6 +28,18 @@ class CheckedValues:
 
     facts: CatalogFacts
     violations: list[FieldViolation]
+
+
+# The refusals the purchase saga acts on; anything else is UNAVAILABLE and the step is tried again.
+REFUSED = (grpc.StatusCode.FAILED_PRECONDITION,)
+
+
+@dataclass(frozen=True)
+class Posting:
+    """What a ledger call did: the hold it filled or settled, and its posting."""
+
+    hold_id: UUID
+    posting_id: UUID
 
 
 class Catalog:
@@ -63,6 +76,14 @@ class Catalog:
         )
         return CheckedValues(facts, [FieldViolation(v.field, v.description) for v in checked.violations])
 
+    async def transfer(self, key: str, item_id: UUID, from_owner_id: UUID, to_owner_id: UUID) -> bool:
+        """Gives the item to its buyer; False when catalog does not know it. Refused (ITEM_OWNER_CHANGED)
+        when the seller no longer owns it."""
+        request = catalog_service_pb2.TransferItemRequest(
+            request_id=key, item_id=str(item_id), from_owner_id=str(from_owner_id), to_owner_id=str(to_owner_id)
+        )
+        return await ask("catalog", self._stub.TransferItem, request, self._timeout, REFUSED) is not None
+
 
 class Accounts:
     def __init__(self, channel: grpc.aio.Channel, timeout: float) -> None:
@@ -76,3 +97,28 @@ class Accounts:
         if answer is None or not answer.HasField("location"):
             return None
         return Point(answer.location.latitude, answer.location.longitude)
+
+    async def hold(self, key: str, user_id: UUID, amount: Money, transaction_id: UUID) -> Posting:
+        """Moves the amount from the user's available balance into a hold; Refused when the balance is short
+        (INSUFFICIENT_FUNDS) or accounts knows no such user (BUYER_NOT_FOUND)."""
+        request = accounts_service_pb2.HoldFundsRequest(
+            request_id=key, user_id=str(user_id), amount=amount.to_proto(), transaction_id=str(transaction_id)
+        )
+        answer = await ask("accounts", self._stub.HoldFunds, request, self._timeout, REFUSED)
+        if answer is None:
+            raise Refused(grpc.StatusCode.NOT_FOUND, "BUYER_NOT_FOUND", "accounts knows no such user")
+        return Posting(UUID(answer.hold.id), UUID(answer.posting.id))
+
+    async def capture(self, key: str, hold_id: UUID, seller_id: UUID, fee: Money) -> Posting:
+        """Pays all that is left of the hold: the seller the amount minus the fee, the platform the fee."""
+        request = accounts_service_pb2.CaptureFundsRequest(
+            request_id=key, hold_id=str(hold_id), seller_id=str(seller_id), fee=fee.to_proto()
+        )
+        answer = await ask("accounts", self._stub.CaptureFunds, request, self._timeout)
+        return Posting(hold_id, UUID(answer.posting.id))
+
+    async def release(self, key: str, hold_id: UUID) -> Posting:
+        """Gives all that is left of the hold back to its buyer."""
+        request = accounts_service_pb2.ReleaseFundsRequest(request_id=key, hold_id=str(hold_id))
+        answer = await ask("accounts", self._stub.ReleaseFunds, request, self._timeout)
+        return Posting(hold_id, UUID(answer.posting.id))

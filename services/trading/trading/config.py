@@ -3,14 +3,33 @@
 from dataclasses import dataclass
 from typing import Any
 
-from servicekit.config import Settings, env_number
+from servicekit.config import InvalidSetting, Settings, env, env_number
+
+# Where the purchase saga may be told to kill its process (SAGA_FAULT), each just after that effect.
+SAGA_FAULTS = ("reserve", "hold", "pay", "transfer", "capture", "close", "settle")
 
 
 @dataclass(frozen=True)
 class TradingSettings(Settings):
     # How often the sweeper marks the offers past their expiry (they read as expired at once anyway).
     offer_sweep_seconds: float = 60.0
+    # How often the reconciler looks for purchases a crash or an unreachable context left half-way.
+    reconcile_seconds: float = 10.0
+    # How long a purchase may stay between two steps before the reconciler takes it over: longer than a
+    # request drives one (its calls have CALL_TIMEOUT_SECONDS each).
+    saga_grace_seconds: float = 30.0
+    # Fault injection for the crash tests: the saga step after which the process kills itself. Never set
+    # in production.
+    saga_fault: str = ""
 
     @classmethod
     def own_from_env(cls) -> dict[str, Any]:
-        return {"offer_sweep_seconds": env_number("OFFER_SWEEP_SECONDS", cls.offer_sweep_seconds, 0.1)}
+        fault = env("SAGA_FAULT", "")
+        if fault and fault not in SAGA_FAULTS:
+            raise InvalidSetting(f"SAGA_FAULT must be one of {', '.join(SAGA_FAULTS)}, not {fault!r}")
+        return {
+            "offer_sweep_seconds": env_number("OFFER_SWEEP_SECONDS", cls.offer_sweep_seconds, 0.1),
+            "reconcile_seconds": env_number("RECONCILE_SECONDS", cls.reconcile_seconds, 0.1),
+            "saga_grace_seconds": env_number("SAGA_GRACE_SECONDS", cls.saga_grace_seconds, 0.1),
+            "saga_fault": fault,
+        }

@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from marketplace.trading.v1 import events_pb2, resources_pb2
 from servicekit import enums, outbox
 from servicekit.money import Money
-from trading.models import Listing, Offer, OutboxEvent
+from trading.models import Listing, Offer, OutboxEvent, Transaction
 from trading.repository.listings import ListingView
-from trading.resources import listing_to_proto
+from trading.resources import listing_to_proto, transaction_to_proto
 
 
 def _add(session: AsyncSession, event_type: str, subject_id: UUID, payload: Message) -> None:
@@ -96,9 +96,10 @@ def offer_made(session: AsyncSession, offer: Offer) -> None:
     _add(session, "trading.offer.made", offer.id, payload)
 
 
-def offer_accepted(session: AsyncSession, offer: Offer) -> None:
-    """The offer was accepted and its listing reserved; transaction_id stays empty until purchases exist."""
-    _add(session, "trading.offer.accepted", offer.id, events_pb2.OfferAccepted(**_about(offer)))
+def offer_accepted(session: AsyncSession, offer: Offer, transaction_id: UUID) -> None:
+    """The offer was accepted, its listing reserved and its purchase started."""
+    payload = events_pb2.OfferAccepted(**_about(offer), transaction_id=str(transaction_id))
+    _add(session, "trading.offer.accepted", offer.id, payload)
 
 
 def offer_changed(session: AsyncSession, offer: Offer) -> None:
@@ -109,3 +110,18 @@ def offer_changed(session: AsyncSession, offer: Offer) -> None:
         status=enums.to_proto(resources_pb2.OfferStatus, offer.status),
     )
     _add(session, "trading.offer.changed", offer.id, payload)
+
+
+def transaction_changed(session: AsyncSession, transaction: Transaction) -> None:
+    """A purchase started or moved on: its status, and the whole transaction as it is now."""
+    payload = events_pb2.TransactionChanged(
+        transaction_id=str(transaction.id),
+        listing_id=str(transaction.listing_id),
+        offer_id=str(transaction.offer_id or ""),
+        buyer_id=str(transaction.buyer_id),
+        seller_id=str(transaction.seller_id),
+        status=enums.to_proto(resources_pb2.TransactionStatus, transaction.status),
+        amount=Money(transaction.currency, transaction.amount_minor).to_proto(),
+        transaction=transaction_to_proto(transaction),
+    )
+    _add(session, "trading.transaction.changed", transaction.id, payload)

@@ -18,6 +18,7 @@ from servicekit.runtime_settings import RuntimeSettingMixin
 from servicekit.urls import MAX_URL
 from trading.domain.listings import MAX_IMAGES, Condition, Feed, ListingStatus
 from trading.domain.offers import MAX_MESSAGE, OfferStatus
+from trading.domain.transactions import TransactionStatus
 
 
 class Base(DeclarativeBase):
@@ -126,6 +127,77 @@ class Offer(Base):
     expire_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[created_now]
     updated_at: Mapped[updated_now]
+
+
+class Transaction(Base):
+    """One purchase of a listing, driven by the purchase saga (services/trading/README.md, "Purchases").
+
+    `settled_at` is set once the ledger holds nothing more for it: the hold captured, released, or never
+    placed. A final status without it is escrow the reconciler still has to settle.
+    """
+
+    __tablename__ = "transactions"
+    __table_args__ = (
+        CheckConstraint("amount_minor > 0", name="amount_positive"),
+        CheckConstraint("currency ~ '^[A-Z]{3}$'", name="currency_iso4217"),
+        CheckConstraint("platform_fee_minor BETWEEN 0 AND amount_minor", name="fee_within_amount"),
+        CheckConstraint("platform_fee_bps BETWEEN 0 AND 10000", name="fee_bps_range"),
+        CheckConstraint("buyer_id <> seller_id", name="buyer_not_seller"),
+        CheckConstraint("(status = 'pending') = (paid_at IS NULL AND closed_at IS NULL)", name="paid_or_closed"),
+        CheckConstraint("(status IN ('pending', 'paid')) = (closed_at IS NULL)", name="closed_when_final"),
+        CheckConstraint("paid_at IS NULL OR hold_id IS NOT NULL", name="paid_with_hold"),
+        CheckConstraint("settled_at IS NULL OR closed_at IS NOT NULL", name="settled_when_closed"),
+        CheckConstraint("(status = 'failed') = (failure_reason <> '')", name="failure_has_reason"),
+        # A listing is bought once at a time: of its transactions, one at most is open or completed.
+        Index(
+            "uq_transactions_listing_id_live",
+            "listing_id",
+            unique=True,
+            postgresql_where=text("status IN ('pending', 'paid', 'completed')"),
+        ),
+        # An accepted offer starts one transaction.
+        Index("uq_transactions_offer_id", "offer_id", unique=True, postgresql_where=text("offer_id IS NOT NULL")),
+        Index("ix_transactions_buyer_id_created_at", "buyer_id", "created_at", "id"),
+        Index("ix_transactions_seller_id_created_at", "seller_id", "created_at", "id"),
+        # The reconciler's two scans: the steps a request left half-way, and the physical purchases that
+        # wait for their buyer's confirmation.
+        Index(
+            "ix_transactions_unsettled_updated_at",
+            "updated_at",
+            postgresql_where=text("settled_at IS NULL AND (status <> 'paid' OR item_id IS NOT NULL)"),
+        ),
+        Index(
+            "ix_transactions_awaiting_confirmation",
+            "auto_complete_at",
+            postgresql_where=text("status = 'paid' AND item_id IS NULL"),
+        ),
+    )
+
+    id: Mapped[uuid_pk]
+    listing_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("listings.id"))
+    offer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("offers.id"))
+    item_id: Mapped[uuid.UUID | None]
+    buyer_id: Mapped[uuid.UUID]
+    seller_id: Mapped[uuid.UUID]
+    status: Mapped[TransactionStatus] = mapped_column(
+        _enum(TransactionStatus, "transaction_status"), default=TransactionStatus.PENDING
+    )
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    platform_fee_minor: Mapped[int] = mapped_column(BigInteger)
+    platform_fee_bps: Mapped[int]
+    status_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    failure_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    hold_id: Mapped[uuid.UUID | None]
+    hold_posting_id: Mapped[uuid.UUID | None]
+    settle_posting_id: Mapped[uuid.UUID | None]
+    created_at: Mapped[created_now]
+    updated_at: Mapped[updated_now]
+    paid_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True))
+    auto_complete_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True))
+    item_transferred_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True))
+    settled_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class OutboxEvent(OutboxEventMixin, Base):

@@ -6,6 +6,7 @@ from servicekit.convert import timestamp
 from servicekit.geo import point_from_wkb
 from servicekit.money import Money
 from servicekit.values import values_to_proto
+from trading.models import Transaction
 from trading.repository.listings import ListingView
 from trading.repository.offers import OfferView
 
@@ -53,4 +54,34 @@ def offer_to_proto(view: OfferView) -> resources_pb2.Offer:
         expire_time=timestamp(offer.expire_at),
         create_time=timestamp(offer.created_at),
         update_time=timestamp(offer.updated_at),
+    )
+
+
+def transaction_to_proto(transaction: Transaction) -> resources_pb2.Transaction:
+    t = transaction
+    amount = Money(t.currency, t.amount_minor)
+    return resources_pb2.Transaction(
+        id=str(t.id),
+        listing_id=str(t.listing_id),
+        offer_id=str(t.offer_id or ""),
+        item_id=str(t.item_id or ""),
+        buyer_id=str(t.buyer_id),
+        seller_id=str(t.seller_id),
+        status=enums.to_proto(resources_pb2.TransactionStatus, t.status),
+        amount=amount.to_proto(),
+        platform_fee=Money(t.currency, t.platform_fee_minor).to_proto(),
+        seller_payout=Money(t.currency, t.amount_minor - t.platform_fee_minor).to_proto(),
+        status_reason=t.status_reason,
+        failure_reason=t.failure_reason,
+        platform_fee_bps=t.platform_fee_bps,
+        hold_id=str(t.hold_id or ""),
+        hold_posting_id=str(t.hold_posting_id or ""),
+        settle_posting_id=str(t.settle_posting_id or ""),
+        create_time=timestamp(t.created_at),
+        update_time=timestamp(t.updated_at),
+        paid_time=timestamp(t.paid_at),
+        auto_complete_time=timestamp(t.auto_complete_at),
+        item_transfer_time=timestamp(t.item_transferred_at),
+        close_time=timestamp(t.closed_at),
+        settle_time=timestamp(t.settled_at),
     )

@@ -41,13 +41,15 @@ class Condition(enum.StrEnum):
 
 class Move(enum.StrEnum):
     """What changes a listing's status: the seller publishes or cancels it; a purchase reserves it,
-    then sells it or, when the payment fails or is refunded, releases it back on sale."""
+    then sells it or, when the payment fails or is refunded, releases it back on sale, or withdraws it
+    when its game item turns out gone."""
 
     PUBLISH = "publish"
     CANCEL = "cancel"
     RESERVE = "reserve"
     RELEASE = "release"
     SELL = "sell"
+    WITHDRAW = "withdraw"
 
 
 S = ListingStatus
@@ -58,6 +60,7 @@ MOVES: dict[Move, tuple[frozenset[ListingStatus], ListingStatus]] = {
     Move.RESERVE: (frozenset({S.ACTIVE}), S.RESERVED),
     Move.RELEASE: (frozenset({S.RESERVED}), S.ACTIVE),
     Move.SELL: (frozenset({S.RESERVED}), S.SOLD),
+    Move.WITHDRAW: (frozenset({S.RESERVED}), S.CANCELLED),
 }
 # Anyone sees these; a draft or a cancelled listing only its seller.
 PUBLIC = frozenset({S.ACTIVE, S.RESERVED, S.SOLD})

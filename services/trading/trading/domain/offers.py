@@ -20,6 +20,8 @@ class OfferStatus(enum.StrEnum):
     CANCELLED = "cancelled"
     COUNTERED = "countered"
     EXPIRED = "expired"
+    # Accepted, but its purchase did not go through: the listing takes offers again.
+    VOIDED = "voided"
 
 
 class OfferMove(enum.StrEnum):

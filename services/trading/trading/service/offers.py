@@ -1,5 +1,6 @@
-"""Use cases of offers: make, read, list, accept (which reserves the listing), reject, counter, cancel;
-the end of pending offers when their listing changes, and the sweeper of those past their expiry.
+"""Use cases of offers: make, read, list, reject, counter, cancel (accepting starts a purchase:
+service/purchases.py); the end of pending offers when their listing changes, and the sweeper of those
+past their expiry.
 
 Locks are taken listing first, then offers, in every use case, so none waits for another in a cycle:
 an answer locks the offer FOR UPDATE; accepting locks the listing FOR NO KEY UPDATE before it (of two
@@ -10,20 +11,18 @@ FOR SHARE, so that a cancel or an edit, which ends the pending offers, cannot pa
 from datetime import UTC, datetime
 from uuid import UUID
 
-import asyncpg
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit import idempotency
 from servicekit.auth import Caller
-from servicekit.db import Database, broken_constraint
+from servicekit.db import Database
 from servicekit.errors import FieldViolation, InvalidArgument
 from servicekit.idempotency import Once
 from servicekit.money import Money
 from servicekit.pagination import Page, page_result
 from trading import events
 from trading.domain import offers as domain
-from trading.domain.listings import ListingStatus, Move, move
+from trading.domain.listings import ListingStatus
 from trading.domain.offers import OfferMove, OfferStatus, OfferTerms
 from trading.domain.settings import TradingRuntimeSettings
 from trading.models import Listing, Offer
@@ -32,7 +31,6 @@ from trading.repository import offers as repository
 from trading.repository.offers import OfferView
 from trading.service.common import visible_listing
 
-ONE_ACCEPTED_OFFER_PER_LISTING = "uq_offers_listing_id_accepted"
 SWEEP_BATCH = 500
 
 
@@ -40,7 +38,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _check_active(listing: Listing) -> None:
+def check_active(listing: Listing) -> None:
     if listing.status is not ListingStatus.ACTIVE:
         raise domain.ListingNotActive(
             f"a {listing.status.value} listing takes no offers: only an active one does",
@@ -62,7 +60,7 @@ def _proposed(
     lifetime, found = domain.check_terms(terms, price, settings.offer_default_lifetime, settings.offer_max_lifetime)
     if violations + found:
         raise InvalidArgument(violations + found)
-    _check_active(listing)
+    check_active(listing)
     return repository.new_offer(listing, buyer_id, proposer_id, terms.amount, terms.message, now + lifetime)
 
 
@@ -118,7 +116,7 @@ async def list_offers(
     return page_result(views, page, lambda view: (view.offer.created_at, view.offer.id))
 
 
-async def _locked(
+async def locked(
     session: AsyncSession, offer_id: UUID, caller: Caller, *, for_update: bool = False, for_share: bool = False
 ) -> tuple[Listing, Offer]:
     """The offer's listing locked as asked, then the offer FOR UPDATE: listing first, as everywhere."""
@@ -127,43 +125,17 @@ async def _locked(
     return listing, await _offer_for(session, offer_id, caller.user_id, for_update=True)
 
 
-def _answer(offer: Offer, how: OfferMove, caller: Caller, now: datetime) -> None:
+def answer(offer: Offer, how: OfferMove, caller: Caller, now: datetime) -> None:
     """Moves the offer as the caller asks, if they may and it is still pending (an offer past its expiry is not)."""
     domain.check_party(how, offer.proposer_id, offer.buyer_id, offer.seller_id, caller.user_id)
     offer.status = domain.move(domain.status_at(offer.status, offer.expire_at, now), how)
-
-
-async def accept_offer(db: Database, caller: Caller, offer_id: UUID, once: Once) -> OfferView:
-    """Accepts the offer and reserves its listing in one transaction; the purchase at the offer's amount
-    starts here once purchases exist."""
-    try:
-        async with db.begin() as session:
-            await idempotency.claim(session, once)
-            listing, offer = await _locked(session, offer_id, caller, for_update=True)
-            now = _now()
-            _answer(offer, OfferMove.ACCEPT, caller, now)
-            _check_active(listing)
-            listing.status = move(listing.status, Move.RESERVE)
-            await session.flush()
-            await session.refresh(offer)
-            events.offer_accepted(session, offer)
-            await session.refresh(listing)
-            events.listing_changed(session, await listing_rows.view_of(session, listing, None), ["status"])
-            view = repository.offer_view(offer, now)
-            await idempotency.complete(session, once, view)
-    except IntegrityError as exc:
-        # The lock on the listing orders accepts; the index is the rule should anything bypass it.
-        if broken_constraint(exc, asyncpg.UniqueViolationError) != ONE_ACCEPTED_OFFER_PER_LISTING:
-            raise
-        raise domain.ListingNotActive("another offer on this listing was accepted first") from None
-    return view
 
 
 async def _end(db: Database, caller: Caller, offer_id: UUID, how: OfferMove) -> OfferView:
     async with db.begin() as session:
         offer = await _offer_for(session, offer_id, caller.user_id, for_update=True)
         now = _now()
-        _answer(offer, how, caller, now)
+        answer(offer, how, caller, now)
         await session.flush()
         await session.refresh(offer)
         events.offer_changed(session, offer)
@@ -193,9 +165,9 @@ async def counter_offer(
     caller to the other party in the same negotiation, is returned."""
     async with db.begin() as session:
         await idempotency.claim(session, once)
-        listing, offer = await _locked(session, offer_id, caller, for_share=True)
+        listing, offer = await locked(session, offer_id, caller, for_share=True)
         now = _now()
-        _answer(offer, OfferMove.COUNTER, caller, now)
+        answer(offer, OfferMove.COUNTER, caller, now)
         counter = _proposed(listing, settings, terms, violations, offer.buyer_id, caller.user_id, now)
         counter.previous_offer_id = offer.id
         session.add(counter)
