@@ -35,3 +35,12 @@ async def execute(database_url: str, statement: str, *args) -> str:
         return await connection.execute(statement, *args)
     finally:
         await connection.close()
+
+
+async def fetch(database_url: str, query: str, *args) -> list[asyncpg.Record]:
+    """Reads rows by hand from a database of the stack: what no RPC shows (a saga's bookkeeping)."""
+    connection = await asyncpg.connect(database_url.replace("+asyncpg", ""))
+    try:
+        return await connection.fetch(query, *args)
+    finally:
+        await connection.close()
