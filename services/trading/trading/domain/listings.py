@@ -118,11 +118,12 @@ def check_seller(seller_id: UUID, user_id: UUID) -> None:
         raise NotListingSeller("only the listing's seller may do this")
 
 
-def counts_as_view(call: Call | None, seller_id: UUID) -> bool:
-    """A person other than the seller opened the listing: signed in or not, but not another service."""
+def counts_as_view(call: Call | None, owner_id: UUID) -> bool:
+    """A person other than its owner (a listing's seller, a stream's owner) opened it: signed in or not,
+    but not another service."""
     if call is None or call.service is not None:
         return False
-    return call.caller is None or call.caller.user_id != seller_id
+    return call.caller is None or call.caller.user_id != owner_id
 
 
 @dataclass(frozen=True)
