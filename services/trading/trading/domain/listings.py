@@ -12,6 +12,7 @@ from servicekit.geo import Point
 from servicekit.money import Money
 from servicekit.urls import url_violation
 from servicekit.values import Scalar
+from trading.domain.moves import moved
 
 MAX_TITLE = 200
 MAX_DESCRIPTION = 10_000
@@ -81,24 +82,13 @@ class ItemAlreadyListed(AlreadyExists):
     reason = "ITEM_ALREADY_LISTED"
 
 
-class IllegalTransition(FailedPrecondition):
-    reason = "ILLEGAL_STATUS_TRANSITION"
-
-
 class ListingNotEditable(FailedPrecondition):
     reason = "LISTING_NOT_EDITABLE"
 
 
 def move(current: ListingStatus, how: Move) -> ListingStatus:
     """The status the move leads to from `current`; FAILED_PRECONDITION when it does not start there."""
-    starts, to = MOVES[how]
-    if current not in starts:
-        raise IllegalTransition(
-            f"a {current.value} listing cannot {how.value}: only a listing that is "
-            f"{' or '.join(sorted(status.value for status in starts))} can",
-            metadata={"status": current.value, "move": how.value},
-        )
-    return to
+    return moved(MOVES, current, how, "listing")
 
 
 def check_editable(status: ListingStatus) -> None:
