@@ -12,7 +12,6 @@ from trading.domain.listings import (
     MOVES,
     PUBLIC,
     CatalogFacts,
-    IllegalTransition,
     ListingFields,
     ListingNotEditable,
     ListingStatus,
@@ -27,6 +26,7 @@ from trading.domain.listings import (
     visible_to,
     with_catalog_facts,
 )
+from trading.domain.moves import IllegalTransition
 
 S = ListingStatus
 LEGAL = {

@@ -73,7 +73,7 @@ async def test_a_physical_item_is_held_until_its_buyer_confirms(stack, trading, 
     with pytest.raises(grpc.aio.AioRpcError) as again:
         await trading.ConfirmTransaction(confirm, metadata=buyer.auth)
     assert again.value.code() is grpc.StatusCode.FAILED_PRECONDITION
-    assert error_reason(again.value) == "ILLEGAL_TRANSACTION_STEP"
+    assert error_reason(again.value) == "ILLEGAL_STATUS_TRANSITION"
 
 
 async def test_a_refund_gives_the_money_back_and_puts_the_listing_on_sale(stack, trading, shoes):
@@ -124,7 +124,7 @@ async def test_a_repeated_request_id_returns_the_same_transaction_with_one_effec
 
 async def test_of_fifty_buyers_at_once_exactly_one_buys_and_no_loser_has_money_held(stack, trading, shoes):
     seller = await new_account(stack)
-    buyers = await asyncio.gather(*(new_account(stack, eur(5000)) for _ in range(50)))
+    buyers = [await new_account(stack, eur(5000)) for _ in range(50)]
     listing = await trading.CreateListing(free_form(shoes.id, price=eur(4500)), metadata=seller.auth)
     results = await asyncio.gather(
         *(trading.BuyListing(buy(listing.id), metadata=buyer.auth) for buyer in buyers), return_exceptions=True

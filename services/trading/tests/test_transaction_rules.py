@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from servicekit.money import Money
+from trading.domain.moves import IllegalTransition
 from trading.domain.transactions import (
-    IllegalTransactionStep,
     NotTransactionParty,
     Step,
     TransactionStatus,
@@ -36,9 +36,9 @@ def test_every_step_from_every_status_is_legal_only_as_the_table_says(status, ho
     if (status, how) in LEGAL:
         assert step(status, how) is LEGAL[status, how]
     else:
-        with pytest.raises(IllegalTransactionStep) as refused:
+        with pytest.raises(IllegalTransition) as refused:
             step(status, how)
-        assert refused.value.metadata == {"status": status.value, "step": how.value}
+        assert refused.value.metadata == {"status": status.value, "move": how.value}
 
 
 @pytest.mark.parametrize(

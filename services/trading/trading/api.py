@@ -1,5 +1,8 @@
 """The trading gRPC servicer: proto <-> domain, nothing else (the resources' protos: trading.resources)."""
 
+from uuid import UUID
+
+from google.protobuf import empty_pb2
 from grpc.aio import ServicerContext
 
 from marketplace.trading.v1 import resources_pb2
@@ -8,6 +11,7 @@ from marketplace.trading.v1 import trading_service_pb2_grpc as pb_grpc
 from servicekit import enums
 from servicekit.admin import AdminMethods
 from servicekit.auth import current_call, require_caller
+from servicekit.convert import from_timestamp
 from servicekit.db import Database
 from servicekit.errors import FieldViolation, InvalidArgument
 from servicekit.geo import check_location
@@ -20,11 +24,12 @@ from servicekit.values import values_from_proto
 from trading.domain.listings import Condition, Feed, ListingFields, mask_fields
 from trading.domain.offers import OfferStatus, OfferTerms
 from trading.domain.settings import TradingRuntimeSettings
+from trading.domain.streams import StreamFields, StreamStatus
 from trading.domain.transactions import TransactionStatus
 from trading.models import Transaction
 from trading.repository.offers import OfferView
-from trading.resources import listing_to_proto, offer_to_proto, transaction_to_proto
-from trading.service import listings, offers, purchases, transactions
+from trading.resources import comment_to_proto, listing_to_proto, offer_to_proto, stream_to_proto, transaction_to_proto
+from trading.service import listings, offers, purchases, streams, transactions
 from trading.service.purchases import Saga
 
 
@@ -96,6 +101,41 @@ def roles_from_proto(role: int, violations: list[FieldViolation]) -> tuple[bool,
     if role not in pb.TransactionRole.values():
         violations.append(FieldViolation("role", f"{role} is not a known value"))
     return role != pb.TRANSACTION_ROLE_SELLER, role != pb.TRANSACTION_ROLE_BUYER
+
+
+def stream_fields_from_proto(stream: resources_pb2.Stream) -> tuple[StreamFields, list[FieldViolation]]:
+    """What the owner wrote, and what is wrong with how it is written."""
+    violations: list[FieldViolation] = []
+    scheduled_at = (
+        from_timestamp("stream.scheduled_at", stream.scheduled_at, violations)
+        if stream.HasField("scheduled_at")
+        else None
+    )
+    fields = StreamFields(
+        title=stream.title,
+        description=stream.description,
+        category_id=parse_optional_id("stream.category_id", stream.category_id, violations),
+        scheduled_at=scheduled_at,
+        url=stream.url,
+        thumbnail_url=stream.thumbnail_url,
+    )
+    return fields, violations
+
+
+def pin_ids(request: pb.PinStreamListingRequest | pb.UnpinStreamListingRequest) -> tuple[UUID, UUID]:
+    """The stream's and the listing's ids, both checked at once (the kit has refused empty ones)."""
+    violations: list[FieldViolation] = []
+    stream_id = parse_optional_id("stream_id", request.stream_id, violations)
+    listing_id = parse_optional_id("listing_id", request.listing_id, violations)
+    if violations:
+        raise InvalidArgument(violations)
+    return stream_id, listing_id
+
+
+def reader_id() -> UUID | None:
+    """The signed-in user reading a public method, if any."""
+    call = current_call()
+    return call.caller.user_id if call and call.caller else None
 
 
 class TradingApi(AdminMethods, pb_grpc.TradingServiceServicer):
@@ -253,3 +293,96 @@ class TradingApi(AdminMethods, pb_grpc.TradingServiceServicer):
             self._saga, require_caller(), transaction_id, request.reason, once
         )
         return transaction_to_proto(refunded)
+
+    async def CreateStream(self, request: pb.CreateStreamRequest, context: ServicerContext) -> resources_pb2.Stream:
+        fields, violations = stream_fields_from_proto(request.stream)
+        view = await streams.create_stream(
+            self._db,
+            self._catalog,
+            self._runtime_settings.values,
+            require_caller(),
+            fields,
+            violations,
+            Once.of(request, stream_to_proto),
+        )
+        return stream_to_proto(view)
+
+    async def GetStream(self, request: pb.GetStreamRequest, context: ServicerContext) -> resources_pb2.Stream:
+        view = await streams.get_stream(self._db, parse_id("stream_id", request.stream_id), reader_id())
+        return stream_to_proto(view)
+
+    async def ListStreams(self, request: pb.ListStreamsRequest, context: ServicerContext) -> pb.ListStreamsResponse:
+        violations: list[FieldViolation] = []
+        status = enums.from_proto(resources_pb2.StreamStatus, StreamStatus, request.status, "status", violations)
+        owner_id = parse_optional_id("owner_id", request.owner_id, violations)
+        category_id = parse_optional_id("category_id", request.category_id, violations)
+        if violations:
+            raise InvalidArgument(violations)
+        page = page_request(request.page_size, request.page_token)
+        views, token = await streams.list_streams(self._db, status, owner_id, category_id, reader_id(), page)
+        return pb.ListStreamsResponse(streams=[stream_to_proto(view) for view in views], next_page_token=token)
+
+    async def StartStream(self, request: pb.StartStreamRequest, context: ServicerContext) -> resources_pb2.Stream:
+        stream_id = parse_id("stream_id", request.stream_id)
+        view = await streams.start_stream(self._db, self._runtime_settings.values, require_caller(), stream_id)
+        return stream_to_proto(view)
+
+    async def EndStream(self, request: pb.EndStreamRequest, context: ServicerContext) -> resources_pb2.Stream:
+        view = await streams.end_stream(self._db, require_caller(), parse_id("stream_id", request.stream_id))
+        return stream_to_proto(view)
+
+    async def ViewStream(self, request: pb.ViewStreamRequest, context: ServicerContext) -> resources_pb2.Stream:
+        view = await streams.view_stream(self._db, current_call(), parse_id("stream_id", request.stream_id))
+        return stream_to_proto(view)
+
+    async def LikeStream(self, request: pb.LikeStreamRequest, context: ServicerContext) -> resources_pb2.Stream:
+        view = await streams.like_stream(self._db, require_caller(), parse_id("stream_id", request.stream_id))
+        return stream_to_proto(view)
+
+    async def UnlikeStream(self, request: pb.UnlikeStreamRequest, context: ServicerContext) -> resources_pb2.Stream:
+        view = await streams.unlike_stream(self._db, require_caller(), parse_id("stream_id", request.stream_id))
+        return stream_to_proto(view)
+
+    async def ShareStream(self, request: pb.ShareStreamRequest, context: ServicerContext) -> resources_pb2.Stream:
+        view = await streams.share_stream(self._db, require_caller(), parse_id("stream_id", request.stream_id))
+        return stream_to_proto(view)
+
+    async def CreateStreamComment(
+        self, request: pb.CreateStreamCommentRequest, context: ServicerContext
+    ) -> resources_pb2.StreamComment:
+        stream_id = parse_id("stream_id", request.stream_id)
+        once = Once.of(request, comment_to_proto)
+        comment = await streams.create_comment(self._db, require_caller(), stream_id, request.comment.text, once)
+        return comment_to_proto(comment)
+
+    async def ListStreamComments(
+        self, request: pb.ListStreamCommentsRequest, context: ServicerContext
+    ) -> pb.ListStreamCommentsResponse:
+        stream_id = parse_id("stream_id", request.stream_id)
+        page = page_request(request.page_size, request.page_token)
+        comments, token = await streams.list_comments(self._db, stream_id, page)
+        return pb.ListStreamCommentsResponse(
+            comments=[comment_to_proto(comment) for comment in comments], next_page_token=token
+        )
+
+    async def PinStreamListing(
+        self, request: pb.PinStreamListingRequest, context: ServicerContext
+    ) -> resources_pb2.Listing:
+        stream_id, listing_id = pin_ids(request)
+        view = await streams.pin_listing(self._db, require_caller(), stream_id, listing_id)
+        return listing_to_proto(view)
+
+    async def UnpinStreamListing(
+        self, request: pb.UnpinStreamListingRequest, context: ServicerContext
+    ) -> empty_pb2.Empty:
+        stream_id, listing_id = pin_ids(request)
+        await streams.unpin_listing(self._db, require_caller(), stream_id, listing_id)
+        return empty_pb2.Empty()
+
+    async def ListStreamListings(
+        self, request: pb.ListStreamListingsRequest, context: ServicerContext
+    ) -> pb.ListStreamListingsResponse:
+        stream_id = parse_id("stream_id", request.stream_id)
+        page = page_request(request.page_size, request.page_token)
+        views, token = await streams.list_pinned_listings(self._db, stream_id, reader_id(), page)
+        return pb.ListStreamListingsResponse(listings=[listing_to_proto(view) for view in views], next_page_token=token)

@@ -84,6 +84,10 @@ class Catalog:
         )
         return await ask("catalog", self._stub.TransferItem, request, self._timeout, REFUSED) is not None
 
+    async def category_exists(self, category_id: UUID) -> bool:
+        request = catalog_service_pb2.GetCategoryRequest(category_id=str(category_id))
+        return await ask("catalog", self._stub.GetCategory, request, self._timeout) is not None
+
 
 class Accounts:
     def __init__(self, channel: grpc.aio.Channel, timeout: float) -> None:

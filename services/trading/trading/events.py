@@ -3,7 +3,7 @@
 Each function adds one event to the outbox in the caller's transaction, so every event of a
 type has the same payload wherever it is published. Events tell of listings others can see:
 a draft has none until it is published. Offer events name both parties, so that each consumer
-(messaging, say) knows whom to tell.
+(messaging, say) knows whom to tell. A stream's one event, at each of its moves, says its status.
 """
 
 from uuid import UUID
@@ -16,7 +16,8 @@ from servicekit import enums, outbox
 from servicekit.money import Money
 from trading.models import Listing, Offer, OutboxEvent, Transaction
 from trading.repository.listings import ListingView
-from trading.resources import listing_to_proto, transaction_to_proto
+from trading.repository.streams import StreamView
+from trading.resources import listing_to_proto, stream_to_proto, transaction_to_proto
 
 
 def _add(session: AsyncSession, event_type: str, subject_id: UUID, payload: Message) -> None:
@@ -125,3 +126,14 @@ def transaction_changed(session: AsyncSession, transaction: Transaction) -> None
         transaction=transaction_to_proto(transaction),
     )
     _add(session, "trading.transaction.changed", transaction.id, payload)
+
+
+def stream_changed(session: AsyncSession, view: StreamView) -> None:
+    """The stream was created (scheduled), started (live) or ended, as its status says; with its counts as
+    everyone sees them."""
+    stream = stream_to_proto(view)
+    stream.ClearField("liked")
+    payload = events_pb2.StreamChanged(
+        stream_id=stream.id, owner_id=stream.owner_id, status=stream.status, stream=stream
+    )
+    _add(session, "trading.stream.changed", view.stream.id, payload)

@@ -18,6 +18,9 @@ from servicekit.runtime_settings import RuntimeSettingMixin
 from servicekit.urls import MAX_URL
 from trading.domain.listings import MAX_IMAGES, Condition, Feed, ListingStatus
 from trading.domain.offers import MAX_MESSAGE, OfferStatus
+from trading.domain.streams import MAX_COMMENT, StreamStatus
+from trading.domain.streams import MAX_DESCRIPTION as MAX_STREAM_DESCRIPTION
+from trading.domain.streams import MAX_TITLE as MAX_STREAM_TITLE
 from trading.domain.transactions import TransactionStatus
 
 
@@ -198,6 +201,108 @@ class Transaction(Base):
     item_transferred_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True))
     settled_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Stream(Base):
+    """A live selling stream: announced for a time (scheduled), started (live), then ended."""
+
+    __tablename__ = "streams"
+    __table_args__ = (
+        CheckConstraint(f"char_length(title) BETWEEN 1 AND {MAX_STREAM_TITLE}", name="title_length"),
+        CheckConstraint(f"char_length(description) <= {MAX_STREAM_DESCRIPTION}", name="description_length"),
+        CheckConstraint(f"char_length(url) <= {MAX_URL}", name="url_length"),
+        CheckConstraint(f"char_length(thumbnail_url) <= {MAX_URL}", name="thumbnail_url_length"),
+        # The moves set the times: a scheduled stream has neither, a live one its start, an ended one both.
+        CheckConstraint(
+            "(status = 'scheduled' AND started_at IS NULL AND ended_at IS NULL)"
+            " OR (status = 'live' AND started_at IS NOT NULL AND ended_at IS NULL)"
+            " OR (status = 'ended' AND started_at IS NOT NULL AND ended_at >= started_at)",
+            name="status_times",
+        ),
+        # ListStreams reads each status in its own order (repository.streams).
+        Index("ix_streams_live_started_at", "started_at", "id", postgresql_where=text("status = 'live'")),
+        Index("ix_streams_scheduled_at", "scheduled_at", "id", postgresql_where=text("status = 'scheduled'")),
+        Index("ix_streams_ended_ended_at", "ended_at", "id", postgresql_where=text("status = 'ended'")),
+    )
+
+    id: Mapped[uuid_pk]
+    owner_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    title: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # A catalog category (checked there when the stream is made; no foreign key across databases).
+    category_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    scheduled_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True))
+    url: Mapped[str] = mapped_column(Text, default="", server_default="")
+    thumbnail_url: Mapped[str] = mapped_column(Text, default="", server_default="")
+    status: Mapped[StreamStatus] = mapped_column(_enum(StreamStatus, "stream_status"), default=StreamStatus.SCHEDULED)
+    started_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[created_now]
+    updated_at: Mapped[updated_now]
+
+
+class StreamLike(Base):
+    """One user's like of a stream; liking again finds the row there."""
+
+    __tablename__ = "stream_likes"
+
+    stream_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("streams.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    created_at: Mapped[created_now]
+
+
+class StreamViewer(Base):
+    """One viewer of a live stream, appended as a listing's views are (CountedView), and without a
+    foreign key for the same reason: a popular stream's viewers must not queue on its row."""
+
+    __tablename__ = "stream_viewers"
+    __table_args__ = (Index("ix_stream_viewers_stream_id", "stream_id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    stream_id: Mapped[uuid.UUID]
+    viewed_at: Mapped[created_now]
+
+
+class StreamShare(Base):
+    """One share of a stream by a signed-in user, appended and counted like its viewers."""
+
+    __tablename__ = "stream_shares"
+    __table_args__ = (Index("ix_stream_shares_stream_id", "stream_id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    stream_id: Mapped[uuid.UUID]
+    user_id: Mapped[uuid.UUID]
+    shared_at: Mapped[created_now]
+
+
+class StreamComment(Base):
+    """A comment written on a stream while it was live."""
+
+    __tablename__ = "stream_comments"
+    __table_args__ = (
+        CheckConstraint(f"char_length(text) BETWEEN 1 AND {MAX_COMMENT}", name="text_length"),
+        Index("ix_stream_comments_stream_id_created_at", "stream_id", "created_at", "id"),
+    )
+
+    id: Mapped[uuid_pk]
+    stream_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("streams.id"))
+    author_id: Mapped[uuid.UUID]
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[created_now]
+
+
+class PinnedListing(Base):
+    """A listing its seller pinned to their stream; shown while the listing is active."""
+
+    __tablename__ = "pinned_listings"
+    __table_args__ = (
+        Index("ix_pinned_listings_stream_id_pinned_at", "stream_id", "pinned_at", "listing_id"),
+        Index("ix_pinned_listings_listing_id", "listing_id"),
+    )
+
+    stream_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("streams.id"), primary_key=True)
+    listing_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("listings.id"), primary_key=True)
+    pinned_at: Mapped[created_now]
 
 
 class OutboxEvent(OutboxEventMixin, Base):

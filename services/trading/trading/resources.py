@@ -6,9 +6,10 @@ from servicekit.convert import timestamp
 from servicekit.geo import point_from_wkb
 from servicekit.money import Money
 from servicekit.values import values_to_proto
-from trading.models import Transaction
+from trading.models import StreamComment, Transaction
 from trading.repository.listings import ListingView
 from trading.repository.offers import OfferView
+from trading.repository.streams import StreamView
 
 
 def listing_to_proto(view: ListingView) -> resources_pb2.Listing:
@@ -84,4 +85,38 @@ def transaction_to_proto(transaction: Transaction) -> resources_pb2.Transaction:
         item_transfer_time=timestamp(t.item_transferred_at),
         close_time=timestamp(t.closed_at),
         settle_time=timestamp(t.settled_at),
+    )
+
+
+def stream_to_proto(view: StreamView) -> resources_pb2.Stream:
+    stream = view.stream
+    return resources_pb2.Stream(
+        id=str(stream.id),
+        owner_id=str(stream.owner_id),
+        title=stream.title,
+        description=stream.description,
+        category_id=str(stream.category_id or ""),
+        scheduled_at=timestamp(stream.scheduled_at),
+        url=stream.url,
+        thumbnail_url=stream.thumbnail_url,
+        status=enums.to_proto(resources_pb2.StreamStatus, stream.status),
+        start_time=timestamp(stream.started_at),
+        end_time=timestamp(stream.ended_at),
+        create_time=timestamp(stream.created_at),
+        update_time=timestamp(stream.updated_at),
+        viewer_count=view.viewer_count,
+        like_count=view.like_count,
+        comment_count=view.comment_count,
+        share_count=view.share_count,
+        liked=view.liked,
+    )
+
+
+def comment_to_proto(comment: StreamComment) -> resources_pb2.StreamComment:
+    return resources_pb2.StreamComment(
+        id=str(comment.id),
+        stream_id=str(comment.stream_id),
+        author_id=str(comment.author_id),
+        text=comment.text,
+        create_time=timestamp(comment.created_at),
     )

@@ -12,6 +12,7 @@ from servicekit.geo import Point
 from servicekit.money import Money
 from servicekit.urls import url_violation
 from servicekit.values import Scalar
+from trading.domain.moves import moved
 
 MAX_TITLE = 200
 MAX_DESCRIPTION = 10_000
@@ -84,24 +85,13 @@ class ItemAlreadyListed(AlreadyExists):
     reason = "ITEM_ALREADY_LISTED"
 
 
-class IllegalTransition(FailedPrecondition):
-    reason = "ILLEGAL_STATUS_TRANSITION"
-
-
 class ListingNotEditable(FailedPrecondition):
     reason = "LISTING_NOT_EDITABLE"
 
 
 def move(current: ListingStatus, how: Move) -> ListingStatus:
     """The status the move leads to from `current`; FAILED_PRECONDITION when it does not start there."""
-    starts, to = MOVES[how]
-    if current not in starts:
-        raise IllegalTransition(
-            f"a {current.value} listing cannot {how.value}: only a listing that is "
-            f"{' or '.join(sorted(status.value for status in starts))} can",
-            metadata={"status": current.value, "move": how.value},
-        )
-    return to
+    return moved(MOVES, current, how, "listing")
 
 
 def check_editable(status: ListingStatus) -> None:
@@ -121,11 +111,12 @@ def check_seller(seller_id: UUID, user_id: UUID) -> None:
         raise NotListingSeller("only the listing's seller may do this")
 
 
-def counts_as_view(call: Call | None, seller_id: UUID) -> bool:
-    """A person other than the seller opened the listing: signed in or not, but not another service."""
+def counts_as_view(call: Call | None, owner_id: UUID) -> bool:
+    """A person other than its owner (a listing's seller, a stream's owner) opened it: signed in or not,
+    but not another service."""
     if call is None or call.service is not None:
         return False
-    return call.caller is None or call.caller.user_id != seller_id
+    return call.caller is None or call.caller.user_id != owner_id
 
 
 @dataclass(frozen=True)

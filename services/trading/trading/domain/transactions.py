@@ -6,6 +6,7 @@ from uuid import UUID
 
 from servicekit.errors import FailedPrecondition, FieldViolation, NotFound, PermissionDenied
 from servicekit.money import Money
+from trading.domain.moves import moved
 
 BPS = 10_000
 # How long a refund's reason, shown to the buyer, may be.
@@ -50,10 +51,6 @@ class TransactionNotFound(NotFound):
     reason = "TRANSACTION_NOT_FOUND"
 
 
-class IllegalTransactionStep(FailedPrecondition):
-    reason = "ILLEGAL_TRANSACTION_STEP"
-
-
 class NotTransactionParty(PermissionDenied):
     reason = "NOT_TRANSACTION_PARTY"
 
@@ -79,13 +76,8 @@ ITEM_NOT_TRANSFERABLE = "ITEM_NOT_TRANSFERABLE"
 
 
 def step(current: TransactionStatus, how: Step) -> TransactionStatus:
-    starts, result = STEPS[how]
-    if current not in starts:
-        raise IllegalTransactionStep(
-            f"cannot {how.value} a {current.value} transaction",
-            metadata={"status": current.value, "step": how.value},
-        )
-    return result
+    """The status the step leads to from `current`; FAILED_PRECONDITION when it does not start there."""
+    return moved(STEPS, current, how, "transaction")
 
 
 def platform_fee(amount: Money, fee_bps: int) -> Money:

@@ -3,14 +3,16 @@
 from dataclasses import dataclass
 from uuid import UUID
 
-from sqlalchemy import delete, exists, false, func, select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit.geo import point_from_wkb
 from servicekit.money import Money
-from trading.domain.listings import ListingFields, ListingStatus
+from trading.domain.listings import MOVES, ListingFields, ListingStatus, Move
 from trading.models import CountedView, Listing, ListingLike
+from trading.repository import counts
+from trading.repository.counts import Subject
 
 
 @dataclass(frozen=True)
@@ -36,15 +38,34 @@ async def get_listing(
     return await session.scalar(stmt)
 
 
+def view_columns(listing_id: Subject, reader_id: UUID | None) -> tuple:
+    """A listing's view count, like count and whether the reader likes it, as columns of a query;
+    `listing_id` may be the listing's column in that query."""
+    return (
+        counts.count_of(CountedView.listing_id, listing_id),
+        counts.count_of(ListingLike.listing_id, listing_id),
+        counts.liked_by(ListingLike.listing_id, listing_id, reader_id),
+    )
+
+
+async def reserve(session: AsyncSession, listing_id: UUID, buyer_id: UUID) -> Listing | None:
+    """Reserves the listing for the buyer if it is active and not theirs, in one conditional update; None
+    otherwise. Of buyers at once exactly one gets it; the others wait for that one's transaction alone,
+    then find the listing reserved without locking it (a lock held for each in turn would queue them)."""
+    starts, reserved = MOVES[Move.RESERVE]
+    stmt = (
+        update(Listing)
+        .where(Listing.id == listing_id, Listing.status.in_(starts), Listing.seller_id != buyer_id)
+        .values(status=reserved)
+        .returning(Listing)
+    )
+    return await session.scalar(stmt)
+
+
 async def view_of(session: AsyncSession, listing: Listing, reader_id: UUID | None) -> ListingView:
     """The listing with its counts; views are counted from their index alone (an index-only scan)."""
-    views = select(func.count()).where(CountedView.listing_id == listing.id).scalar_subquery()
-    likes = select(func.count()).where(ListingLike.listing_id == listing.id).scalar_subquery()
-    liked = (
-        exists().where(ListingLike.listing_id == listing.id, ListingLike.user_id == reader_id) if reader_id else false()
-    )
-    row = (await session.execute(select(views, likes, liked))).one()
-    return ListingView(listing=listing, view_count=row[0], like_count=row[1], liked=row[2])
+    row = (await session.execute(select(*view_columns(listing.id, reader_id)))).one()
+    return ListingView(listing, *row)
 
 
 async def add_view(session: AsyncSession, listing_id: UUID) -> None:
@@ -52,13 +73,11 @@ async def add_view(session: AsyncSession, listing_id: UUID) -> None:
 
 
 async def add_like(session: AsyncSession, listing_id: UUID, user_id: UUID) -> None:
-    await session.execute(insert(ListingLike).values(listing_id=listing_id, user_id=user_id).on_conflict_do_nothing())
+    await counts.add_like(session, ListingLike.listing_id, listing_id, user_id)
 
 
 async def remove_like(session: AsyncSession, listing_id: UUID, user_id: UUID) -> None:
-    await session.execute(
-        delete(ListingLike).where(ListingLike.listing_id == listing_id, ListingLike.user_id == user_id)
-    )
+    await counts.remove_like(session, ListingLike.listing_id, listing_id, user_id)
 
 
 def fields_of(listing: Listing) -> ListingFields:

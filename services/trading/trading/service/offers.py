@@ -38,12 +38,16 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def not_active(listing: Listing) -> domain.ListingNotActive:
+    return domain.ListingNotActive(
+        f"a {listing.status.value} listing takes no offers or purchases: only an active one does",
+        metadata={"status": listing.status.value},
+    )
+
+
 def check_active(listing: Listing) -> None:
     if listing.status is not ListingStatus.ACTIVE:
-        raise domain.ListingNotActive(
-            f"a {listing.status.value} listing takes no offers: only an active one does",
-            metadata={"status": listing.status.value},
-        )
+        raise not_active(listing)
 
 
 def _proposed(

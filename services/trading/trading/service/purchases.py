@@ -91,9 +91,7 @@ def _fee(transaction: Transaction) -> Money:
 def _start(
     session: AsyncSession, saga: Saga, listing: Listing, buyer_id: UUID, amount: Money, offer_id: UUID | None = None
 ) -> Transaction:
-    """Reserves the listing (locked by the caller) and adds its pending transaction, at the fee of the moment."""
-    offers.check_active(listing)
-    listing.status = move(listing.status, Move.RESERVE)
+    """Adds the reserved listing's pending transaction, at the fee of the moment."""
     fee_bps = saga.runtime_settings.values.platform_fee_bps
     fee = domain.platform_fee(amount, fee_bps)
     transaction = repository.new_transaction(listing, buyer_id, amount, fee, fee_bps, offer_id)
@@ -115,9 +113,9 @@ async def buy_listing(saga: Saga, caller: Caller, listing_id: UUID, once: Once) 
     try:
         async with saga.db.begin() as session:
             await idempotency.claim(session, once)
-            listing = await visible_listing(session, listing_id, caller.user_id, for_update=True)
-            if listing.seller_id == caller.user_id:
-                raise InvalidArgument.field("listing_id", "is your own listing: buy someone else's")
+            listing = await listing_rows.reserve(session, listing_id, caller.user_id)
+            if listing is None:
+                raise await _not_reserved(session, listing_id, caller)
             price = Money(listing.currency, listing.price_minor)
             transaction = _start(session, saga, listing, caller.user_id, price)
             await _started(session, listing, transaction)
@@ -127,6 +125,15 @@ async def buy_listing(saga: Saga, caller: Caller, listing_id: UUID, once: Once) 
         return answer(await drive(saga, UUID(first.id)))
     saga.crash_after("reserve")
     return answer(await drive(saga, transaction.id))
+
+
+async def _not_reserved(session: AsyncSession, listing_id: UUID, caller: Caller) -> Exception:
+    """Why the listing could not be reserved for the caller: it is not theirs to see (404), it is their own
+    (400), or it is not active (409)."""
+    listing = await visible_listing(session, listing_id, caller.user_id)
+    if listing.seller_id == caller.user_id:
+        return InvalidArgument.field("listing_id", "is your own listing: buy someone else's")
+    return offers.not_active(listing)
 
 
 async def accept_offer(saga: Saga, caller: Caller, offer_id: UUID, once: Once) -> tuple[OfferView, Transaction]:
@@ -139,6 +146,8 @@ async def accept_offer(saga: Saga, caller: Caller, offer_id: UUID, once: Once) -
             listing, offer = await offers.locked(session, offer_id, caller, for_update=True)
             now = _now()
             offers.answer(offer, OfferMove.ACCEPT, caller, now)
+            offers.check_active(listing)
+            listing.status = move(listing.status, Move.RESERVE)
             amount = Money(offer.currency, offer.amount_minor)
             transaction = _start(session, saga, listing, offer.buyer_id, amount, offer.id)
             await session.flush()
