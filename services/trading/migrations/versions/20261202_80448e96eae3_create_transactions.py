@@ -132,5 +132,18 @@ def downgrade() -> None:
     op.execute(
         "CREATE TYPE offer_status AS ENUM ('pending', 'accepted', 'rejected', 'cancelled', 'countered', 'expired')"
     )
+    # The partial indexes compare the column with the old type: made again over the new one.
+    op.drop_index("uq_offers_listing_id_accepted", table_name="offers")
+    op.drop_index("ix_offers_pending_expire_at", table_name="offers")
     op.execute("ALTER TABLE offers ALTER COLUMN status TYPE offer_status USING status::text::offer_status")
+    op.create_index(
+        "uq_offers_listing_id_accepted",
+        "offers",
+        ["listing_id"],
+        unique=True,
+        postgresql_where=sa.text("status = 'accepted'"),
+    )
+    op.create_index(
+        "ix_offers_pending_expire_at", "offers", ["expire_at"], postgresql_where=sa.text("status = 'pending'")
+    )
     op.execute("DROP TYPE offer_status_with_voided")
