@@ -116,7 +116,7 @@ async def seed(runtime: Runtime, saga: Saga) -> None:
         await _offers(seeding, market)
         await _purchase(seeding, market.get(PURCHASE))
         # The seller's live streams, pinning some of these listings, will be seeded here.
-    added = ", ".join(f"{count} {what}" for what, count in seeding.added.items())
+    added = ", ".join(f"{what}: {count}" for what, count in seeding.added.items())
     log.info("trading seeded: %s", added or "nothing added, all there")
     if example := market.get(GOODS[0].title):
         print(f"demo market: {len(market)} listings of {DEMO_SELLER.email}, e.g. /v1/listings/{example.id}", flush=True)
