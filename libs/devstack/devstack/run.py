@@ -1,8 +1,9 @@
 """`python -m devstack run` (make run) and `python -m devstack migrate` (make migrate).
 
 run: find PostgreSQL, create the four databases, make the token keys once, migrate and
-seed, start the four services and the gateway, wait until all are healthy, print where
-they are, and stop every child on Ctrl-C or SIGTERM, or as soon as one of them dies.
+seed, start the four services, seed what acts through them (trading's demo market), start
+the gateway, wait until all are healthy, print where they are, and stop every child on
+Ctrl-C or SIGTERM, or as soon as one of them dies.
 """
 
 import asyncio
@@ -19,9 +20,17 @@ from devstack.config import StackConfig
 from devstack.keys import admin_password, ensure_keys
 from devstack.paths import ROOT
 from devstack.postgres import postgres_server
-from devstack.services import base_env, check_ports_free, create_databases, migrate_all, start_all
+from devstack.services import (
+    base_env,
+    check_ports_free,
+    create_databases,
+    migrate_all,
+    seed_with_services,
+    start_gateway,
+    start_services,
+)
 from devstack.stack import ChildFailed, Supervisor, install_stop_handlers
-from servicekit.config import CONTEXTS
+from servicekit.config import CONTEXTS, SEEDS_AFTER_START
 
 
 def _grpcurl() -> str:
@@ -68,8 +77,9 @@ async def _run(config: StackConfig, server: str, console: Console) -> int:
     env = base_env()
     keys = ensure_keys(config.key_dir)
     password = admin_password(config.state_dir, env)
-    # Every service seeds through its own command; accounts makes the admin.
-    seeds = {context: {} for context in CONTEXTS} | {
+    # Every service seeds through its own command; accounts makes the admin. A seed that calls the
+    # services waits until they serve; the gateway opens once everything is seeded.
+    seeds = {context: {} for context in CONTEXTS if context not in SEEDS_AFTER_START} | {
         "accounts": {"ADMIN_EMAIL": config.admin_email, "ADMIN_PASSWORD": password}
     }
     try:
@@ -77,8 +87,12 @@ async def _run(config: StackConfig, server: str, console: Console) -> int:
             await create_databases(server, config)
             console.print("[bold]migrating and seeding[/]")
             await migrate_all(supervisor, server, config, env, seed=seeds)
-            console.print("[bold]starting the services and the gateway[/]")
-            await start_all(supervisor, server, config, keys, env)
+            console.print("[bold]starting the services[/]")
+            await start_services(supervisor, server, config, keys, env)
+            console.print("[bold]seeding what needs the services[/]")
+            await seed_with_services(supervisor, server, config, keys, env, SEEDS_AFTER_START)
+            console.print("[bold]starting the gateway[/]")
+            await start_gateway(supervisor, config, env)
             print_summary(console, config, password, time.monotonic() - started)
             child = await supervisor.first_exit()
             raise ChildFailed(child)

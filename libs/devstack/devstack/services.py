@@ -8,7 +8,7 @@ import os
 import socket
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import grpc
 import httpx
@@ -151,13 +151,41 @@ async def wait_http_ok(supervisor: Supervisor, url: str, deadline: float) -> Non
             await asyncio.sleep(0.2)
 
 
-async def start_all(
+async def start_services(
     supervisor: Supervisor, server: str, config: StackConfig, keys: KeyFiles, env: Mapping[str, str]
 ) -> None:
-    """Starts the four services, waits until they are SERVING, then the gateway until /healthz is 200."""
+    """Starts the four services and waits until they are SERVING."""
     deadline = time.monotonic() + config.start_timeout
     for context in CONTEXTS:
         await supervisor.start(context, python(context, "serve"), service_env(config, server, context, keys, env))
     await all_or_nothing(*(wait_serving(supervisor, config.address(context), deadline) for context in CONTEXTS))
+
+
+async def seed_with_services(
+    supervisor: Supervisor,
+    server: str,
+    config: StackConfig,
+    keys: KeyFiles,
+    env: Mapping[str, str],
+    contexts: Sequence[str],
+) -> None:
+    """Seeds, one after another, the contexts whose seed calls the services (which serve by now): each as the
+    service itself, with its identity towards the others."""
+    for context in contexts:
+        values = service_env(config, server, context, keys, env)
+        await supervisor.run_once(f"{context}:seed", python(context, "seed"), values)
+
+
+async def start_gateway(supervisor: Supervisor, config: StackConfig, env: Mapping[str, str]) -> None:
+    """Starts the gateway and waits until its /healthz is 200."""
+    deadline = time.monotonic() + config.start_timeout
     await supervisor.start("gateway", python("gateway", "serve"), gateway_env(config, env))
     await wait_http_ok(supervisor, f"{config.gateway_url}/healthz", deadline)
+
+
+async def start_all(
+    supervisor: Supervisor, server: str, config: StackConfig, keys: KeyFiles, env: Mapping[str, str]
+) -> None:
+    """Starts the four services, waits until they are SERVING, then the gateway until /healthz is 200."""
+    await start_services(supervisor, server, config, keys, env)
+    await start_gateway(supervisor, config, env)

@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -90,6 +91,11 @@ def test_run_serves_the_seeded_stack_and_ctrl_c_leaves_nothing_behind(stack_env,
         listed = httpx.get(f"{gateway}/v1/games", params={"page_size": 100}, timeout=10)
         assert listed.status_code == 200
         assert "Counter-Strike 2" in {game["name"] for game in listed.json()["games"]}, "the catalog seed ran"
+        # Trading's seed acts through the services: it ran once they served, and prints a listing of its market.
+        [path] = re.findall(r"demo market: .* (/v1/listings/[0-9a-f-]{36})", log_path.read_text())
+        listing = httpx.get(f"{gateway}{path}", timeout=10)
+        assert listing.status_code == 200, listing.text
+        assert listing.json()["location"] == {"latitude": 52.52, "longitude": 13.405}
 
         state = Path(stack_env["DEVSTACK_STATE_DIR"])
         assert (state / "admin-password").stat().st_mode & 0o777 == 0o600

@@ -19,8 +19,11 @@ def configure_logging(level: str) -> None:
 
 
 async def _seed(spec: ServiceSpec, settings: Settings) -> None:
-    runtime = Runtime(settings)
+    runtime = Runtime(settings, runtime_settings=spec.runtime_settings)
     try:
+        # The seed's use cases see the runtime settings the service has (trading's fee, say).
+        if runtime.runtime_settings is not None:
+            await runtime.runtime_settings.reload()
         await spec.seed(runtime)
     finally:
         await runtime.close()

@@ -121,6 +121,13 @@ def _environment(settings: Settings, port: int) -> dict[str, str]:
     }
 
 
+def command_environment(stack: Stack, context: str) -> dict[str, str]:
+    """The environment under which `python -m <context> <command>` (a seed, say) runs as that service of the
+    stack: its database, its keys, the other services' addresses."""
+    settings = stack.settings[context]
+    return _environment(settings, settings.grpc_port)
+
+
 @asynccontextmanager
 async def replica_process(
     stack: Stack, context: str, start_seconds: float = 60.0, env: Mapping[str, str] | None = None

@@ -1,4 +1,4 @@
-"""How the kit runs trading: its servicers, outbox, settings, runtime settings, the offer sweeper and the
+"""How the kit runs trading: its servicers, outbox, seed, settings, runtime settings, the offer sweeper and the
 purchase reconciler."""
 
 from collections.abc import Coroutine
@@ -15,6 +15,7 @@ from trading.clients import Accounts, Catalog
 from trading.config import TradingSettings
 from trading.domain.settings import TradingRuntimeSettings
 from trading.models import OutboxEvent
+from trading.seed import seed
 from trading.service.offers import sweep_expired_offers
 from trading.service.purchases import Saga, reconcile
 
@@ -55,6 +56,7 @@ SPEC = ServiceSpec(
     root=Path(__file__).resolve().parent.parent,
     servicers=servicers,
     outbox=OutboxEvent,
+    seed=lambda runtime: seed(runtime, saga(runtime)),
     settings=TradingSettings,
     runtime_settings=TradingRuntimeSettings,
     tasks=tasks,

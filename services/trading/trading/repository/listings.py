@@ -62,6 +62,17 @@ async def reserve(session: AsyncSession, listing_id: UUID, buyer_id: UUID) -> Li
     return await session.scalar(stmt)
 
 
+async def find_seller_listing(session: AsyncSession, seller_id: UUID, title: str) -> Listing | None:
+    """The seller's newest listing with this title, whatever its status."""
+    stmt = (
+        select(Listing)
+        .where(Listing.seller_id == seller_id, Listing.title == title)
+        .order_by(Listing.created_at.desc())
+        .limit(1)
+    )
+    return await session.scalar(stmt)
+
+
 async def view_of(session: AsyncSession, listing: Listing, reader_id: UUID | None) -> ListingView:
     """The listing with its counts; views are counted from their index alone (an index-only scan)."""
     row = (await session.execute(select(*view_columns(listing.id, reader_id)))).one()

@@ -61,7 +61,7 @@ async def create_listing(
     fields: ListingFields,
     violations: list[FieldViolation],
     draft: bool,
-    once: Once,
+    once: Once | None,
 ) -> ListingView:
     """A listing of the caller's catalog item, or of a thing described by its category's values;
     it starts active (or as a draft), placed where the seller's profile is unless given a location.

@@ -75,7 +75,7 @@ async def create_offer(
     listing_id: UUID,
     terms: OfferTerms,
     violations: list[FieldViolation],
-    once: Once,
+    once: Once | None,
 ) -> OfferView:
     """The caller's offer on someone else's active listing; `violations` are those found reading the request."""
     if not settings.is_enabled("offers_enabled", caller.user_id):
@@ -163,7 +163,7 @@ async def counter_offer(
     offer_id: UUID,
     terms: OfferTerms,
     violations: list[FieldViolation],
-    once: Once,
+    once: Once | None,
 ) -> OfferView:
     """Answers the offer with another amount: it becomes countered, and the new pending offer, proposed by the
     caller to the other party in the same negotiation, is returned."""

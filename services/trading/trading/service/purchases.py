@@ -108,7 +108,7 @@ async def _started(session: AsyncSession, listing: Listing, transaction: Transac
     events.listing_changed(session, await listing_rows.view_of(session, listing, None), ["status"])
 
 
-async def buy_listing(saga: Saga, caller: Caller, listing_id: UUID, once: Once) -> Transaction:
+async def buy_listing(saga: Saga, caller: Caller, listing_id: UUID, once: Once | None) -> Transaction:
     """Buys the listing at its price: the caller's funds are held, and a game item completes at once."""
     try:
         async with saga.db.begin() as session:
