@@ -30,6 +30,8 @@ QUERIES = {
         "listings": "SELECT * FROM listings",
         "offers": "SELECT * FROM offers",
         "transactions": "SELECT * FROM transactions",
+        "streams": "SELECT * FROM streams",
+        "pinned listings": "SELECT * FROM pinned_listings",
         "outbox events": "SELECT count(*) FROM outbox_events",
     },
     "catalog": {"items": "SELECT id, owner_id, template_id, updated_at FROM items"},
@@ -205,6 +207,23 @@ async def test_the_buyer_bought_a_game_item_through_the_saga_and_owns_it(market)
     assert (price, fee) == (2499, 125)  # 5% of 24.99, rounded half up
     assert await usd_wallet(market.stack, buyer) == (100_000 - price, 0)
     assert await usd_wallet(market.stack, seller) == (price - fee, 0)
+
+
+async def test_the_seller_streams_live_with_pinned_listings_and_has_one_scheduled(market):
+    seller = await sign_in(market.stack, DEMO_SELLER.email)
+    trading = trading_service_pb2_grpc.TradingServiceStub(market.stack.channel("trading"))
+    found = await trading.ListStreams(pb.ListStreamsRequest(owner_id=seller.id))
+    assert [s.status for s in found.streams] == [
+        resources_pb2.STREAM_STATUS_LIVE,
+        resources_pb2.STREAM_STATUS_SCHEDULED,
+    ]
+    live, scheduled = found.streams
+    assert live.category_id and live.url.startswith("https://") and live.HasField("start_time")
+    assert scheduled.scheduled_at.ToDatetime() > live.start_time.ToDatetime()
+    for stream, count in ((live, 2), (scheduled, 1)):
+        pinned = await trading.ListStreamListings(pb.ListStreamListingsRequest(stream_id=stream.id))
+        assert len(pinned.listings) == count
+        assert {listing.seller_id for listing in pinned.listings} == {seller.id}
 
 
 async def test_outside_development_the_seed_adds_nothing(market):

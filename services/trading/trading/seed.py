@@ -17,6 +17,7 @@ so that an item made by a run that stopped before listing it is the one the next
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -30,11 +31,24 @@ from servicekit.runtime import Runtime
 from servicekit.values import Scalar, values_to_proto
 from trading.domain.listings import ListingFields, ListingStatus
 from trading.domain.offers import OfferStatus, OfferTerms
+from trading.domain.streams import StreamFields, StreamStatus
 from trading.domain.transactions import PurchaseFailed, PurchaseUndone, TransactionStatus
 from trading.models import Listing
 from trading.repository import listings as listing_rows
-from trading.seed_data import CITIES, GENERAL, GOODS, ITEMS, OFFERS, PURCHASE, GoodsListing, ItemListing, pictures
-from trading.service import listings, offers, purchases
+from trading.repository import streams as stream_rows
+from trading.seed_data import (
+    CITIES,
+    GENERAL,
+    GOODS,
+    ITEMS,
+    OFFERS,
+    PURCHASE,
+    STREAMS,
+    GoodsListing,
+    ItemListing,
+    pictures,
+)
+from trading.service import listings, offers, purchases, streams
 from trading.service.purchases import Saga
 
 log = logging.getLogger("trading.seed")
@@ -115,7 +129,7 @@ async def seed(runtime: Runtime, saga: Saga) -> None:
         market = await _listings(seeding)
         await _offers(seeding, market)
         await _purchase(seeding, market.get(PURCHASE))
-        # The seller's live streams, pinning some of these listings, will be seeded here.
+        await _streams(seeding, market)
     added = ", ".join(f"{what}: {count}" for what, count in seeding.added.items())
     log.info("trading seeded: %s", added or "nothing added, all there")
     if example := market.get(GOODS[0].title):
@@ -223,3 +237,33 @@ async def _purchase(seeding: Seeding, listing: Listing | None) -> None:
         log.warning(
             "the demo purchase of %r is %s: the reconciler finishes it", listing.title, transaction.status.value
         )
+
+
+async def _streams(seeding: Seeding, market: dict[str, Listing]) -> None:
+    """The seller's streams: one live, pinning game items on sale, and one scheduled two days ahead; each made
+    unless there is one of its title, then its listings pinned again (a pin made twice is one)."""
+    db, settings, seller = seeding.saga.db, seeding.saga.runtime_settings.values, seeding.seller.caller
+    for spec in STREAMS:
+        async with db.read() as session:
+            stream = await stream_rows.find_owner_stream(session, seller.user_id, spec.title)
+        if stream is None:
+            category = await seeding.catalog.category(spec.game, spec.category)
+            fields = StreamFields(
+                title=spec.title,
+                description=spec.description,
+                category_id=UUID(category.id) if category else None,
+                scheduled_at=datetime.now(UTC) + timedelta(hours=spec.hours_ahead),
+                url=spec.url,
+                thumbnail_url=pictures(spec.slug, 1)[0],
+            )
+            view = await streams.create_stream(db, seeding.saga.catalog, settings, seller, fields, [], None)
+            stream = view.stream
+            seeding.added["streams"] += 1
+            if spec.live:
+                await streams.start_stream(db, settings, seller, stream.id)
+        if stream.status is StreamStatus.ENDED:
+            continue
+        for title in spec.pins:
+            listing = market.get(title)
+            if listing is not None and listing.status is ListingStatus.ACTIVE:
+                await streams.pin_listing(db, seller, stream.id, listing.id)

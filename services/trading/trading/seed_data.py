@@ -296,3 +296,44 @@ OFFERS = (
 
 # The item listing the buyer buys at its price.
 PURCHASE = "AK-47 | Redline (Field-Tested)"
+
+
+@dataclass(frozen=True)
+class DemoStream:
+    """A stream of the seller's: live now, or scheduled some hours ahead, pinning listings by title."""
+
+    slug: str  # names its thumbnail
+    title: str
+    description: str
+    game: str
+    category: str
+    live: bool
+    hours_ahead: int
+    pins: tuple[str, ...]
+    url: str
+
+
+STREAMS = (
+    DemoStream(
+        "cs2-skin-drops",
+        "CS2 skin drops: Redlines, Asiimovs and a Karambit",
+        "Going through the inventory live; ask about floats and patterns in the comments.",
+        CS2,
+        "Weapon skins",
+        live=True,
+        hours_ahead=0,
+        pins=("AWP | Asiimov (Field-Tested)", "★ Karambit | Doppler (Factory New)"),
+        url="https://www.twitch.tv/demo_seller",
+    ),
+    DemoStream(
+        "sneaker-sunday",
+        "Sneaker Sunday: Jordans from Berlin",
+        "Every pair on camera, sizes and soles up close before you buy.",
+        GENERAL,
+        "Sneakers",
+        live=False,
+        hours_ahead=48,
+        pins=("Nike Air Jordan 1 Retro High OG 'Chicago', EU 43",),
+        url="https://www.youtube.com/@demo_seller",
+    ),
+)

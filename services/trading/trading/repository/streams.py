@@ -75,6 +75,12 @@ async def get_stream(
     return await session.scalar(stmt)
 
 
+async def find_owner_stream(session: AsyncSession, owner_id: UUID, title: str) -> Stream | None:
+    """The owner's newest stream with this title, whatever its status."""
+    stmt = select(Stream).where(Stream.owner_id == owner_id, Stream.title == title).order_by(Stream.created_at.desc())
+    return await session.scalar(stmt.limit(1))
+
+
 async def view_of(session: AsyncSession, stream: Stream, reader_id: UUID | None) -> StreamView:
     row = (await session.execute(select(*_counts(stream.id, reader_id)))).one()
     return StreamView(stream, *row)

@@ -70,7 +70,7 @@ async def create_stream(
     caller: Caller,
     fields: StreamFields,
     violations: list[FieldViolation],
-    once: Once,
+    once: Once | None,
 ) -> StreamView:
     """A scheduled stream of the caller's; `violations` are those found reading the request."""
     _check_enabled(settings, caller)
