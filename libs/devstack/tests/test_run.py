@@ -5,7 +5,6 @@ import contextlib
 import os
 import re
 import signal
-import subprocess
 import sys
 import time
 import uuid
@@ -14,37 +13,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from devstack.paths import ROOT
 from devstack.ports import free_port
 from devstack.postgres import drop_database
 from servicekit.config import CONTEXTS
+from testkit.processes import alive, started
 
 START_TIMEOUT = 90
-
-
-def children_of(pid: int) -> set[int]:
-    """Every descendant of pid, from /proc."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError, IndexError, ValueError):
-                # The command name, in parentheses, may hold spaces: the fields after it are fixed.
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                parents[int(entry.name)] = int(fields[1])
-    found: set[int] = set()
-    frontier = {pid}
-    while frontier:
-        frontier = {child for child, parent in parents.items() if parent in frontier} - found
-        found |= frontier
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"
 
 
 @pytest.fixture
@@ -66,33 +40,22 @@ def stack_env(pg_server, tmp_path):
 
 @pytest.mark.timeout(150)
 def test_run_serves_the_seeded_stack_and_ctrl_c_leaves_nothing_behind(stack_env, tmp_path):
-    log_path = tmp_path / "run.log"
     gateway = f"http://127.0.0.1:{stack_env['GATEWAY_PORT']}"
-    with log_path.open("wb") as log:
-        run = subprocess.Popen(
-            [sys.executable, "-m", "devstack", "run"],
-            cwd=ROOT,
-            env=stack_env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    descendants: set[int] = set()
-    try:
+    with started([sys.executable, "-m", "devstack", "run"], tmp_path / "run.log", stack_env) as run:
         deadline = time.monotonic() + START_TIMEOUT
         while True:
-            assert run.poll() is None, f"devstack run exited with {run.returncode}:\n{log_path.read_text()}"
+            assert run.process.poll() is None, f"devstack run exited with {run.process.returncode}:\n{run.output()}"
             with contextlib.suppress(httpx.HTTPError):
                 if httpx.get(f"{gateway}/healthz", timeout=2).status_code == 200:
                     break
-            assert time.monotonic() < deadline, f"/healthz never answered 200:\n{log_path.read_text()}"
+            assert time.monotonic() < deadline, f"/healthz never answered 200:\n{run.output()}"
             time.sleep(0.3)
 
         listed = httpx.get(f"{gateway}/v1/games", params={"page_size": 100}, timeout=10)
         assert listed.status_code == 200
         assert "Counter-Strike 2" in {game["name"] for game in listed.json()["games"]}, "the catalog seed ran"
         # Trading's seed acts through the services: it ran once they served, and prints a listing of its market.
-        [path] = re.findall(r"demo market: .* (/v1/listings/[0-9a-f-]{36})", log_path.read_text())
+        [path] = re.findall(r"demo market: .* (/v1/listings/[0-9a-f-]{36})", run.output())
         listing = httpx.get(f"{gateway}{path}", timeout=10)
         assert listing.status_code == 200, listing.text
         assert listing.json()["location"] == {"latitude": 52.52, "longitude": 13.405}
@@ -102,18 +65,12 @@ def test_run_serves_the_seeded_stack_and_ctrl_c_leaves_nothing_behind(stack_env,
         assert (state / "keys" / "signing.pem").stat().st_mode & 0o777 == 0o600
         assert (state / "keys" / "jwks.json").exists()
 
-        descendants = children_of(run.pid)
+        descendants = run.descendants()
         assert len(descendants) >= 5, "the four services and the gateway"
 
-        os.killpg(run.pid, signal.SIGINT)  # what Ctrl-C does to the foreground process group
-        assert run.wait(timeout=30) == 0, log_path.read_text()
+        os.killpg(run.process.pid, signal.SIGINT)  # what Ctrl-C does to the foreground process group
+        assert run.process.wait(timeout=30) == 0, run.output()
         left = sorted(pid for pid in descendants if alive(pid))
         assert not left, f"still running after Ctrl-C: {left}"
         with pytest.raises(httpx.ConnectError):
             httpx.get(f"{gateway}/healthz", timeout=2)
-    finally:
-        for pid in [run.pid, *descendants]:
-            if alive(pid):  # only after a failure: each child leads its own process group
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(pid, signal.SIGKILL)
-        run.wait(timeout=10)
