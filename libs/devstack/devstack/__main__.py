@@ -1,4 +1,4 @@
-"""`python -m devstack proto | postgres | run | migrate | bench | breaking | docs | lint-migrations | service-token
+"""`python -m devstack proto | postgres | elasticsearch | run | migrate | bench | breaking | docs | lint-migrations | service-token
 | revision`."""
 
 import argparse
@@ -20,6 +20,9 @@ def main() -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("proto", help="generate Python code from protos/")
     commands.add_parser("postgres", help="print the URL of a PostgreSQL with PostGIS, starting one if needed")
+    elasticsearch = commands.add_parser("elasticsearch", help="run a single Elasticsearch node until Ctrl-C")
+    elasticsearch.add_argument("--port", type=int, help="its HTTP port (default: a free one)")
+    elasticsearch.add_argument("--fetch", action="store_true", help="only fetch it into the cache and print where")
     commands.add_parser("run", help="migrate, seed and run the four services and the gateway until Ctrl-C")
     commands.add_parser("migrate", help="create the four databases if missing and migrate them to head")
     bench = commands.add_parser("bench", help="measure the gateway against direct gRPC and a bare ceiling")
@@ -48,6 +51,14 @@ def main() -> None:
         from devstack.postgres import find_server
 
         print(find_server())
+    elif args.command == "elasticsearch" and args.fetch:
+        from devstack.elasticsearch import distribution
+
+        print(distribution())
+    elif args.command == "elasticsearch":
+        from devstack.elasticsearch import serve
+
+        raise SystemExit(serve(args.port))
     elif args.command == "run":
         from devstack.run import run
 

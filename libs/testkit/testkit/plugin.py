@@ -2,6 +2,7 @@
 
 import pytest
 
+from devstack.elasticsearch import elasticsearch_node
 from devstack.keys import KeyFiles, ensure_keys
 from devstack.postgres import postgres_server
 from servicekit.auth import SigningKey
@@ -14,6 +15,14 @@ def pg_server() -> str:
     """The admin URL of a PostgreSQL server with PostGIS (found or started like `make run`)."""
     with postgres_server() as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def elasticsearch_url() -> str:
+    """The URL of a real single-node Elasticsearch, started when a test first asks for it and stopped at the
+    end of the run. It never skips: a node that cannot start fails the tests that need it, in CI and out."""
+    with elasticsearch_node() as node:
+        yield node.url
 
 
 @pytest.fixture(scope="session")
