@@ -6,7 +6,8 @@ variable to move it (tests and the benchmark run a second stack next to the firs
     GATEWAY_PORT (8080), CATALOG_PORT (50051), ACCOUNTS_PORT (50052), TRADING_PORT (50053),
     MESSAGING_PORT (50054), GATEWAY_HOST (127.0.0.1), DEVSTACK_DB_PREFIX (none: databases
     are named catalog, accounts, ...), DEVSTACK_STATE_DIR (.run: token keys and the admin
-    password), DEVSTACK_START_TIMEOUT (120 seconds), ADMIN_EMAIL (admin@example.com).
+    password), DEVSTACK_START_TIMEOUT (120 seconds), ADMIN_EMAIL (admin@example.com),
+    SEARCH (postgres; elasticsearch starts a node for the run).
 """
 
 import os
@@ -19,6 +20,7 @@ from servicekit.config import CONTEXTS, DEFAULT_PORTS
 
 DEFAULT_GATEWAY_PORT = 8080
 DEFAULT_ADMIN_EMAIL = "admin@example.com"
+SEARCH_BACKENDS = ("postgres", "elasticsearch")
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class StackConfig:
     state_dir: Path = RUN
     start_timeout: float = 120.0
     admin_email: str = DEFAULT_ADMIN_EMAIL
+    search: str = "postgres"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> "StackConfig":
@@ -40,6 +43,9 @@ class StackConfig:
             except ValueError:
                 raise SystemExit(f"{name}={raw!r} is not a number") from None
 
+        search = environ.get("SEARCH") or "postgres"
+        if search not in SEARCH_BACKENDS:
+            raise SystemExit(f"SEARCH={search!r} is not one of {', '.join(SEARCH_BACKENDS)}")
         return cls(
             ports={context: number(f"{context.upper()}_PORT", DEFAULT_PORTS[context]) for context in CONTEXTS},
             gateway_port=number("GATEWAY_PORT", DEFAULT_GATEWAY_PORT),
@@ -48,6 +54,7 @@ class StackConfig:
             state_dir=Path(environ.get("DEVSTACK_STATE_DIR") or RUN),
             start_timeout=number("DEVSTACK_START_TIMEOUT", 120.0, float),
             admin_email=environ.get("ADMIN_EMAIL") or DEFAULT_ADMIN_EMAIL,
+            search=search,
         )
 
     def database(self, context: str) -> str:

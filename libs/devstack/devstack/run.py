@@ -4,12 +4,15 @@ run: find PostgreSQL, create the four databases, make the token keys once, migra
 seed, start the four services, seed what acts through them (trading's demo market), start
 the gateway, wait until all are healthy, print where they are, and stop every child on
 Ctrl-C or SIGTERM, or as soon as one of them dies.
+SEARCH=elasticsearch (`make run SEARCH=elasticsearch`) also starts an Elasticsearch node
+for the run and gives the services its ELASTICSEARCH_URL.
 """
 
 import asyncio
 import contextlib
 import json
 import time
+from collections.abc import Iterator
 
 from rich.console import Console
 from rich.panel import Panel
@@ -17,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from devstack.config import StackConfig
+from devstack.elasticsearch import elasticsearch_node
 from devstack.keys import admin_password, ensure_keys
 from devstack.paths import ROOT
 from devstack.postgres import postgres_server
@@ -70,11 +74,23 @@ def print_summary(console: Console, config: StackConfig, password: str, elapsed:
         console.print(Text(f"  {line}"), soft_wrap=True)
 
 
-async def _run(config: StackConfig, server: str, console: Console) -> int:
+@contextlib.contextmanager
+def search_backend(console: Console, search: str) -> Iterator[dict[str, str]]:
+    """What the services' environment gains for the search backend chosen by SEARCH."""
+    if search != "elasticsearch":
+        yield {}
+        return
+    console.print("[bold]starting Elasticsearch[/]")
+    with elasticsearch_node() as node:
+        console.print(f"Elasticsearch: {node.url}")
+        yield {"ELASTICSEARCH_URL": node.url}
+
+
+async def _run(config: StackConfig, server: str, console: Console, search_env: dict[str, str]) -> int:
     started = time.monotonic()
     supervisor = Supervisor(console)
     install_stop_handlers(supervisor)
-    env = base_env()
+    env = base_env(search_env)
     keys = ensure_keys(config.key_dir)
     password = admin_password(config.state_dir, env)
     # Every service seeds through its own command; accounts makes the admin. A seed that calls the
@@ -117,7 +133,8 @@ def run() -> int:
     with postgres_server() as server:
         console.print(f"PostgreSQL: {server}")
         try:
-            return asyncio.run(_run(config, server, console))
+            with search_backend(console, config.search) as search_env:
+                return asyncio.run(_run(config, server, console, search_env))
         except KeyboardInterrupt:
             return 130
 

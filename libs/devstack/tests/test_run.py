@@ -5,6 +5,7 @@ import contextlib
 import os
 import re
 import signal
+import subprocess
 import sys
 import time
 import uuid
@@ -13,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from devstack.paths import ROOT
 from devstack.ports import free_port
 from devstack.postgres import drop_database
 from servicekit.config import CONTEXTS
@@ -74,3 +76,18 @@ def test_run_serves_the_seeded_stack_and_ctrl_c_leaves_nothing_behind(stack_env,
         assert not left, f"still running after Ctrl-C: {left}"
         with pytest.raises(httpx.ConnectError):
             httpx.get(f"{gateway}/healthz", timeout=2)
+
+
+def test_run_refuses_an_unknown_search_backend_before_starting_anything():
+    refused = subprocess.run(
+        [sys.executable, "-m", "devstack", "run"],
+        cwd=ROOT,
+        env={**os.environ, "SEARCH": "solr", "GATEWAY_PORT": str(free_port())},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert refused.returncode == 1
+    assert "SEARCH='solr' is not one of postgres, elasticsearch" in refused.stderr
+    assert "finding PostgreSQL" not in refused.stdout
