@@ -23,6 +23,7 @@ def main() -> None:
     elasticsearch = commands.add_parser("elasticsearch", help="run a single Elasticsearch node until Ctrl-C")
     elasticsearch.add_argument("--port", type=int, help="its HTTP port (default: a free one)")
     elasticsearch.add_argument("--fetch", action="store_true", help="only fetch it into the cache and print where")
+    elasticsearch.add_argument("--quick-start", action="store_true", help="start sooner, search slower (for tests)")
     commands.add_parser("run", help="migrate, seed and run the four services and the gateway until Ctrl-C")
     commands.add_parser("migrate", help="create the four databases if missing and migrate them to head")
     bench = commands.add_parser("bench", help="measure the gateway against direct gRPC and a bare ceiling")
@@ -58,7 +59,7 @@ def main() -> None:
     elif args.command == "elasticsearch":
         from devstack.elasticsearch import serve
 
-        raise SystemExit(serve(args.port))
+        raise SystemExit(serve(args.port, args.quick_start))
     elif args.command == "run":
         from devstack.run import run
 

@@ -99,18 +99,22 @@ def test_a_download_unlike_the_pinned_one_is_deleted_and_nothing_unpacked(tmp_pa
 
 
 @pytest.mark.timeout(START_TIMEOUT + 60)
-def test_the_foreground_node_answers_and_ctrl_c_leaves_nothing_behind(tmp_path):
+def test_the_foreground_node_answers_with_its_heap_and_ctrl_c_leaves_nothing_behind(tmp_path):
     port = free_port()
-    argv = [sys.executable, "-m", "devstack", "elasticsearch", "--port", str(port)]
+    argv = [sys.executable, "-m", "devstack", "elasticsearch", "--port", str(port), "--quick-start"]
     with started(argv, tmp_path / "node.log") as node:
         deadline = time.monotonic() + START_TIMEOUT
         while "Ctrl-C stops it" not in node.output():
             assert node.process.poll() is None, f"it exited with {node.process.returncode}:\n{node.output()}"
             assert time.monotonic() < deadline, f"not up in time:\n{node.output()}"
             time.sleep(0.3)
-        health = httpx.get(f"http://127.0.0.1:{port}/_cluster/health", timeout=10).json()
+        url = f"http://127.0.0.1:{port}"
+        health = httpx.get(f"{url}/_cluster/health", timeout=10).json()
         assert health["status"] in ("green", "yellow")
         assert health["number_of_nodes"] == 1
+        (jvm,) = [each["jvm"] for each in httpx.get(f"{url}/_nodes/_local/jvm", timeout=10).json()["nodes"].values()]
+        assert jvm["mem"]["heap_max_in_bytes"] == 1 << 30
+        assert "-XX:TieredStopAtLevel=1" in jvm["input_arguments"]
         folder = node.output().split("its files in ")[1].split()[0]
         descendants = node.descendants()
         assert descendants, "the launcher and the server"
@@ -121,7 +125,7 @@ def test_the_foreground_node_answers_and_ctrl_c_leaves_nothing_behind(tmp_path):
         assert not [pid for pid in descendants if alive(pid)]
         assert not os.path.exists(folder)
         with pytest.raises(httpx.ConnectError):
-            httpx.get(f"http://127.0.0.1:{port}/_cluster/health", timeout=2)
+            httpx.get(f"{url}/_cluster/health", timeout=2)
 
 
 def test_a_failure_shows_the_last_lines_the_node_said_without_stack_frames(tmp_path):

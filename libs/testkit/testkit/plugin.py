@@ -21,7 +21,7 @@ def pg_server() -> str:
 def elasticsearch_url() -> str:
     """The URL of a real single-node Elasticsearch, started when a test first asks for it and stopped at the
     end of the run. It never skips: a node that cannot start fails the tests that need it, in CI and out."""
-    with elasticsearch_node() as node:
+    with elasticsearch_node(quick_start=True) as node:
         yield node.url
 
 
