@@ -1,6 +1,5 @@
 """`python -m devstack run` as a developer runs it: up, healthy, seeded, and gone after Ctrl-C."""
 
-import asyncio
 import contextlib
 import os
 import re
@@ -24,7 +23,8 @@ START_TIMEOUT = 90
 
 
 @pytest.fixture
-def stack_env(pg_server, tmp_path):
+async def stack_env(pg_server, tmp_path):
+    # Async, on the run's loop: asyncio.run() here would leave no current loop for the sync fixtures after it.
     prefix = f"test_run_{uuid.uuid4().hex[:8]}_"
     env = {
         **os.environ,
@@ -37,7 +37,7 @@ def stack_env(pg_server, tmp_path):
     env.pop("ADMIN_PASSWORD", None)
     yield env
     for context in CONTEXTS:
-        asyncio.run(drop_database(pg_server, f"{prefix}{context}"))
+        await drop_database(pg_server, f"{prefix}{context}")
 
 
 @pytest.mark.timeout(150)

@@ -1,5 +1,7 @@
 """pytest fixtures shared by every test of the repository (loaded with `-p testkit.plugin`)."""
 
+import asyncio
+
 import pytest
 
 from devstack.elasticsearch import elasticsearch_node
@@ -11,10 +13,13 @@ from testkit.stack import Stack, start_stack, stop_stack
 
 
 @pytest.fixture(scope="session")
-def pg_server() -> str:
+async def pg_server() -> str:
     """The admin URL of a PostgreSQL server with PostGIS (found or started like `make run`)."""
-    with postgres_server() as url:
-        yield url
+    # In a thread: postgres_server() runs event loops of its own, and asyncio.run() on this thread would leave
+    # the sync fixtures after it (grpc channels) without the run's loop, were that loop already made.
+    server = postgres_server()
+    yield await asyncio.to_thread(server.__enter__)
+    await asyncio.to_thread(server.__exit__, None, None, None)
 
 
 @pytest.fixture(scope="session")
