@@ -405,6 +405,21 @@ async def test_a_confirmation_repeated_with_its_key_answers_again_and_without_it
     assert await wallet(api, seller) == (4275, 0)
 
 
+async def test_of_confirmations_and_refunds_at_once_exactly_one_goes_through(api, seller, buyer, paid):
+    answers = await asyncio.gather(
+        *(answer(api, buyer.headers, paid, "confirm") for _ in range(4)),
+        *(answer(api, seller.headers, paid, "refund") for _ in range(4)),
+    )
+    [won] = [response.json() for response in answers if response.status_code == 200]
+    lost = [response for response in answers if response.status_code != 200]
+    assert {(response.status_code, reason(response)) for response in lost} == {(409, "ILLEGAL_TRANSACTION_STEP")}
+    if won["status"] == COMPLETED:
+        assert (await wallet(api, buyer), await wallet(api, seller)) == ((5500, 0), (4275, 0))
+    else:
+        assert won["status"] == REFUNDED
+        assert (await wallet(api, buyer), await wallet(api, seller)) == ((10_000, 0), (0, 0))
+
+
 async def test_a_game_items_purchase_is_neither_confirmed_nor_refunded(api, seller, buyer, things):
     _, listing = await item_listing(api, seller, things)
     done = await bought(api, buyer, listing)
