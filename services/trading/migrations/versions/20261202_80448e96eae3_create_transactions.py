@@ -128,9 +128,22 @@ def downgrade() -> None:
     # PostgreSQL cannot drop an enum value: the type is made again without it, and voided offers,
     # which the release before this one cannot show, read as expired.
     op.execute("UPDATE offers SET status = 'expired' WHERE status = 'voided'")
+    # The partial indexes compare the status with values of the old type: made again after the change.
+    op.drop_index("uq_offers_listing_id_accepted", table_name="offers")
+    op.drop_index("ix_offers_pending_expire_at", table_name="offers")
     op.execute("ALTER TYPE offer_status RENAME TO offer_status_with_voided")
     op.execute(
         "CREATE TYPE offer_status AS ENUM ('pending', 'accepted', 'rejected', 'cancelled', 'countered', 'expired')"
     )
     op.execute("ALTER TABLE offers ALTER COLUMN status TYPE offer_status USING status::text::offer_status")
     op.execute("DROP TYPE offer_status_with_voided")
+    op.create_index(
+        "ix_offers_pending_expire_at", "offers", ["expire_at"], postgresql_where=sa.text("status = 'pending'")
+    )
+    op.create_index(
+        "uq_offers_listing_id_accepted",
+        "offers",
+        ["listing_id"],
+        unique=True,
+        postgresql_where=sa.text("status = 'accepted'"),
+    )
