@@ -1,6 +1,7 @@
 """Offers through the gateway over HTTP: make, read, list, accept, reject, counter, cancel; who may,
 what is refused, expiry, the flag, and what a change of the listing does to pending offers."""
 
+import asyncio
 import uuid
 
 import pytest
@@ -129,6 +130,19 @@ async def test_a_counter_offer_continues_the_negotiation_and_the_buyer_accepts_i
     accepted = ok(await api.post(f"/v1/offers/{counter['id']}:accept", json={}, headers=buyer.headers))
     assert accepted["offer"]["status"] == "OFFER_STATUS_ACCEPTED"
     assert ok(await api.get(f"/v1/listings/{listing['id']}"))["status"] == "LISTING_STATUS_RESERVED"
+
+
+async def test_of_counters_to_one_offer_at_once_exactly_one_is_made(api, seller, buyer, listing):
+    first = await offer(api, listing, buyer, 7000)
+    answers = await asyncio.gather(
+        *(
+            api.post(f"/v1/offers/{first['id']}:counter", json={"amount": eur(9000)}, headers=seller.headers)
+            for _ in range(4)
+        )
+    )
+    assert sorted(response.status_code for response in answers) == [200, 409, 409, 409]
+    assert {reason(response) for response in answers if response.status_code == 409} == {"OFFER_NOT_PENDING"}
+    assert len(ok(await api.get(f"/v1/listings/{listing['id']}/offers", headers=seller.headers))["offers"]) == 2
 
 
 async def test_reject_and_cancel_end_a_pending_offer_and_nothing_moves_an_ended_one(api, seller, buyer, listing):

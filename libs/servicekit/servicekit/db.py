@@ -1,5 +1,5 @@
-"""The async SQLAlchemy engine and sessions of one service, the shared column types, and which constraint a
-failed write broke."""
+"""The async SQLAlchemy engine and sessions of one service, the shared column types, locking reads, and which
+constraint a failed write broke."""
 
 import uuid
 from collections.abc import AsyncIterator
@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated
 
 import asyncpg
-from sqlalchemy import DateTime, MetaData, func
+from sqlalchemy import DateTime, MetaData, Select, func
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -72,6 +72,13 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def locking(stmt: Select, **lock: bool) -> Select:
+    """`stmt` locking the rows it reads (`with_for_update(**lock)`). A row this session read before the
+    lock is read again rather than answered from the identity map: it may have changed while the lock
+    waited, and a move decided on the old status would be made twice."""
+    return stmt.with_for_update(**lock).execution_options(populate_existing=True)
 
 
 def broken_constraint(

@@ -2,6 +2,8 @@
 ledger's invariants."""
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import asyncpg
@@ -48,11 +50,29 @@ async def balances(stack: Stack, account: Account, currency: str) -> tuple[int, 
     return 0, 0
 
 
-async def ledger_violations(stack: Stack) -> dict:
-    """What breaks the ledger's invariants in the stack's accounts database (empty when it balances)."""
+@asynccontextmanager
+async def _ledger(stack: Stack) -> AsyncIterator[asyncpg.Connection]:
     url = stack.database_urls["accounts"].replace("postgresql+asyncpg://", "postgresql://", 1)
     connection = await asyncpg.connect(url)
     try:
-        return await invariant_violations(connection)
+        yield connection
     finally:
         await connection.close()
+
+
+async def ledger_violations(stack: Stack) -> dict:
+    """What breaks the ledger's invariants in the stack's accounts database (empty when it balances)."""
+    async with _ledger(stack) as connection:
+        return await invariant_violations(connection)
+
+
+async def platform_fees_of(stack: Stack, posting_id: str) -> int:
+    """What the platform's fee accounts received in one posting (a purchase's capture): no public route
+    shows the platform's side of the ledger."""
+    async with _ledger(stack) as connection:
+        return await connection.fetchval(
+            "SELECT coalesce(sum(e.amount_minor), 0) FROM ledger_entries e"
+            " JOIN ledger_accounts a ON a.id = e.account_id"
+            " WHERE e.posting_id = $1 AND a.kind = 'platform_fees'",
+            uuid.UUID(posting_id),
+        )

@@ -26,6 +26,17 @@ def violations(response: httpx.Response) -> set[str]:
     return {violation["field"] for violation in detail(response, "BadRequest")["field_violations"]}
 
 
+def ok(response: httpx.Response):
+    """The JSON body of a 200; any other answer fails the test with its body."""
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def reason(response: httpx.Response) -> str:
+    """The stable reason of an error answer (its ErrorInfo)."""
+    return detail(response, "ErrorInfo")["reason"]
+
+
 async def register(api: httpx.AsyncClient, **fields) -> dict:
     response = await api.post("/v1/users", json=fresh_user(**fields))
     assert response.status_code == 200, response.text
@@ -62,11 +73,13 @@ async def deposit(api, person: Person, amount_minor: int, currency: str = "USD",
 
 
 async def wallet(api, person: Person, currency: str = "USD") -> tuple[int, int]:
-    """The person's available and held amounts in the currency."""
+    """The person's available and held amounts in the currency (0, 0 without a wallet in it)."""
     response = await api.get("/v1/wallets/me", headers=person.headers)
     assert response.status_code == 200, response.text
-    [found] = [w for w in response.json()["wallets"] if w["currency"] == currency]
-    return int(found["balance"]["amount_minor"]), int(found["held"]["amount_minor"])
+    for found in response.json().get("wallets", []):
+        if found["currency"] == currency:
+            return int(found["balance"]["amount_minor"]), int(found["held"]["amount_minor"])
+    return 0, 0
 
 
 async def funded(api: httpx.AsyncClient, amount_minor: int, currency: str = "USD") -> Person:

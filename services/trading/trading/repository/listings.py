@@ -7,6 +7,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from servicekit.db import locking
 from servicekit.geo import point_from_wkb
 from servicekit.money import Money
 from trading.domain.listings import MOVES, ListingFields, ListingStatus, Move
@@ -32,9 +33,9 @@ async def get_listing(
     not wait for; for_share FOR SHARE, which waits for such a change (a new offer for a cancel, say)."""
     stmt = select(Listing).where(Listing.id == listing_id)
     if for_update:
-        stmt = stmt.with_for_update(key_share=True)
+        stmt = locking(stmt, key_share=True)
     elif for_share:
-        stmt = stmt.with_for_update(read=True)
+        stmt = locking(stmt, read=True)
     return await session.scalar(stmt)
 
 

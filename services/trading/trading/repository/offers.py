@@ -7,6 +7,7 @@ from uuid import UUID
 from sqlalchemy import and_, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from servicekit.db import locking
 from servicekit.money import Money
 from servicekit.pagination import Page
 from trading.domain.offers import OfferStatus, status_at
@@ -28,7 +29,7 @@ def offer_view(offer: Offer, now: datetime) -> OfferView:
 async def get_offer(session: AsyncSession, offer_id: UUID, *, for_update: bool = False) -> Offer | None:
     stmt = select(Offer).where(Offer.id == offer_id)
     if for_update:
-        stmt = stmt.with_for_update()
+        stmt = locking(stmt)
     return await session.scalar(stmt)
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import delete, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from servicekit.db import locking
 from servicekit.errors import InvalidArgument
 from servicekit.pagination import Page
 from trading.domain.listings import ListingStatus
@@ -69,9 +70,9 @@ async def get_stream(
     must not pass the end of the stream unseen)."""
     stmt = select(Stream).where(Stream.id == stream_id)
     if for_update:
-        stmt = stmt.with_for_update(key_share=True)
+        stmt = locking(stmt, key_share=True)
     elif for_share:
-        stmt = stmt.with_for_update(read=True)
+        stmt = locking(stmt, read=True)
     return await session.scalar(stmt)
 
 

@@ -6,6 +6,7 @@ from uuid import UUID
 from sqlalchemy import and_, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from servicekit.db import locking
 from servicekit.money import Money
 from servicekit.pagination import Page
 from trading.domain.transactions import TransactionStatus
@@ -34,7 +35,7 @@ async def get_transaction(
 ) -> Transaction | None:
     stmt = select(Transaction).where(Transaction.id == transaction_id)
     if for_update:
-        stmt = stmt.with_for_update()
+        stmt = locking(stmt)
     return await session.scalar(stmt)
 
 
