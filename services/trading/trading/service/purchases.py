@@ -102,8 +102,6 @@ def _start(
 async def _started(session: AsyncSession, listing: Listing, transaction: Transaction) -> None:
     """Writes the new transaction and tells of it and of the reserved listing."""
     await session.flush()
-    await session.refresh(transaction)
-    await session.refresh(listing)
     events.transaction_changed(session, transaction)
     events.listing_changed(session, await listing_rows.view_of(session, listing, None), ["status"])
 
@@ -283,7 +281,6 @@ async def _settle(saga: Saga, transaction: Transaction) -> Transaction:
             locked.settle_posting_id = posting_id
             locked.settled_at = _now()
             await session.flush()
-            await session.refresh(locked)
             events.transaction_changed(session, locked)
         return locked
 
@@ -348,7 +345,6 @@ async def step(
         # After every change of the transaction: the queries in here flush it, in one UPDATE.
         await _close_listing(session, listing, transaction, how, failure)
     await session.flush()
-    await session.refresh(transaction)
     events.transaction_changed(session, transaction)
 
 
@@ -368,7 +364,6 @@ async def _close_listing(
         if transaction.offer_id is not None:
             await _void(session, transaction.offer_id)
     await session.flush()
-    await session.refresh(listing)
     events.listing_changed(session, await listing_rows.view_of(session, listing, None), ["status"])
 
 
