@@ -399,11 +399,9 @@ def report(
 def report_cpu(console: Console, gateway: Costed, ceiling: Costed) -> None:
     """CPU milliseconds per purchase by process, and the rate the machine's cores would allow at that cost."""
     table = Table(title="CPU ms per purchase, beyond the idle stack's (warm-up included)")
-    table.add_column("process")
-    for costed in (gateway, ceiling):
-        table.add_column(f"{costed.result.name} ({costed.purchases:,} purchases)", justify="right")
-    names = list(dict.fromkeys([*gateway.cpu_ms, *ceiling.cpu_ms]))
-    for name in names:
+    for column in ("process", "gateway", "ceiling"):
+        table.add_column(column, justify="left" if column == "process" else "right")
+    for name in dict.fromkeys([*gateway.cpu_ms, *ceiling.cpu_ms]):
         table.add_row(
             name, *(f"{costed.cpu_ms[name]:.1f}" if name in costed.cpu_ms else "" for costed in (gateway, ceiling))
         )
@@ -411,6 +409,7 @@ def report_cpu(console: Console, gateway: Costed, ceiling: Costed) -> None:
     table.add_row("total", *(f"{total:.1f}" for total in totals))
     cores = os.cpu_count() or 1
     table.add_row(f"purchases/s {cores} cores allow", *(f"{cores * 1000 / total:,.0f}" for total in totals))
+    table.add_row("purchases counted", *(f"{costed.purchases:,}" for costed in (gateway, ceiling)))
     console.print(table)
 
 
