@@ -15,8 +15,8 @@ account cache, domain.ledger's legs), so it pays for the same triggers and check
 the stored answers are those a purchase made through the gateway wrote (the sample), with this
 purchase's ids in place of the sample's: the same types and sizes of rows.
 
-What this leaves out is what the services add: the ORM (its flushes and refreshes), reading the
-listing's counts for its event, building the protos, gRPC between the processes, HTTP and JSON.
+What this leaves out is what the services add: the pool's pre-ping, the ORM, reading the listing's
+counts for its event, building the protos, gRPC between the processes, HTTP and JSON.
 """
 
 import random
