@@ -27,12 +27,18 @@ def main() -> None:
     commands.add_parser("run", help="migrate, seed and run the four services and the gateway until Ctrl-C")
     commands.add_parser("migrate", help="create the four databases if missing and migrate them to head")
     bench = commands.add_parser("bench", help="measure the gateway against direct gRPC and a bare ceiling")
-    bench.add_argument("--scenario", choices=["gateway", "catalog", "ledger"], default="gateway")
+    scenarios = ["gateway", "catalog", "ledger", "purchase"]
+    bench.add_argument("named", nargs="?", choices=scenarios, metavar="scenario", help="the same as --scenario")
+    bench.add_argument("--scenario", choices=scenarios, default="gateway")
     bench.add_argument("--items", type=int, default=1_000_000, help="catalog: items to load (default 1,000,000)")
     bench.add_argument("--runs", type=int, default=30, help="catalog: measured runs with the indexes (default 30)")
     bench.add_argument("--concurrency", type=int, default=32, help="concurrent clients (default 32)")
-    bench.add_argument("--seconds", type=float, default=10.0, help="measured seconds per target (default 10)")
+    bench.add_argument("--seconds", type=float, help="measured seconds per target (default 10; purchase 20)")
     bench.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each (default 2)")
+    bench.add_argument("--buyers", type=int, default=1_000, help="purchase: funded buyers (default 1,000)")
+    bench.add_argument(
+        "--listings", type=int, default=0, help="purchase: fresh listings per target (default: 1,000 a second run)"
+    )
     breaking = commands.add_parser("breaking", help="buf breaking of protos/ against a git ref")
     breaking.add_argument("--against", default="main", help="git ref of the baseline (default main)")
     commands.add_parser("docs", help="write each service's schema diagram to services/<ctx>/docs/schema.md")
@@ -44,6 +50,10 @@ def main() -> None:
     revision.add_argument("service")
     revision.add_argument("-m", "--message", required=True)
     args = parser.parse_args()
+    if args.command == "bench":
+        args.scenario = args.named or args.scenario
+        if args.seconds is None:
+            args.seconds = 20.0 if args.scenario == "purchase" else 10.0
     if args.command == "proto":
         from devstack.protos import generate
 
@@ -77,6 +87,10 @@ def main() -> None:
 
         options = ["--concurrency", str(args.concurrency), "--seconds", str(args.seconds), "--warmup", str(args.warmup)]
         raise SystemExit(service_bench("accounts", options))
+    elif args.command == "bench" and args.scenario == "purchase":
+        from devstack.bench.purchase import bench as bench_purchase
+
+        raise SystemExit(bench_purchase(args.concurrency, args.seconds, args.warmup, args.buyers, args.listings))
     elif args.command == "bench":
         from devstack.bench.gateway import bench
 

@@ -54,6 +54,9 @@ class Listing(Base):
         ),
     )
 
+    # A flush reads back what the database sets (updated_at) with RETURNING: no refresh before an event.
+    __mapper_args__ = {"eager_defaults": True}
+
     id: Mapped[uuid_pk]
     seller_id: Mapped[uuid.UUID] = mapped_column(index=True)
     title: Mapped[str] = mapped_column(String(200))
@@ -175,6 +178,9 @@ class Transaction(Base):
             postgresql_where=text("status = 'paid' AND item_id IS NULL"),
         ),
     )
+
+    # As on Listing: the saga's steps build their events from the flushed row without reading it again.
+    __mapper_args__ = {"eager_defaults": True}
 
     id: Mapped[uuid_pk]
     listing_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("listings.id"))

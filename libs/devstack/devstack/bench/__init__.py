@@ -5,14 +5,21 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
 
-from devstack.postgres import postgres_server
-from devstack.services import python
+from devstack.config import StackConfig
+from devstack.keys import KeyFiles, ensure_keys
+from devstack.ports import free_port
+from devstack.postgres import database_url, drop_database, postgres_server
+from devstack.services import base_env, create_databases, migrate_all, python, start_all
 from devstack.stack import ChildFailed, Supervisor, install_stop_handlers
+from servicekit.config import CONTEXTS
+
+DB_PREFIX = "bench_"
 
 
 def service_bench(context: str, options: list[str]) -> int:
@@ -56,3 +63,69 @@ async def in_private_stack(
         await supervisor.stop_all()
         await cleanup()
         shutil.rmtree(state_dir, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class BenchStack:
+    """The four services and the gateway of a bench, on free ports, with databases bench_<context> and keys
+    of their own. Servers log at WARNING: one log line per request would otherwise be part of what is measured."""
+
+    server: str
+    config: StackConfig
+    keys: KeyFiles
+    env: Mapping[str, str]
+
+    def database_url(self, context: str) -> str:
+        """The context's database, in the form asyncpg takes."""
+        return database_url(self.server, self.config.database(context))
+
+
+async def drop_stack_databases(server: str) -> None:
+    for context in CONTEXTS:
+        await drop_database(server, f"{DB_PREFIX}{context}")
+
+
+async def start_stack(
+    console: Console,
+    supervisor: Supervisor,
+    server: str,
+    state_dir: Path,
+    *,
+    seed: Mapping[str, Mapping[str, str]] | None = None,
+) -> BenchStack:
+    """Makes the bench databases anew, migrates (and seeds those in `seed`) and starts the stack."""
+    config = StackConfig(
+        ports={context: free_port() for context in CONTEXTS},
+        gateway_port=free_port(),
+        db_prefix=DB_PREFIX,
+        state_dir=state_dir,
+    )
+    env = base_env({"LOG_LEVEL": "WARNING", "SHUTDOWN_GRACE_SECONDS": "1"})
+    env.pop("DATABASE_URL", None)
+    await drop_stack_databases(server)  # whatever an interrupted run left behind
+    await create_databases(server, config)
+    keys = ensure_keys(config.key_dir)
+    console.print("[bold]migrating the bench databases[/]")
+    await migrate_all(supervisor, server, config, env, seed=seed)
+    console.print("[bold]starting the stack[/]")
+    await start_all(supervisor, server, config, keys, env)
+    return BenchStack(server=server, config=config, keys=keys, env=env)
+
+
+async def in_bench_stack(
+    console: Console,
+    server: str,
+    body: Callable[[Supervisor, BenchStack], Awaitable[int]],
+    *,
+    failures: tuple[type[Exception], ...],
+    seed: Mapping[str, Mapping[str, str]] | None = None,
+) -> int:
+    """Runs a bench's body against a stack of its own (see `in_private_stack`); its databases go at the end."""
+
+    async def run(supervisor: Supervisor, state_dir: Path) -> int:
+        return await body(supervisor, await start_stack(console, supervisor, server, state_dir, seed=seed))
+
+    async def cleanup() -> None:
+        await drop_stack_databases(server)
+
+    return await in_private_stack(console, run, failures=failures, cleanup=cleanup)

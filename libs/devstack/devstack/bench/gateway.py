@@ -15,26 +15,21 @@ import asyncio
 import os
 import time
 import uuid
-from pathlib import Path
 
 import grpc
 import httpx
 from rich.console import Console
 from rich.table import Table
 
-from devstack.bench import in_private_stack
-from devstack.bench.load import Call, Result, machine_summary, measure
+from devstack.bench import BenchStack, in_bench_stack
+from devstack.bench.load import Call, Result, http_clients, machine_summary, measure
 from devstack.config import StackConfig
-from devstack.keys import ensure_keys
 from devstack.ports import free_port
-from devstack.postgres import drop_database, postgres_server
-from devstack.services import base_env, create_databases, migrate_all, python, start_all, wait_http_ok, wait_serving
+from devstack.postgres import postgres_server
+from devstack.services import python, wait_http_ok, wait_serving
 from devstack.stack import Supervisor
 from marketplace.catalog.v1 import catalog_service_pb2, catalog_service_pb2_grpc
 from servicekit.auth import Role
-from servicekit.config import CONTEXTS
-
-DB_PREFIX = "bench_"
 
 
 async def create_game(gateway_url: str, token: str) -> str:
@@ -48,28 +43,19 @@ async def create_game(gateway_url: str, token: str) -> str:
         return reply.json()["id"]
 
 
-async def http_clients(base_url: str, path: str, count: int) -> tuple[list[httpx.AsyncClient], list[Call]]:
-    """One httpx client with one keep-alive connection per simulated user.
-
-    A single pooled AsyncClient shared by 32 tasks spends more time in its pool than on the
-    wire (it measured 150 requests/s against a bare Starlette route that one client per
-    connection drives at 650), so each user gets its own.
-    """
-    clients = [
-        httpx.AsyncClient(base_url=base_url, limits=httpx.Limits(max_connections=1), timeout=30) for _ in range(count)
-    ]
-
+def get_calls(clients: list[httpx.AsyncClient], path: str) -> list[Call]:
     def call_of(client: httpx.AsyncClient) -> Call:
         async def call() -> None:
             (await client.get(path)).raise_for_status()
 
         return call
 
-    return clients, [call_of(client) for client in clients]
+    return [call_of(client) for client in clients]
 
 
 async def measure_http(name: str, base_url: str, path: str, concurrency: int, seconds: float, warmup: float) -> Result:
-    clients, calls = await http_clients(base_url, path, concurrency)
+    clients = http_clients(base_url, concurrency)
+    calls = get_calls(clients, path)
     try:
         await asyncio.gather(*(call() for call in calls))  # connect every client, check the answer
         return await measure(name, calls, seconds=seconds, warmup=warmup)
@@ -141,48 +127,30 @@ def describe_machine(console: Console) -> None:
 
 
 async def _bench(server: str, console: Console, concurrency: int, seconds: float, warmup: float) -> int:
-    ports = {context: free_port() for context in CONTEXTS}
-    env = base_env({"LOG_LEVEL": "WARNING", "SHUTDOWN_GRACE_SECONDS": "1"})
-    env.pop("DATABASE_URL", None)
-
-    async def run(supervisor: Supervisor, state_dir: Path) -> int:
-        config = StackConfig(ports=ports, gateway_port=free_port(), db_prefix=DB_PREFIX, state_dir=state_dir)
-        for context in CONTEXTS:  # whatever an interrupted run left behind
-            await drop_database(server, config.database(context))
-        await create_databases(server, config)
-        keys = ensure_keys(config.key_dir)
-        console.print("[bold]migrating the bench databases[/]")
-        await migrate_all(supervisor, server, config, env)
-        console.print("[bold]starting the stack and the ceiling[/]")
+    async def run(supervisor: Supervisor, stack: BenchStack) -> int:
+        console.print("[bold]starting the ceiling[/]")
         started = time.monotonic()
-        await start_all(supervisor, server, config, keys, env)
         echo_port, ceiling_port = free_port(), free_port()
-        await supervisor.start("echo", python("devstack.bench.echo", "grpc", str(echo_port)), env)
+        await supervisor.start("echo", python("devstack.bench.echo", "grpc", str(echo_port)), stack.env)
         await supervisor.start(
             "ceiling",
             python("devstack.bench.echo", "http", str(ceiling_port), f"127.0.0.1:{echo_port}"),
-            env,
+            stack.env,
         )
-        deadline = time.monotonic() + config.start_timeout
+        deadline = time.monotonic() + stack.config.start_timeout
         await wait_serving(supervisor, f"127.0.0.1:{echo_port}", deadline)
         ceiling_url = f"http://127.0.0.1:{ceiling_port}"
         await wait_http_ok(supervisor, f"{ceiling_url}/echo", deadline)
         console.print(f"up in {time.monotonic() - started:.0f} s")
-        game_id = await create_game(config.gateway_url, keys.token(uuid.uuid4(), Role.ADMIN))
+        game_id = await create_game(stack.config.gateway_url, stack.keys.token(uuid.uuid4(), Role.ADMIN))
         describe_machine(console)
         console.print(f"[bold]measuring[/] gateway, direct, ceiling: about {3 * (seconds + warmup):.0f} s")
-        results = await run_targets(config, game_id, ceiling_url, concurrency, seconds, warmup)
+        results = await run_targets(stack.config, game_id, ceiling_url, concurrency, seconds, warmup)
         supervisor.check_alive()
         report(console, results, concurrency, seconds, warmup)
         return 0
 
-    async def drop_databases() -> None:
-        for context in CONTEXTS:
-            await drop_database(server, f"{DB_PREFIX}{context}")
-
-    return await in_private_stack(
-        console, run, failures=(TimeoutError, httpx.HTTPError, grpc.aio.AioRpcError), cleanup=drop_databases
-    )
+    return await in_bench_stack(console, server, run, failures=(TimeoutError, httpx.HTTPError, grpc.aio.AioRpcError))
 
 
 def bench(concurrency: int = 32, seconds: float = 10.0, warmup: float = 2.0) -> int:

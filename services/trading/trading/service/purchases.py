@@ -102,8 +102,6 @@ def _start(
 async def _started(session: AsyncSession, listing: Listing, transaction: Transaction) -> None:
     """Writes the new transaction and tells of it and of the reserved listing."""
     await session.flush()
-    await session.refresh(transaction)
-    await session.refresh(listing)
     events.transaction_changed(session, transaction)
     events.listing_changed(session, await listing_rows.view_of(session, listing, None), ["status"])
 
@@ -124,7 +122,7 @@ async def buy_listing(saga: Saga, caller: Caller, listing_id: UUID, once: Once |
         first = resources_pb2.Transaction.FromString(replayed.response)
         return answer(await drive(saga, UUID(first.id)))
     saga.crash_after("reserve")
-    return answer(await drive(saga, transaction.id))
+    return answer(await drive(saga, transaction.id, transaction))
 
 
 async def _not_reserved(session: AsyncSession, listing_id: UUID, caller: Caller) -> Exception:
@@ -161,10 +159,10 @@ async def accept_offer(saga: Saga, caller: Caller, offer_id: UUID, once: Once) -
         raise ListingNotActive("another offer on this listing was accepted first") from None
     except Replayed as replayed:
         transaction_id = UUID(pb.AcceptOfferResponse.FromString(replayed.response).transaction.id)
+        transaction = answer(await drive(saga, transaction_id))
     else:
         saga.crash_after("reserve")
-        transaction_id = transaction.id
-    transaction = answer(await drive(saga, transaction_id))
+        transaction = answer(await drive(saga, transaction.id, transaction))
     async with saga.db.begin() as session:
         offer = await offer_rows.get_offer(session, offer_id)
         return offer_rows.offer_view(offer, _now()), transaction
@@ -182,11 +180,14 @@ def answer(transaction: Transaction) -> Transaction:
     return transaction
 
 
-async def drive(saga: Saga, transaction_id: UUID) -> Transaction:
+async def drive(saga: Saga, transaction_id: UUID, known: Transaction | None = None) -> Transaction:
     """Takes the transaction as far as it goes now. UNAVAILABLE when accounts does not answer before the
     funds are held (the purchase is then cancelled); past that point a context that does not answer
-    leaves the rest to the reconciler, and the transaction is returned as it stands."""
-    transaction = await _read(saga.db, transaction_id)
+    leaves the rest to the reconciler, and the transaction is returned as it stands.
+
+    `known` is the transaction as its caller just committed it, which spares reading it again: it is only
+    where to start, since every step locks the row and moves it only from the status it expects."""
+    transaction = known or await _read(saga.db, transaction_id)
     if transaction.status is TransactionStatus.PENDING:
         transaction = await _pay(saga, transaction)
     try:
@@ -215,12 +216,12 @@ async def _pay(saga: Saga, transaction: Transaction) -> Transaction:
         placed = await saga.accounts.hold(key, transaction.buyer_id, _amount(transaction), transaction.id)
     except Refused as refused:
         message = "the buyer's funds could not be held: " + refused.message
-        return await advance(saga, transaction.id, Step.FAIL, reason=message, failure=refused.reason, settled=True)
+        return await advance(saga, transaction, Step.FAIL, reason=message, failure=refused.reason, settled=True)
     except Unavailable:
-        await advance(saga, transaction.id, Step.CANCEL, reason="accounts did not answer in time")
+        await advance(saga, transaction, Step.CANCEL, reason="accounts did not answer in time")
         raise
     saga.crash_after("hold")
-    paid = await advance(saga, transaction.id, Step.PAY, hold=placed)
+    paid = await advance(saga, transaction, Step.PAY, hold=placed)
     saga.crash_after("pay")
     return paid
 
@@ -237,7 +238,7 @@ async def _deliver(saga: Saga, transaction: Transaction) -> Transaction:
     if not transferred:
         return await advance(
             saga,
-            transaction.id,
+            transaction,
             Step.FAIL,
             reason="the item could not be transferred: it is no longer the seller's",
             failure=domain.ITEM_NOT_TRANSFERABLE,
@@ -247,7 +248,7 @@ async def _deliver(saga: Saga, transaction: Transaction) -> Transaction:
         f"{transaction.id}:capture", transaction.hold_id, transaction.seller_id, _fee(transaction)
     )
     saga.crash_after("capture")
-    return await advance(saga, transaction.id, Step.COMPLETE, settled=True, settlement=captured, delivered=True)
+    return await advance(saga, transaction, Step.COMPLETE, settled=True, settlement=captured, delivered=True)
 
 
 async def _settle(saga: Saga, transaction: Transaction) -> Transaction:
@@ -280,28 +281,32 @@ async def _settle(saga: Saga, transaction: Transaction) -> Transaction:
             locked.settle_posting_id = posting_id
             locked.settled_at = _now()
             await session.flush()
-            await session.refresh(locked)
             events.transaction_changed(session, locked)
         return locked
 
 
-async def advance(saga: Saga, transaction_id: UUID, how: Step, **changes: Any) -> Transaction:
+async def advance(saga: Saga, transaction: Transaction, how: Step, **changes: Any) -> Transaction:
     """Moves the transaction by the step if it is still where the step starts (see `step`); otherwise
     returns it as another driver left it."""
     async with saga.db.begin() as session:
-        listing, transaction = await locked(session, transaction_id)
-        if transaction.status in domain.STEPS[how][0]:
-            await step(session, saga, listing, transaction, how, **changes)
-        return transaction
+        listing, locked_transaction = await locked(session, transaction.id, transaction.listing_id)
+        if locked_transaction.status in domain.STEPS[how][0]:
+            await step(session, saga, listing, locked_transaction, how, **changes)
+        return locked_transaction
 
 
-async def locked(session: AsyncSession, transaction_id: UUID) -> tuple[Listing, Transaction]:
+async def locked(
+    session: AsyncSession, transaction_id: UUID, listing_id: UUID | None = None
+) -> tuple[Listing, Transaction]:
     """The transaction's listing locked, then the transaction: listing first, as every use case locks them.
-    NOT_FOUND for a transaction that does not exist."""
-    found = await repository.get_transaction(session, transaction_id)
-    if found is None:
-        raise domain.TransactionNotFound(f"transaction {transaction_id} does not exist")
-    listing = await listing_rows.get_listing(session, found.listing_id, for_update=True)
+    NOT_FOUND for a transaction that does not exist. A caller that knows the listing (it never changes)
+    spares reading the transaction before the locks."""
+    if listing_id is None:
+        found = await repository.get_transaction(session, transaction_id)
+        if found is None:
+            raise domain.TransactionNotFound(f"transaction {transaction_id} does not exist")
+        listing_id = found.listing_id
+    listing = await listing_rows.get_listing(session, listing_id, for_update=True)
     return listing, await repository.get_transaction(session, transaction_id, for_update=True)
 
 
@@ -330,16 +335,16 @@ async def step(
         transaction.hold_id, transaction.hold_posting_id, transaction.paid_at = hold.hold_id, hold.posting_id, now
         if transaction.item_id is None:
             transaction.auto_complete_at = now + saga.runtime_settings.values.auto_complete_after
-    if transaction.status in FINAL:
-        transaction.closed_at = now
-        await _close_listing(session, listing, transaction, how, failure)
     if delivered:
         transaction.item_transferred_at = now
     if settled:
         transaction.settle_posting_id = settlement.posting_id if settlement else None
         transaction.settled_at = now
+    if transaction.status in FINAL:
+        transaction.closed_at = now
+        # After every change of the transaction: the queries in here flush it, in one UPDATE.
+        await _close_listing(session, listing, transaction, how, failure)
     await session.flush()
-    await session.refresh(transaction)
     events.transaction_changed(session, transaction)
 
 
@@ -359,7 +364,6 @@ async def _close_listing(
         if transaction.offer_id is not None:
             await _void(session, transaction.offer_id)
     await session.flush()
-    await session.refresh(listing)
     events.listing_changed(session, await listing_rows.view_of(session, listing, None), ["status"])
 
 
@@ -387,7 +391,7 @@ async def _reconcile_one(saga: Saga, transaction_id: UUID) -> None:
     transaction = await _read(saga.db, transaction_id)
     if transaction.status is TransactionStatus.PENDING:
         # Its request died or gave up before the funds were known to be held: undo it.
-        await advance(saga, transaction_id, Step.CANCEL, reason="not paid in time")
+        await advance(saga, transaction, Step.CANCEL, reason="not paid in time")
     elif domain.awaits_confirmation(transaction.status, transaction.item_id, transaction.auto_complete_at, _now()):
-        await advance(saga, transaction_id, Step.COMPLETE, reason="not confirmed by the buyer in time")
+        await advance(saga, transaction, Step.COMPLETE, reason="not confirmed by the buyer in time")
     await drive(saga, transaction_id)
