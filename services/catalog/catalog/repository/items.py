@@ -10,9 +10,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.domain.attributes import Attribute, AttributeType
-from catalog.domain.filters import Filter
 from catalog.models import Category, Item, ItemValue, Template
 from catalog.repository.values import value_rows, values_by_key
+from servicekit.filters import Filter
 from servicekit.pagination import Page
 from servicekit.values import Scalar
 
