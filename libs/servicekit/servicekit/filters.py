@@ -11,6 +11,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
+from sqlalchemy import ColumnElement, and_
+
 from servicekit.errors import FieldViolation, InvalidArgument
 from servicekit.values import Scalar
 
@@ -126,3 +128,21 @@ def parse_filters(attributes: Iterable[A], conditions: Sequence[str], field: str
     if violations:
         raise InvalidArgument(violations)
     return filters
+
+
+def value_condition(
+    condition: Filter, value_string: ColumnElement, value_number: ColumnElement, value_boolean: ColumnElement
+) -> ColumnElement[bool]:
+    """The filter as a condition on a typed value row (one column per type, as catalog's and trading's
+    value tables store them): equality or IN on the value's column, or its inclusive bounds."""
+    kind = condition.attribute.type
+    column = value_number if kind.is_numeric else value_boolean if kind is AttributeType.BOOLEAN else value_string
+    if condition.values:
+        values = condition.values
+        return column == values[0] if len(values) == 1 else column.in_(values)
+    bounds = []
+    if condition.minimum is not None:
+        bounds.append(column >= condition.minimum)
+    if condition.maximum is not None:
+        bounds.append(column <= condition.maximum)
+    return and_(*bounds)
