@@ -34,6 +34,9 @@ BERLIN = {"lat": 52.52, "lng": 13.405}
         ({"min_price": -1, "currency": "EUR"}, "min_price"),
         ({"min_price": 200, "max_price": 100, "currency": "EUR"}, "max_price"),
         ({"currency": "euro"}, "currency"),
+        ({"currency": "\x00EU"}, "currency"),
+        ({"q": "sneakers\x00"}, "q"),
+        ({"q": "x" * 501}, "q"),
         ({"attributes": ["size:40"]}, "attributes"),
         ({"game_id": "not-a-uuid"}, "game_id"),
         ({"category_id": "not-a-uuid"}, "category_id"),
@@ -60,6 +63,11 @@ async def test_attribute_filters_are_checked_against_the_category(search, sneake
     assert set(problems) == {f"attributes[{index}]" for index in range(8)}
     assert "not an attribute of the category" in problems["attributes[0]"]
     assert "not filterable" in problems["attributes[4]"]
+
+
+async def test_a_nul_in_an_attribute_filter_is_named(search, sneakers):
+    problems = await refused(search, category_id=sneakers.id, attributes=["colour:red", "brand:\x00"])
+    assert set(problems) == {"attributes[1]"}
 
 
 async def test_every_problem_comes_in_one_answer(search, sneakers):

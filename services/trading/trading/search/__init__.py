@@ -8,6 +8,7 @@ attributes to facet; what it promises is the same whichever backend answers.
 import enum
 import hashlib
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -24,6 +25,9 @@ FIRST_PAGE = Page(size=DEFAULT_PAGE_SIZE)
 MAX_RADIUS_KM = 20_000.0
 # How many ranges a number attribute's facet has.
 NUMBER_FACET_RANGES = 5
+CURRENCY = re.compile("[A-Z]{3}")
+# The longest `q` read, in characters.
+MAX_QUERY = 500
 # The most values a facet lists; the rest are left out (the most frequent stay).
 MAX_FACET_VALUES = 20
 
@@ -112,6 +116,15 @@ class SearchQuery:
 def check_query(query: SearchQuery) -> list[FieldViolation]:
     """What is wrong with the search however the data is: every problem, named by its field."""
     violations = []
+    if len(query.text) > MAX_QUERY:
+        violations.append(FieldViolation("q", f"must be at most {MAX_QUERY} characters"))
+    # PostgreSQL text holds no NUL: refused here rather than failing in the database.
+    for name, value in (("q", query.text), ("currency", query.currency)):
+        if "\x00" in value:
+            violations.append(FieldViolation(name, "must not contain NUL characters"))
+    for index, condition in enumerate(query.attributes):
+        if "\x00" in condition:
+            violations.append(FieldViolation(f"attributes[{index}]", "must not contain NUL characters"))
     if query.near is not None:
         if not -90 <= query.near.latitude <= 90:
             violations.append(FieldViolation("near.lat", "must be between -90 and 90"))
@@ -128,7 +141,7 @@ def check_query(query: SearchQuery) -> list[FieldViolation]:
             violations.append(FieldViolation(name, "needs currency: prices compare within one currency"))
     if query.min_price is not None and query.max_price is not None and query.min_price > query.max_price:
         violations.append(FieldViolation("max_price", "must not be below min_price"))
-    if query.currency and (len(query.currency) != 3 or not query.currency.isascii() or not query.currency.isupper()):
+    if query.currency and not CURRENCY.fullmatch(query.currency):
         violations.append(FieldViolation("currency", "must be an ISO 4217 code such as EUR"))
     if query.attributes and query.category_id is None:
         violations.append(FieldViolation("attributes", "filters on attributes need category_id"))
