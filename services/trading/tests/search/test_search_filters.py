@@ -7,7 +7,7 @@ from marketplace.trading.v1 import resources_pb2
 from marketplace.trading.v1 import trading_service_pb2 as pb
 from testkit.catalog import new_category
 
-from ..trading_support import cancel, eur, free_form, set_status
+from ..trading_support import cancel, eur, free_form, like, set_status
 from .conftest import SNEAKER_ATTRIBUTES
 from .search_support import BERLIN, HAMBURG, POTSDAM, ids, listed
 
@@ -124,3 +124,16 @@ async def test_near_finds_what_lies_within_the_radius_with_its_distance(search, 
     assert len(wide.listings) == 3 and all(listing.HasField("distance_km") for listing in wide.listings)
     # Without near, no distance.
     assert not any(listing.HasField("distance_km") for listing in (await search(category_id=sneakers.id)).listings)
+
+
+async def test_a_signed_in_reader_sees_what_they_like_and_anyone_may_search(
+    search_backend, trading, seller, buyer, sneakers
+):
+    liked = await listed(trading, seller, sneakers.id)
+    await trading.LikeListing(like(liked), metadata=buyer.auth)
+    await search_backend.settle()
+    request = pb.SearchListingsRequest(category_id=sneakers.id)
+    [mine] = (await search_backend.search(request, metadata=buyer.auth)).listings
+    assert mine.liked and mine.like_count == 1
+    [anyones] = (await search_backend.search(request)).listings
+    assert not anyones.liked and anyones.like_count == 1
