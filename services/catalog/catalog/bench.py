@@ -35,7 +35,6 @@ from sqlalchemy.dialects import postgresql
 
 from catalog import ROOT
 from catalog.domain.attributes import Attribute
-from catalog.domain.filters import Filter, parse_filters
 from catalog.models import Category, Template
 from catalog.repository.attributes import attributes_of_category
 from catalog.repository.items import filtered_items, list_items
@@ -43,6 +42,7 @@ from catalog.repository.templates import replace_template_values
 from catalog.seed import seed_catalog
 from servicekit.config import PoolSettings, Settings
 from servicekit.db import Database
+from servicekit.filters import Filter, parse_filters
 from servicekit.migrations import alembic_config, migrate, version_table
 from servicekit.pagination import Page
 

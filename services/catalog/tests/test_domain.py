@@ -5,11 +5,11 @@ import uuid
 import pytest
 
 from catalog.domain.attributes import Attribute, AttributeType, Narrowing, narrowing
-from catalog.domain.filters import parse_filters
 from catalog.domain.games import GAME_MASK, GameFields
 from catalog.domain.values import validate_values
 from catalog.seed_data import CATALOG
 from servicekit.errors import InvalidArgument
+from servicekit.filters import parse_filters
 from servicekit.masks import apply_mask
 from servicekit.values import Unsupported
 
@@ -127,3 +127,8 @@ def test_the_seed_data_follows_the_rules():
             assert len({spec.key for spec in specs}) == len(specs), category.name
             for template in category.templates:
                 validate_values(specs, template.attributes, template.name, require=False)
+
+
+def test_a_range_upside_down_is_refused():
+    found = problems(lambda: parse_filters(SPECS, ["wear:0.5..0.1", "wear:0.1..0.5"]))
+    assert set(found) == {"attributes[0]"}

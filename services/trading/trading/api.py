@@ -28,8 +28,16 @@ from trading.domain.streams import StreamFields, StreamStatus
 from trading.domain.transactions import TransactionStatus
 from trading.models import Transaction
 from trading.repository.offers import OfferView
-from trading.resources import comment_to_proto, listing_to_proto, offer_to_proto, stream_to_proto, transaction_to_proto
-from trading.service import listings, offers, purchases, streams, transactions
+from trading.resources import (
+    comment_to_proto,
+    listing_to_proto,
+    offer_to_proto,
+    search_result_to_proto,
+    stream_to_proto,
+    transaction_to_proto,
+)
+from trading.search import FIRST_PAGE, Near, SearchBackend, SearchQuery, SearchSort
+from trading.service import listings, offers, purchases, search, streams, transactions
 from trading.service.purchases import Saga
 
 
@@ -132,6 +140,32 @@ def pin_ids(request: pb.PinStreamListingRequest | pb.UnpinStreamListingRequest) 
     return stream_id, listing_id
 
 
+def search_query_from_proto(request: pb.SearchListingsRequest) -> tuple[SearchQuery, list[FieldViolation]]:
+    """The search asked, and what is wrong with how it is written (checked with the rest by the service)."""
+    violations: list[FieldViolation] = []
+    near = Near(request.near.lat, request.near.lng, request.near.radius_km) if request.HasField("near") else None
+    page = FIRST_PAGE
+    try:
+        page = page_request(request.page_size, request.page_token)
+    except InvalidArgument as exc:
+        violations += exc.violations
+    query = SearchQuery(
+        text=request.q,
+        game_id=parse_optional_id("game_id", request.game_id, violations),
+        category_id=parse_optional_id("category_id", request.category_id, violations),
+        attributes=tuple(request.attributes),
+        min_price=request.min_price if request.HasField("min_price") else None,
+        max_price=request.max_price if request.HasField("max_price") else None,
+        currency=request.currency,
+        near=near,
+        feed=enums.from_proto(resources_pb2.Feed, Feed, request.feed, "feed", violations),
+        seller_id=parse_optional_id("seller_id", request.seller_id, violations),
+        sort=enums.from_proto(pb.ListingSort, SearchSort, request.sort, "sort", violations),
+        page=page,
+    )
+    return query, violations
+
+
 def reader_id() -> UUID | None:
     """The signed-in user reading a public method, if any."""
     call = current_call()
@@ -139,9 +173,16 @@ def reader_id() -> UUID | None:
 
 
 class TradingApi(AdminMethods, pb_grpc.TradingServiceServicer):
-    def __init__(self, db: Database, runtime_settings: SettingsStore[TradingRuntimeSettings], saga: Saga) -> None:
+    def __init__(
+        self,
+        db: Database,
+        runtime_settings: SettingsStore[TradingRuntimeSettings],
+        saga: Saga,
+        search_backend: SearchBackend,
+    ) -> None:
         super().__init__(db, runtime_settings)
         self._saga = saga
+        self._search = search_backend
         self._catalog = saga.catalog
         self._accounts = saga.accounts
 
@@ -158,6 +199,13 @@ class TradingApi(AdminMethods, pb_grpc.TradingServiceServicer):
             Once.of(request, listing_to_proto),
         )
         return listing_to_proto(view)
+
+    async def SearchListings(
+        self, request: pb.SearchListingsRequest, context: ServicerContext
+    ) -> pb.SearchListingsResponse:
+        query, violations = search_query_from_proto(request)
+        result = await search.search_listings(self._search, self._catalog, query, violations, reader_id())
+        return search_result_to_proto(result)
 
     async def GetListing(self, request: pb.GetListingRequest, context: ServicerContext) -> resources_pb2.Listing:
         view = await listings.get_listing(self._db, parse_id("listing_id", request.listing_id), current_call())

@@ -1,6 +1,7 @@
 """How the kit runs trading: its servicers, outbox, seed, settings, runtime settings, the offer sweeper and the
 purchase reconciler."""
 
+import logging
 from collections.abc import Coroutine
 from datetime import timedelta
 from pathlib import Path
@@ -15,9 +16,13 @@ from trading.clients import Accounts, Catalog
 from trading.config import TradingSettings
 from trading.domain.settings import TradingRuntimeSettings
 from trading.models import OutboxEvent
+from trading.search import SearchBackend
+from trading.search.postgres import PostgresSearch
 from trading.seed import seed
 from trading.service.offers import sweep_expired_offers
 from trading.service.purchases import Saga, reconcile
+
+log = logging.getLogger(__name__)
 
 
 def saga(runtime: Runtime) -> Saga:
@@ -31,10 +36,18 @@ def saga(runtime: Runtime) -> Saga:
     )
 
 
+def search_backend(runtime: Runtime) -> SearchBackend:
+    """PostgreSQL unless ELASTICSEARCH_URL is set. The Elasticsearch backend is not built yet: until it is,
+    a set URL is logged and PostgreSQL answers."""
+    if runtime.settings.elasticsearch_url:
+        log.warning("ELASTICSEARCH_URL is set, but trading has no Elasticsearch backend yet: searching PostgreSQL")
+    return PostgresSearch(runtime.db)
+
+
 def servicers(runtime: Runtime) -> list[Registration]:
     return [
         Registration(
-            TradingApi(runtime.db, runtime.runtime_settings, saga(runtime)),
+            TradingApi(runtime.db, runtime.runtime_settings, saga(runtime), search_backend(runtime)),
             trading_service_pb2_grpc.add_TradingServiceServicer_to_server,
             trading_service_pb2.DESCRIPTOR.services_by_name["TradingService"],
         )

@@ -6,13 +6,16 @@ from uuid import UUID
 import grpc
 
 from marketplace.accounts.v1 import accounts_service_pb2, accounts_service_pb2_grpc
-from marketplace.catalog.v1 import catalog_service_pb2, catalog_service_pb2_grpc
+from marketplace.catalog.v1 import catalog_service_pb2, catalog_service_pb2_grpc, resources_pb2
+from servicekit import enums
 from servicekit.calls import Refused, ask
 from servicekit.errors import FieldViolation
+from servicekit.filters import AttributeType
 from servicekit.geo import Point
 from servicekit.money import Money
 from servicekit.values import Scalar, values_from_proto, values_to_proto
 from trading.domain.listings import CatalogFacts
+from trading.search import SearchAttribute
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,33 @@ class Catalog:
     async def category_exists(self, category_id: UUID) -> bool:
         request = catalog_service_pb2.GetCategoryRequest(category_id=str(category_id))
         return await ask("catalog", self._stub.GetCategory, request, self._timeout) is not None
+
+    async def category_attributes(self, category_id: UUID) -> list[SearchAttribute] | None:
+        """The category's attribute definitions in display order; None when the category does not exist."""
+        attributes: list[SearchAttribute] = []
+        token = ""
+        while True:
+            request = catalog_service_pb2.ListAttributesRequest(
+                category_id=str(category_id), page_size=100, page_token=token
+            )
+            page = await ask("catalog", self._stub.ListAttributes, request, self._timeout)
+            if page is None:
+                return None
+            attributes += [_search_attribute(attribute) for attribute in page.attributes]
+            token = page.next_page_token
+            if not token:
+                return attributes
+
+
+def _search_attribute(attribute: resources_pb2.Attribute) -> SearchAttribute:
+    return SearchAttribute(
+        key=attribute.key,
+        type=enums.from_proto(resources_pb2.AttributeType, AttributeType, attribute.type, "type", []),
+        allowed_values=tuple(attribute.allowed_values),
+        min_value=attribute.min if attribute.HasField("min") else None,
+        max_value=attribute.max if attribute.HasField("max") else None,
+        filterable=attribute.filterable,
+    )
 
 
 class Accounts:

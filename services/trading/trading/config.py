@@ -21,6 +21,8 @@ class TradingSettings(Settings):
     # Fault injection for the crash tests: the saga step after which the process kills itself. Never set
     # in production.
     saga_fault: str = ""
+    # Where the Elasticsearch that serves listing search is; empty: trading searches with PostgreSQL.
+    elasticsearch_url: str = ""
 
     @classmethod
     def own_from_env(cls) -> dict[str, Any]:
@@ -32,4 +34,5 @@ class TradingSettings(Settings):
             "reconcile_seconds": env_number("RECONCILE_SECONDS", cls.reconcile_seconds, 0.1),
             "saga_grace_seconds": env_number("SAGA_GRACE_SECONDS", cls.saga_grace_seconds, 0.1),
             "saga_fault": fault,
+            "elasticsearch_url": env("ELASTICSEARCH_URL", ""),
         }

@@ -32,6 +32,15 @@ def _enum(cls: type[enum.Enum], name: str) -> Enum:
     return Enum(cls, name=name, values_callable=lambda members: [m.value for m in members])
 
 
+# The text a search matches, weighted: the title above the description. 'simple' does not stem, as the
+# Elasticsearch distribution the tests run has no stemmers either. The search query spells it the same
+# way, with constants only, so that the planner matches it to the GIN index on this expression.
+SEARCH_DOCUMENT = (
+    "(setweight(to_tsvector('simple'::regconfig, title), 'A') || "
+    "setweight(to_tsvector('simple'::regconfig, description), 'B'))"
+)
+
+
 class Listing(Base):
     __tablename__ = "listings"
     __table_args__ = (
@@ -45,6 +54,8 @@ class Listing(Base):
         CheckConstraint(f"char_length(video_url) <= {MAX_URL}", name="video_url_length"),
         CheckConstraint(f"char_length(thumbnail_url) <= {MAX_URL}", name="thumbnail_url_length"),
         Index("ix_listings_status_created_at", "status", "created_at"),
+        Index("ix_listings_search_document", text(SEARCH_DOCUMENT), postgresql_using="gin"),
+        Index("ix_listings_title_trgm", "title", postgresql_using="gin", postgresql_ops={"title": "gin_trgm_ops"}),
         # An item is in one listing at most until that one is sold or cancelled.
         Index(
             "uq_listings_item_id_open",
@@ -78,6 +89,26 @@ class Listing(Base):
     image_urls: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default=text("'{}'::text[]"))
     video_url: Mapped[str] = mapped_column(Text, default="", server_default="")
     thumbnail_url: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+
+class ListingAttributeValue(Base):
+    """A listing's attribute value, typed, for search filters and facets: exactly the column of its type
+    is set. Written with the listing from its `attributes` (the values as catalog stores them)."""
+
+    __tablename__ = "listing_attribute_values"
+    __table_args__ = (
+        CheckConstraint("num_nonnulls(value_string, value_number, value_boolean) = 1", name="one_typed_value"),
+        CheckConstraint("char_length(key) BETWEEN 1 AND 64", name="key_length"),
+        Index("ix_listing_attribute_values_key_number", "key", "value_number"),
+        Index("ix_listing_attribute_values_key_string", "key", "value_string"),
+        Index("ix_listing_attribute_values_key_boolean", "key", "value_boolean"),
+    )
+
+    listing_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    value_string: Mapped[str | None] = mapped_column(Text)
+    value_number: Mapped[float | None]
+    value_boolean: Mapped[bool | None]
 
 
 class ListingLike(Base):

@@ -1,15 +1,18 @@
 """Trading's resources as protos: what the servicer answers and what the events carry, built once here."""
 
 from marketplace.trading.v1 import resources_pb2
+from marketplace.trading.v1 import trading_service_pb2 as service_pb2
 from servicekit import enums
 from servicekit.convert import timestamp
 from servicekit.geo import point_from_wkb
 from servicekit.money import Money
 from servicekit.values import values_to_proto
+from trading.domain.listings import Condition, Feed
 from trading.models import StreamComment, Transaction
 from trading.repository.listings import ListingView
 from trading.repository.offers import OfferView
 from trading.repository.streams import StreamView
+from trading.search import Facet, SearchResult
 
 
 def listing_to_proto(view: ListingView) -> resources_pb2.Listing:
@@ -37,6 +40,37 @@ def listing_to_proto(view: ListingView) -> resources_pb2.Listing:
         view_count=view.view_count,
         like_count=view.like_count,
         liked=view.liked,
+    )
+
+
+# The facets of enum values: a value is written as the proto names it, as a filter does.
+ENUM_FACETS = {"condition": (resources_pb2.Condition, Condition), "feed": (resources_pb2.Feed, Feed)}
+
+
+def facet_value_text(field: str, value: str) -> str:
+    if field not in ENUM_FACETS:
+        return value
+    proto_enum, domain_enum = ENUM_FACETS[field]
+    return proto_enum.Name(enums.to_proto(proto_enum, domain_enum(value)))
+
+
+def facet_to_proto(facet: Facet) -> service_pb2.Facet:
+    values = [service_pb2.FacetValue(value=facet_value_text(facet.field, v.value), count=v.count) for v in facet.values]
+    return service_pb2.Facet(field=facet.field, values=values)
+
+
+def search_result_to_proto(result: SearchResult) -> service_pb2.SearchListingsResponse:
+    listings = []
+    for hit in result.hits:
+        listing = listing_to_proto(hit.view)
+        if hit.distance_km is not None:
+            listing.distance_km = hit.distance_km
+        listings.append(listing)
+    return service_pb2.SearchListingsResponse(
+        listings=listings,
+        next_page_token=result.next_page_token,
+        facets=[facet_to_proto(facet) for facet in result.facets],
+        total_size=result.total_size,
     )
 
 

@@ -6,7 +6,6 @@ which stored values it must count first, is `narrowing`.
 """
 
 import dataclasses
-import enum
 import math
 import re
 from collections.abc import Sequence
@@ -16,28 +15,13 @@ from uuid import UUID
 
 from catalog.domain.common import MAX_NAME, InUse, Taken, raise_if_any, text_violations
 from servicekit.errors import FailedPrecondition, FieldViolation, NotFound
+from servicekit.filters import AttributeType
 
 MAX_KEY = 64
 MAX_UNIT = 32
 MAX_LENGTH_LIMIT = 10_000
 MAX_ALLOWED_VALUES = 500
 KEY_PATTERN = re.compile(rf"[a-z][a-z0-9_]{{0,{MAX_KEY - 1}}}")
-
-
-class AttributeType(enum.StrEnum):
-    STRING = "string"
-    INTEGER = "integer"
-    NUMBER = "number"
-    BOOLEAN = "boolean"
-    ENUM = "enum"
-
-    @property
-    def is_numeric(self) -> bool:
-        return self in (AttributeType.INTEGER, AttributeType.NUMBER)
-
-    @property
-    def is_text(self) -> bool:
-        return self in (AttributeType.STRING, AttributeType.ENUM)
 
 
 @dataclass(frozen=True)

@@ -5,14 +5,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, String, and_, cast, exists, func, select, text, tuple_, update
+from sqlalchemy import ColumnElement, Select, String, cast, exists, func, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalog.domain.attributes import Attribute, AttributeType
-from catalog.domain.filters import Filter
+from catalog.domain.attributes import Attribute
 from catalog.models import Category, Item, ItemValue, Template
 from catalog.repository.values import value_rows, values_by_key
+from servicekit.filters import Filter, value_condition
 from servicekit.pagination import Page
 from servicekit.values import Scalar
 
@@ -98,26 +98,6 @@ async def add_item(
 # Typed filters -----------------------------------------------------------------------------
 
 
-def _value_condition(item_filter: Filter) -> ColumnElement[bool]:
-    kind = item_filter.attribute.type
-    column = (
-        ItemValue.value_number
-        if kind.is_numeric
-        else ItemValue.value_boolean
-        if kind is AttributeType.BOOLEAN
-        else ItemValue.value_string
-    )
-    if item_filter.values:
-        values = item_filter.values
-        return column == values[0] if len(values) == 1 else column.in_(values)
-    bounds = []
-    if item_filter.minimum is not None:
-        bounds.append(column >= item_filter.minimum)
-    if item_filter.maximum is not None:
-        bounds.append(column <= item_filter.maximum)
-    return and_(*bounds)
-
-
 def filtered_items(
     category_id: UUID,
     filters: Sequence[Filter],
@@ -137,7 +117,7 @@ def filtered_items(
             exists().where(
                 ItemValue.item_id == Item.id,
                 ItemValue.attribute_id == item_filter.attribute.id,
-                _value_condition(item_filter),
+                value_condition(item_filter, ItemValue.value_string, ItemValue.value_number, ItemValue.value_boolean),
             )
         )
     if template_id is not None:

@@ -4,7 +4,6 @@ from uuid import UUID
 
 from catalog import events
 from catalog.domain.categories import CategoryNotFound
-from catalog.domain.filters import parse_filters
 from catalog.domain.items import ItemNotFound, ItemOwnerChanged, NewItem, item_violations
 from catalog.domain.templates import TemplateNotFound
 from catalog.domain.values import validate_values
@@ -18,6 +17,7 @@ from servicekit import idempotency
 from servicekit.auth import Caller
 from servicekit.db import Database
 from servicekit.errors import FieldViolation, InvalidArgument
+from servicekit.filters import parse_filters
 from servicekit.idempotency import Once
 from servicekit.pagination import Page, page_result
 from servicekit.values import Scalar

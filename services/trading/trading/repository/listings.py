@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from uuid import UUID
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,7 +11,7 @@ from servicekit.db import locking
 from servicekit.geo import point_from_wkb
 from servicekit.money import Money
 from trading.domain.listings import MOVES, ListingFields, ListingStatus, Move
-from trading.models import CountedView, Listing, ListingLike
+from trading.models import CountedView, Listing, ListingAttributeValue, ListingLike
 from trading.repository import counts
 from trading.repository.counts import Subject
 
@@ -130,3 +130,28 @@ def write_fields(listing: Listing, fields: ListingFields) -> None:
     listing.image_urls = list(fields.image_urls)
     listing.video_url = fields.video_url
     listing.thumbnail_url = fields.thumbnail_url
+
+
+def typed_value(value: object) -> dict[str, object] | None:
+    """The typed columns of a value as catalog stores it: a bool, a number or a string; None for
+    anything else (nothing a filter can match)."""
+    if isinstance(value, bool):
+        return {"value_boolean": value}
+    if isinstance(value, int | float):
+        return {"value_number": float(value)}
+    if isinstance(value, str):
+        return {"value_string": value}
+    return None
+
+
+async def store_values(session: AsyncSession, listing_id: UUID, attributes: dict[str, object]) -> None:
+    """Replaces the listing's typed attribute values, which search filters and facets read."""
+    await session.execute(delete(ListingAttributeValue).where(ListingAttributeValue.listing_id == listing_id))
+    rows = [
+        {"listing_id": listing_id, "key": key, "value_string": None, "value_number": None, "value_boolean": None}
+        | columns
+        for key, value in attributes.items()
+        if (columns := typed_value(value)) is not None
+    ]
+    if rows:
+        await session.execute(insert(ListingAttributeValue), rows)

@@ -83,6 +83,7 @@ async def create_listing(
             listing = repository.new_listing(caller.user_id, fields, facts.game_id, status)
             session.add(listing)
             await session.flush()
+            await repository.store_values(session, listing.id, listing.attributes)
             view = await _view(session, listing, caller.user_id)
             if status is ListingStatus.ACTIVE:
                 events.listing_created(session, view)
@@ -150,6 +151,8 @@ async def update_listing(
             return await repository.view_of(session, listing, caller.user_id)
         repository.write_fields(listing, after)
         await session.flush()
+        if after.attributes != before.attributes:
+            await repository.store_values(session, listing.id, after.attributes)
         await offers.end_on_listing_change(session, listing.id, changed, before.price, after.price)
         view = await _view(session, listing, caller.user_id)
         if listing.status is ListingStatus.ACTIVE:

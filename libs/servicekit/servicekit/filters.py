@@ -1,27 +1,70 @@
-"""Typed filters on items, such as "wear:0..0.07", "rarity:Covert|Classified" or "stattrak:true"."""
+"""Typed attribute filters, such as "wear:0..0.07", "rarity:Covert|Classified" or "stattrak:true".
 
+One parser for every list that filters on a category's attributes: catalog's items and trading's
+listing search. It reads the attribute definitions through `FilterableAttribute`, so each context
+passes its own shape of them.
+"""
+
+import enum
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
 
-from catalog.domain.attributes import Attribute, AttributeType
+from sqlalchemy import ColumnElement, and_
+
 from servicekit.errors import FieldViolation, InvalidArgument
 from servicekit.values import Scalar
 
 TRUE_WORDS = {"true": True, "false": False}
 
 
+class AttributeType(enum.StrEnum):
+    STRING = "string"
+    INTEGER = "integer"
+    NUMBER = "number"
+    BOOLEAN = "boolean"
+    ENUM = "enum"
+
+    @property
+    def is_numeric(self) -> bool:
+        return self in (AttributeType.INTEGER, AttributeType.NUMBER)
+
+    @property
+    def is_text(self) -> bool:
+        return self in (AttributeType.STRING, AttributeType.ENUM)
+
+
+class FilterableAttribute(Protocol):
+    """What the parser reads of an attribute definition."""
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def type(self) -> AttributeType | None: ...
+
+    @property
+    def allowed_values(self) -> tuple[str, ...]: ...
+
+    @property
+    def filterable(self) -> bool: ...
+
+
+A = TypeVar("A", bound=FilterableAttribute)
+
+
 @dataclass(frozen=True)
-class Filter:
+class Filter(Generic[A]):
     """One condition on an attribute: any of `values`, or a range with inclusive bounds."""
 
-    attribute: Attribute
+    attribute: A
     values: tuple[Scalar, ...] = ()
     minimum: float | None = None
     maximum: float | None = None
 
 
-def _parse_scalar(attribute: Attribute, text: str) -> tuple[Scalar | None, str | None]:
+def _parse_scalar(attribute: FilterableAttribute, text: str) -> tuple[Scalar | None, str | None]:
     if attribute.type is AttributeType.BOOLEAN:
         if text.lower() not in TRUE_WORDS:
             return None, f"{text!r} is not true or false"
@@ -37,7 +80,7 @@ def _parse_scalar(attribute: Attribute, text: str) -> tuple[Scalar | None, str |
     return text, None
 
 
-def _parse_filter(attribute: Attribute, condition: str) -> tuple[Filter | None, str | None]:
+def _parse_filter(attribute: A, condition: str) -> tuple[Filter[A] | None, str | None]:
     if ".." in condition:
         if not attribute.type.is_numeric:
             return None, "a range needs an integer or number attribute"
@@ -50,6 +93,8 @@ def _parse_filter(attribute: Attribute, condition: str) -> tuple[Filter | None, 
             bounds.append(bound)
         if bounds == [None, None]:
             return None, "a range needs at least one bound, as in 'wear:0..0.07'"
+        if None not in bounds and bounds[0] > bounds[1]:
+            return None, f"the range's lower bound {bounds[0]:g} is above its upper bound {bounds[1]:g}"
         return Filter(attribute, minimum=bounds[0], maximum=bounds[1]), None
     values = []
     for text in condition.split("|"):
@@ -60,9 +105,7 @@ def _parse_filter(attribute: Attribute, condition: str) -> tuple[Filter | None, 
     return Filter(attribute, values=tuple(values)), None
 
 
-def parse_filters(
-    attributes: Iterable[Attribute], conditions: Sequence[str], field: str = "attributes"
-) -> list[Filter]:
+def parse_filters(attributes: Iterable[A], conditions: Sequence[str], field: str = "attributes") -> list[Filter[A]]:
     """Filters of "key:value", "key:min..max" or "key:a|b" on filterable attributes, or every problem."""
     by_key = {attribute.key: attribute for attribute in attributes}
     filters, violations = [], []
@@ -85,3 +128,21 @@ def parse_filters(
     if violations:
         raise InvalidArgument(violations)
     return filters
+
+
+def value_condition(
+    condition: Filter, value_string: ColumnElement, value_number: ColumnElement, value_boolean: ColumnElement
+) -> ColumnElement[bool]:
+    """The filter as a condition on a typed value row (one column per type, as catalog's and trading's
+    value tables store them): equality or IN on the value's column, or its inclusive bounds."""
+    kind = condition.attribute.type
+    column = value_number if kind.is_numeric else value_boolean if kind is AttributeType.BOOLEAN else value_string
+    if condition.values:
+        values = condition.values
+        return column == values[0] if len(values) == 1 else column.in_(values)
+    bounds = []
+    if condition.minimum is not None:
+        bounds.append(column >= condition.minimum)
+    if condition.maximum is not None:
+        bounds.append(column <= condition.maximum)
+    return and_(*bounds)

@@ -1,0 +1,45 @@
+"""The PostgreSQL search backend's conditions can use their indexes: the expression index is matched only
+when the query spells the expression as the index does, the trigram one only through `%>`, the GIST one
+only through ST_DWithin on geography, the value ones only through the typed column of the filter. On the
+tests' few rows any plan is cheap, so each condition alone (without the status one, which other indexes
+serve) is planned with sequential scans off: a plan without the index means it cannot serve it."""
+
+import asyncpg
+import pytest
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql
+
+from servicekit.filters import AttributeType, Filter
+from trading.models import Listing
+from trading.search import Near, SearchAttribute, SearchQuery
+from trading.search.postgres import match_conditions
+
+SIZE = SearchAttribute("size", AttributeType.INTEGER, min_value=30, max_value=50)
+COLOUR = SearchAttribute("colour", AttributeType.ENUM, allowed_values=("red", "white"))
+
+
+async def plan_of(stack, query: SearchQuery, filters=()) -> str:
+    # Without its first condition (the status).
+    stmt = select(Listing.id).where(*match_conditions(query, list(filters))[1:])
+    # Rendered for a driver that escapes % as %%; asyncpg takes the statement as written.
+    sql = str(stmt.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})).replace("%%", "%")
+    connection = await asyncpg.connect(stack.database_urls["trading"].replace("+asyncpg", ""))
+    try:
+        await connection.execute("SET enable_seqscan = off")
+        return "\n".join(row[0] for row in await connection.fetch(f"EXPLAIN {sql}"))
+    finally:
+        await connection.close()
+
+
+@pytest.mark.parametrize(
+    ("query", "filters", "indexes"),
+    [
+        (SearchQuery(text="red sneakers"), (), ["ix_listings_search_document", "ix_listings_title_trgm"]),
+        (SearchQuery(near=Near(52.5, 13.4, 10)), (), ["idx_listings_location"]),
+        (SearchQuery(), [Filter(SIZE, minimum=40.0, maximum=44.0)], ["ix_listing_attribute_values_key_number"]),
+        (SearchQuery(), [Filter(COLOUR, values=("red",))], ["ix_listing_attribute_values_key_string"]),
+    ],
+)
+async def test_each_search_condition_can_use_its_index(stack, query, filters, indexes):
+    plan = await plan_of(stack, query, filters)
+    assert all(index in plan for index in indexes), plan

@@ -1,0 +1,267 @@
+"""The PostgreSQL search backend: trading's own tables and indexes (services/trading/README.md, "Search").
+
+A search is three statements in one read-only transaction: the page, the facets of the listing's own
+columns with the exact total (one GROUPING SETS query), and the attribute facets (one query over
+listing_attribute_values), each over the same matches.
+"""
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from uuid import UUID
+
+from geoalchemy2 import Geography
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Select,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+    tuple_,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicekit.db import Database
+from servicekit.filters import AttributeType, Filter, value_condition
+from servicekit.geo import SRID
+from servicekit.pagination import BigInt, page_result
+from trading.domain.listings import ListingStatus
+from trading.models import SEARCH_DOCUMENT, Listing, ListingAttributeValue
+from trading.repository.listings import ListingView, view_columns
+from trading.search import (
+    NUMBER_FACET_RANGES,
+    Facet,
+    FacetValue,
+    SearchAttribute,
+    SearchHit,
+    SearchQuery,
+    SearchResult,
+    SearchSort,
+    number_ranges,
+    range_value,
+    ranked,
+    scalar_value,
+)
+
+# How alike a query must be to some run of words of a title to match it when full text does not
+# (pg_trgm's word_similarity): "sneakres" is 0.55 alike "Used sneakers", a word apart well below.
+WORD_SIMILARITY = 0.5
+DOCUMENT = literal_column(SEARCH_DOCUMENT)
+# What a full-text match adds to its relevance: more than ts_rank and word likeness together reach.
+FULL_TEXT_TIER = 10.0
+# The listing columns faceted with their GROUPING() bit, most significant first, as the query lists them.
+COLUMN_FACETS = ("game_id", "category_id", "condition", "feed")
+
+Values = ListingAttributeValue
+
+
+class PostgresSearch:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def search(
+        self,
+        query: SearchQuery,
+        filters: Sequence[Filter[SearchAttribute]],
+        facet_attributes: Sequence[SearchAttribute],
+        reader_id: UUID | None,
+    ) -> SearchResult:
+        matching = match_conditions(query, filters)
+        async with self._db.read() as session:
+            if query.words:
+                # For this transaction only: the trigram index answers `%>` at this threshold.
+                await session.execute(
+                    select(func.set_config("pg_trgm.word_similarity_threshold", str(WORD_SIMILARITY), True))
+                )
+            hits, token = await _page(session, query, matching, reader_id)
+            facets, total = await _column_facets(session, matching)
+            facets += await _attribute_facets(session, matching, facet_attributes)
+        return SearchResult(hits=hits, facets=facets, total_size=total, next_page_token=token)
+
+
+def _point(query: SearchQuery) -> ColumnElement:
+    near = query.near
+    return cast(literal(f"SRID={SRID};POINT({near.longitude} {near.latitude})"), Geography)
+
+
+def match_conditions(query: SearchQuery, filters: Sequence[Filter[SearchAttribute]]) -> list[ColumnElement[bool]]:
+    """What a listing must be to match: active, and everything the query and its filters ask."""
+    conditions: list[ColumnElement[bool]] = [Listing.status == ListingStatus.ACTIVE]
+    if query.words:
+        # Full text, or for the words it misses (a typo), trigram likeness to the title.
+        conditions.append(or_(DOCUMENT.op("@@")(_tsquery(query)), Listing.title.op("%>")(query.words)))
+    if query.game_id is not None:
+        conditions.append(Listing.game_id == query.game_id)
+    if query.category_id is not None:
+        conditions.append(Listing.category_id == query.category_id)
+    if query.currency:
+        conditions.append(Listing.currency == query.currency)
+    if query.min_price is not None:
+        conditions.append(Listing.price_minor >= query.min_price)
+    if query.max_price is not None:
+        conditions.append(Listing.price_minor <= query.max_price)
+    if query.near is not None:
+        conditions.append(func.ST_DWithin(Listing.location, _point(query), query.near.radius_km * 1000.0))
+    if query.feed is not None:
+        conditions.append(Listing.feed == query.feed)
+    if query.seller_id is not None:
+        conditions.append(Listing.seller_id == query.seller_id)
+    for condition in filters:
+        # A semi-join each, on the (key, value) index of the value's type.
+        conditions.append(
+            exists().where(
+                Values.listing_id == Listing.id,
+                Values.key == condition.attribute.key,
+                value_condition(condition, Values.value_string, Values.value_number, Values.value_boolean),
+            )
+        )
+    return conditions
+
+
+def _tsquery(query: SearchQuery) -> ColumnElement:
+    return func.websearch_to_tsquery(literal_column("'simple'::regconfig"), query.words)
+
+
+def _order(query: SearchQuery) -> tuple[list[ColumnElement], bool, tuple[type, ...]]:
+    """The sort key's expressions, whether it descends, and the types a token's key must have."""
+    order = query.order
+    if order is SearchSort.RELEVANCE:
+        return [_relevance(query), Listing.id], True, (float, UUID)
+    if order is SearchSort.PRICE_ASC:
+        return [Listing.price_minor, Listing.id], False, (BigInt, UUID)
+    if order is SearchSort.PRICE_DESC:
+        return [Listing.price_minor, Listing.id], True, (BigInt, UUID)
+    if order is SearchSort.DISTANCE:
+        return [_distance_km(query), Listing.id], False, (float, UUID)
+    return [Listing.created_at, Listing.id], True, (datetime, UUID)
+
+
+def _relevance(query: SearchQuery) -> ColumnElement:
+    """Full-text matches first (FULL_TEXT_TIER above any other), then ts_rank plus the title's trigram
+    likeness: a typo is found, below the listings that have the very words."""
+    tsquery = _tsquery(query)
+    return (
+        case((DOCUMENT.op("@@")(tsquery), FULL_TEXT_TIER), else_=0.0)
+        + cast(func.ts_rank(DOCUMENT, tsquery), Float)
+        + cast(func.word_similarity(query.words, Listing.title), Float)
+    )
+
+
+def _distance_km(query: SearchQuery) -> ColumnElement:
+    return cast(func.ST_Distance(Listing.location, _point(query)), Float) / 1000.0
+
+
+async def _page(
+    session: AsyncSession, query: SearchQuery, matching: list[ColumnElement[bool]], reader_id: UUID | None
+) -> tuple[list[SearchHit], str]:
+    keys, descending, types = _order(query)
+    after = query.after_key(*types)
+    distance = _distance_km(query) if query.near is not None else literal(None, Float)
+    stmt = select(Listing, *view_columns(Listing.id, reader_id), distance.label("distance_km"), *keys).where(*matching)
+    if after is not None:
+        stmt = stmt.where(tuple_(*keys) < tuple_(*after) if descending else tuple_(*keys) > tuple_(*after))
+    stmt = stmt.order_by(*(key.desc() if descending else key.asc() for key in keys)).limit(query.page.size + 1)
+    rows = (await session.execute(stmt)).all()
+    width = len(keys)
+    # A search's token holds the query's fingerprint before the sort key.
+    rows, token = page_result(rows, query.page, lambda row: (query.fingerprint(), *row[-width:]))
+    hits = [SearchHit(ListingView(row[0], row[1], row[2], row[3]), row[4]) for row in rows]
+    return hits, token
+
+
+def _matches(matching: list[ColumnElement[bool]], *columns: ColumnElement) -> Select:
+    return select(*columns).where(*matching)
+
+
+async def _column_facets(session: AsyncSession, matching: list[ColumnElement[bool]]) -> tuple[list[Facet], int]:
+    """The facets of game, category, condition and feed, and the exact total, in one scan of the matches."""
+    matched = _matches(matching, Listing.game_id, Listing.category_id, Listing.condition, Listing.feed).subquery()
+    columns = [matched.c[name] for name in COLUMN_FACETS]
+    stmt = select(func.grouping(*columns), *columns, func.count()).group_by(
+        text("GROUPING SETS ((game_id), (category_id), (condition), (feed), ())")
+    )
+    found: dict[str, list[FacetValue]] = {name: [] for name in COLUMN_FACETS}
+    total = 0
+    all_bits = (1 << len(COLUMN_FACETS)) - 1
+    for grouping, *values, count in await session.execute(stmt):
+        if grouping == all_bits:
+            total = count
+            continue
+        # The grouped column's bit is 0: it is the one set.
+        index = next(i for i in range(len(COLUMN_FACETS)) if not grouping & (1 << (len(COLUMN_FACETS) - 1 - i)))
+        value = values[index]
+        if value is not None:
+            found[COLUMN_FACETS[index]].append(FacetValue(str(getattr(value, "value", value)), count))
+    return [Facet(name, ranked(values)) for name, values in found.items()], total
+
+
+async def _attribute_facets(
+    session: AsyncSession, matching: list[ColumnElement[bool]], attributes: Sequence[SearchAttribute]
+) -> list[Facet]:
+    """The facets of the category's filterable attributes in one query: text and boolean values counted
+    as they are, numbers in ranges (`trading.search.number_ranges`)."""
+    if not attributes:
+        return []
+    by_key = {attribute.key: attribute for attribute in attributes}
+    matched = _matches(matching, Listing.id).subquery()
+    values = (
+        select(
+            Values.key,
+            Values.value_string,
+            Values.value_boolean,
+            Values.value_number,
+            func.min(Values.value_number).over(partition_by=Values.key).label("seen_low"),
+            func.max(Values.value_number).over(partition_by=Values.key).label("seen_high"),
+        )
+        .join(matched, matched.c.id == Values.listing_id)
+        .where(Values.key.in_(list(by_key)))
+        .subquery()
+    )
+    low = _defined_or_seen(values, by_key, lambda a: a.min_value, values.c.seen_low)
+    high = _defined_or_seen(values, by_key, lambda a: a.max_value, values.c.seen_high)
+    bucket = case(
+        (values.c.value_number.is_(None), None),
+        (high <= low, 0),
+        else_=func.least(
+            func.greatest(func.floor((values.c.value_number - low) / (high - low) * NUMBER_FACET_RANGES), 0),
+            NUMBER_FACET_RANGES - 1,
+        ),
+    )
+    bounds = (
+        case((values.c.value_number.is_(None), None), else_=low),
+        case((values.c.value_number.is_(None), None), else_=high),
+    )
+    stmt = select(values.c.key, values.c.value_string, values.c.value_boolean, *bounds, bucket, func.count()).group_by(
+        *(literal_column(str(position)) for position in range(1, 7))
+    )
+    found: dict[str, list[FacetValue]] = {key: [] for key in by_key}
+    for key, string, boolean, range_low, range_high, index, count in await session.execute(stmt):
+        if index is not None:
+            ranges = number_ranges(range_low, range_high)
+            value = range_value(*ranges[min(int(index), len(ranges) - 1)])
+        else:
+            value = scalar_value(string if string is not None else boolean)
+        found[key].append(FacetValue(value, count))
+    return [Facet(f"attributes.{key}", ranked(found[key])) for key in by_key]
+
+
+def _defined_or_seen(
+    values, by_key: dict[str, SearchAttribute], bound: Callable[[SearchAttribute], float | None], seen
+) -> ColumnElement:
+    """A number attribute's range bound: catalog's when it defines both, else what the matches hold."""
+    defined = {
+        key: float(bound(attribute))
+        for key, attribute in by_key.items()
+        if attribute.type in (AttributeType.INTEGER, AttributeType.NUMBER)
+        and attribute.min_value is not None
+        and attribute.max_value is not None
+    }
+    if not defined:
+        return seen
+    return case(*((values.c.key == key, literal(value, Float)) for key, value in defined.items()), else_=seen)
