@@ -6,7 +6,7 @@ import asyncpg
 import pytest
 
 from servicekit.auth import Role
-from testkit.api import bearer, detail, violations
+from testkit.api import bearer, detail, ok, violations
 from testkit.tokens import mint
 
 WEAR = {
@@ -53,11 +53,6 @@ def admin(signing_key):
 @pytest.fixture
 def user(signing_key):
     return bearer(mint(signing_key, role=Role.BOTH))
-
-
-def ok(response) -> dict:
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 async def all_pages(api, path: str, field: str, headers: dict | None = None) -> list[dict]:

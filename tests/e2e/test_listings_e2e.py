@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from testkit.api import detail, signed_up, violations
+from testkit.api import ok, reason, signed_up, violations
 from testkit.databases import execute
 
 SNEAKERS = {
@@ -20,15 +20,6 @@ SNEAKERS = {
     "video_url": "https://video.example.com/v/1",
     "thumbnail_url": "https://img.example.com/1-small.jpg",
 }
-
-
-def ok(response) -> dict:
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def reason(response) -> str:
-    return detail(response, "ErrorInfo")["reason"]
 
 
 @pytest.fixture

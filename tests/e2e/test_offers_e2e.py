@@ -8,7 +8,7 @@ import pytest
 
 from marketplace.trading.v1 import trading_service_pb2_grpc
 from servicekit.auth import Role
-from testkit.api import detail, funded, signed_up, violations
+from testkit.api import detail, funded, ok, reason, signed_up, violations
 from testkit.databases import execute
 from testkit.settings import reset_settings
 from testkit.tokens import bearer as grpc_bearer
@@ -16,15 +16,6 @@ from testkit.tokens import mint
 from testkit.waiting import eventually
 
 PRICE = {"currency": "EUR", "amount_minor": 10000}
-
-
-def ok(response) -> dict:
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def reason(response) -> str:
-    return detail(response, "ErrorInfo")["reason"]
 
 
 def eur(amount_minor: int) -> dict:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from testkit.api import new_category, signed_up, violations
+from testkit.api import new_category, ok, signed_up, violations
 
 SIZE = {"name": "Size", "key": "size", "type": "ATTRIBUTE_TYPE_INTEGER", "min": 30, "max": 50, "filterable": True}
 COLOUR = {
@@ -14,11 +14,6 @@ COLOUR = {
 }
 BERLIN = {"latitude": 52.52, "longitude": 13.405}
 HAMBURG = {"latitude": 53.5511, "longitude": 9.9937}
-
-
-def ok(response) -> dict:
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from marketplace.messaging.v1 import messaging_service_pb2_grpc
 from marketplace.trading.v1 import trading_service_pb2_grpc
 from servicekit.auth import Role
 from servicekit.config import CONTEXTS
-from testkit.api import bearer, violations
+from testkit.api import bearer, ok, violations
 from testkit.settings import plain_values, reset_settings
 from testkit.stack import replica_process
 from testkit.tokens import bearer as grpc_bearer
@@ -41,11 +41,6 @@ async def admin(stack, signing_key, admin_id):
     yield bearer(token)
     for context, stub in STUBS.items():
         await reset_settings(stub(stack.channel(context)), grpc_bearer(token))
-
-
-def ok(response) -> dict:
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 async def test_a_fee_changed_through_the_gateway_reaches_a_second_trading_process(api, stack, admin):

@@ -8,20 +8,11 @@ import pytest
 
 from marketplace.trading.v1 import trading_service_pb2_grpc
 from servicekit.auth import Role
-from testkit.api import detail, signed_up, violations
+from testkit.api import detail, ok, reason, signed_up, violations
 from testkit.settings import reset_settings
 from testkit.tokens import bearer as grpc_bearer
 from testkit.tokens import mint
 from testkit.waiting import eventually
-
-
-def ok(response) -> dict:
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def reason(response) -> str:
-    return detail(response, "ErrorInfo")["reason"]
 
 
 def soon(minutes: int = 30) -> str:

@@ -171,3 +171,25 @@ async def test_an_accepted_offer_is_bought_at_its_amount_and_voided_when_the_buy
     assert accepted.transaction.status == T.TRANSACTION_STATUS_PAID
     assert accepted.transaction.offer_id == offers[1].id and accepted.transaction.amount.amount_minor == 8000
     assert await balances(stack, rich, "EUR") == (2000, 8000)
+
+
+async def test_a_game_item_no_longer_the_sellers_fails_the_purchase_and_withdraws_the_listing(stack, trading, skins):
+    seller, buyer = await new_account(stack), await new_account(stack, eur(5000))
+    item = await new_item(stack, seller.auth, skins.id, "M4A4 | Howl", wear=0.05)
+    listing = await trading.CreateListing(of_item(item.id, price=eur(2000)), metadata=seller.auth)
+    # The item changes hands outside this listing (as trading alone may move it).
+    catalog = catalog_service_pb2_grpc.CatalogServiceStub(stack.channel("catalog", as_service="trading"))
+    elsewhere = await new_account(stack)
+    await catalog.TransferItem(
+        catalog_service_pb2.TransferItemRequest(
+            request_id=f"elsewhere-{item.id}", item_id=item.id, from_owner_id=seller.id, to_owner_id=elsewhere.id
+        )
+    )
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await trading.BuyListing(buy(listing.id), metadata=buyer.auth)
+    assert error_reason(refused.value) == "ITEM_NOT_TRANSFERABLE"
+    assert (await trading.GetListing(get(listing.id), metadata=seller.auth)).status == T.LISTING_STATUS_CANCELLED
+    [failed] = (await trading.ListMyTransactions(pb.ListMyTransactionsRequest(), metadata=buyer.auth)).transactions
+    assert failed.status == T.TRANSACTION_STATUS_FAILED and failed.HasField("settle_time") and failed.settle_posting_id
+    assert await balances(stack, buyer, "EUR") == (5000, 0)
+    assert await owner_of(stack, item.id) == elsewhere.id

@@ -4,11 +4,11 @@ from typing import Literal
 
 from sqlalchemy import Select
 
+from servicekit.db import locking
+
 Lock = Literal["share", "update"] | None
 
 
 def locked(stmt: Select, lock: Lock) -> Select:
-    if lock is None:
-        return stmt
-    # A row read earlier in the transaction is read again: it may have changed while the lock waited.
-    return stmt.with_for_update(read=lock == "share").execution_options(populate_existing=True)
+    """`stmt` locking its rows FOR SHARE or FOR UPDATE as asked (the kit's locking read), or as it is."""
+    return stmt if lock is None else locking(stmt, read=lock == "share")
