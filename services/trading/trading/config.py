@@ -23,6 +23,8 @@ class TradingSettings(Settings):
     saga_fault: str = ""
     # Where the Elasticsearch that serves listing search is; empty: trading searches with PostgreSQL.
     elasticsearch_url: str = ""
+    # The alias searches read; the physical indexes behind it are named after it (trading.search.index).
+    elasticsearch_index: str = "listings"
 
     @classmethod
     def own_from_env(cls) -> dict[str, Any]:
@@ -35,4 +37,5 @@ class TradingSettings(Settings):
             "saga_grace_seconds": env_number("SAGA_GRACE_SECONDS", cls.saga_grace_seconds, 0.1),
             "saga_fault": fault,
             "elasticsearch_url": env("ELASTICSEARCH_URL", ""),
+            "elasticsearch_index": env("ELASTICSEARCH_INDEX", cls.elasticsearch_index),
         }

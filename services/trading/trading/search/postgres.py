@@ -138,7 +138,7 @@ def _order(query: SearchQuery) -> tuple[list[ColumnElement], bool, tuple[type, .
     if order is SearchSort.PRICE_DESC:
         return [Listing.price_minor, Listing.id], True, (BigInt, UUID)
     if order is SearchSort.DISTANCE:
-        return [_distance_km(query), Listing.id], False, (float, UUID)
+        return [distance_km(query), Listing.id], False, (float, UUID)
     return [Listing.created_at, Listing.id], True, (datetime, UUID)
 
 
@@ -153,7 +153,7 @@ def _relevance(query: SearchQuery) -> ColumnElement:
     )
 
 
-def _distance_km(query: SearchQuery) -> ColumnElement:
+def distance_km(query: SearchQuery) -> ColumnElement:
     return cast(func.ST_Distance(Listing.location, _point(query)), Float) / 1000.0
 
 
@@ -162,7 +162,7 @@ async def _page(
 ) -> tuple[list[SearchHit], str]:
     keys, descending, types = _order(query)
     after = query.after_key(*types)
-    distance = _distance_km(query) if query.near is not None else literal(None, Float)
+    distance = distance_km(query) if query.near is not None else literal(None, Float)
     stmt = select(Listing, *view_columns(Listing.id, reader_id), distance.label("distance_km"), *keys).where(*matching)
     if after is not None:
         stmt = stmt.where(tuple_(*keys) < tuple_(*after) if descending else tuple_(*keys) > tuple_(*after))
