@@ -14,8 +14,14 @@ from servicekit.runtime import Runtime
 from servicekit.server import ServiceSpec, serve
 
 
+# Client libraries that log every request at INFO: a poll would fill the log.
+CHATTY_LOGGERS = ("elastic_transport",)
+
+
 def configure_logging(level: str) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.getLevelName(level), logging.WARNING))
 
 
 async def _seed(spec: ServiceSpec, settings: Settings) -> None:
