@@ -27,7 +27,7 @@ def main() -> None:
     commands.add_parser("run", help="migrate, seed and run the four services and the gateway until Ctrl-C")
     commands.add_parser("migrate", help="create the four databases if missing and migrate them to head")
     bench = commands.add_parser("bench", help="measure the gateway against direct gRPC and a bare ceiling")
-    scenarios = ["gateway", "catalog", "ledger", "purchase"]
+    scenarios = ["gateway", "catalog", "ledger", "purchase", "messaging"]
     bench.add_argument("named", nargs="?", choices=scenarios, metavar="scenario", help="the same as --scenario")
     bench.add_argument("--scenario", choices=scenarios, default="gateway")
     bench.add_argument("--items", type=int, default=1_000_000, help="catalog: items to load (default 1,000,000)")
@@ -39,6 +39,8 @@ def main() -> None:
     bench.add_argument(
         "--listings", type=int, default=0, help="purchase: fresh listings per target (default: 1,000 a second run)"
     )
+    bench.add_argument("--clients", type=int, default=1_000, help="messaging: SSE clients (default 1,000)")
+    bench.add_argument("--rate", type=float, default=150.0, help="messaging: messages sent a second (default 150)")
     breaking = commands.add_parser("breaking", help="buf breaking of protos/ against a git ref")
     breaking.add_argument("--against", default="main", help="git ref of the baseline (default main)")
     commands.add_parser("docs", help="write each service's schema diagram to services/<ctx>/docs/schema.md")
@@ -91,6 +93,10 @@ def main() -> None:
         from devstack.bench.purchase import bench as bench_purchase
 
         raise SystemExit(bench_purchase(args.concurrency, args.seconds, args.warmup, args.buyers, args.listings))
+    elif args.command == "bench" and args.scenario == "messaging":
+        from devstack.bench.messaging import bench as bench_messaging
+
+        raise SystemExit(bench_messaging(args.clients, args.rate, args.seconds))
     elif args.command == "bench":
         from devstack.bench.gateway import bench
 

@@ -32,6 +32,15 @@ def service_bench(context: str, options: list[str]) -> int:
             return 130
 
 
+def run_on_server(body: Callable[[str], Awaitable[int]]) -> int:
+    """Runs a bench's body against the PostgreSQL server devstack finds (or starts); its exit code, 130 on Ctrl-C."""
+    with postgres_server() as server:
+        try:
+            return asyncio.run(body(server))
+        except KeyboardInterrupt:
+            return 130
+
+
 async def in_private_stack(
     console: Console,
     body: Callable[[Supervisor, Path], Awaitable[int]],

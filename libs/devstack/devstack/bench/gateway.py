@@ -21,11 +21,10 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
-from devstack.bench import BenchStack, in_bench_stack
+from devstack.bench import BenchStack, in_bench_stack, run_on_server
 from devstack.bench.load import Call, Result, http_clients, machine_summary, measure
 from devstack.config import StackConfig
 from devstack.ports import free_port
-from devstack.postgres import postgres_server
 from devstack.services import python, wait_http_ok, wait_serving
 from devstack.stack import Supervisor
 from marketplace.catalog.v1 import catalog_service_pb2, catalog_service_pb2_grpc
@@ -157,8 +156,4 @@ def bench(concurrency: int = 32, seconds: float = 10.0, warmup: float = 2.0) -> 
     if concurrency < 1 or seconds <= 0 or warmup < 0:
         raise SystemExit("--concurrency must be at least 1, --seconds above 0, --warmup not below 0")
     console = Console(highlight=False)
-    with postgres_server() as server:
-        try:
-            return asyncio.run(_bench(server, console, concurrency, seconds, warmup))
-        except KeyboardInterrupt:
-            return 130
+    return run_on_server(lambda server: _bench(server, console, concurrency, seconds, warmup))

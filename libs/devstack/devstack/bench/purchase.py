@@ -35,12 +35,12 @@ from rich.table import Table
 
 from accounts.repository.ledger import Ledger
 from accounts.repository.ledger_reads import invariant_violations
-from devstack.bench import BenchStack, in_bench_stack
+from devstack.bench import BenchStack, in_bench_stack, run_on_server
 from devstack.bench.cpu import cpu_seconds, own_cpu_seconds, postmaster_pid
 from devstack.bench.load import Call, Failed, Result, http_clients, machine_summary, measure
 from devstack.bench.purchase_ceiling import Event, Key, Sample, cache_accounts, measure_ceiling
 from devstack.bench.purchase_setup import SELLERS, bearer, prepare
-from devstack.postgres import postgres_server, service_url
+from devstack.postgres import service_url
 from devstack.stack import Supervisor
 from servicekit.config import PoolSettings
 from servicekit.db import Database
@@ -332,8 +332,4 @@ def bench(concurrency: int, seconds: float, warmup: float, buyers: int, listings
         raise SystemExit("--concurrency and --buyers must be at least 1, --seconds above 0, --warmup not below 0")
     listings = listings or math.ceil((seconds + warmup) * 1000)
     console = Console(highlight=False)
-    with postgres_server() as server:
-        try:
-            return asyncio.run(_bench(server, console, concurrency, seconds, warmup, buyers, listings))
-        except KeyboardInterrupt:
-            return 130
+    return run_on_server(lambda server: _bench(server, console, concurrency, seconds, warmup, buyers, listings))
