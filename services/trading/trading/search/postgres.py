@@ -14,6 +14,7 @@ from sqlalchemy import (
     ColumnElement,
     Float,
     Select,
+    and_,
     case,
     cast,
     exists,
@@ -94,8 +95,10 @@ def match_conditions(query: SearchQuery, filters: Sequence[Filter[SearchAttribut
     """What a listing must be to match: active, and everything the query and its filters ask."""
     conditions: list[ColumnElement[bool]] = [Listing.status == ListingStatus.ACTIVE]
     if query.words:
-        # Full text, or for the words it misses (a typo), trigram likeness to the title.
-        conditions.append(or_(DOCUMENT.op("@@")(_tsquery(query)), Listing.title.op("%>")(query.words)))
+        # Full text, or else every word like some word of the title (a typo), as a fuzzy match of every word
+        # does in Elasticsearch.
+        typos = and_(*(Listing.title.op("%>")(word) for word in query.words.split()))
+        conditions.append(or_(DOCUMENT.op("@@")(_tsquery(query)), typos))
     if query.game_id is not None:
         conditions.append(Listing.game_id == query.game_id)
     if query.category_id is not None:
