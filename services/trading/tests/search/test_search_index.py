@@ -10,6 +10,7 @@ import grpc
 import pytest
 from elasticsearch import AsyncElasticsearch
 from elasticsearch.helpers import async_scan
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 from sqlalchemy import select, update
 
 from devstack.ports import free_port
@@ -17,6 +18,7 @@ from marketplace.trading.v1 import trading_service_pb2 as pb
 from marketplace.trading.v1 import trading_service_pb2_grpc
 from servicekit.db import Database, PoolSettings
 from testkit.stack import command_environment, replica, replica_process
+from testkit.waiting import eventually
 from trading.domain.listings import ListingStatus
 from trading.models import Listing, OutboxConsumer
 from trading.search.index import ListingIndex, operations
@@ -178,7 +180,7 @@ async def test_the_reindex_command_swaps_the_alias_onto_a_new_index_and_drops_th
     assert listing_id in await indexed(listings)
 
 
-async def test_a_search_while_elasticsearch_is_down_is_unavailable(stack):
+async def test_while_elasticsearch_is_down_search_is_unavailable_and_the_rest_of_trading_serves(stack):
     nowhere = f"http://127.0.0.1:{free_port()}"
     async with (
         replica(stack, "trading", elasticsearch_url=nowhere) as address,
@@ -186,4 +188,11 @@ async def test_a_search_while_elasticsearch_is_down_is_unavailable(stack):
     ):
         with pytest.raises(grpc.aio.AioRpcError) as refused:
             await trading_service_pb2_grpc.TradingServiceStub(channel).SearchListings(pb.SearchListingsRequest())
+        health = health_pb2_grpc.HealthStub(channel)
+
+        async def status(service: str) -> int:
+            return (await health.Check(health_pb2.HealthCheckRequest(service=service))).status
+
+        await eventually(lambda: status("listing index"), health_pb2.HealthCheckResponse.NOT_SERVING, seconds=10)
+        assert await status("") == health_pb2.HealthCheckResponse.SERVING
     assert refused.value.code() is grpc.StatusCode.UNAVAILABLE

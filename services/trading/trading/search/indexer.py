@@ -155,12 +155,13 @@ class ListingIndexer:
     async def run(self, health: ServiceHealth) -> None:
         """Rounds until cancelled; while Elasticsearch or the database fails it, its health entry says so
         (not essential: trading works without search) and it retries with back-off."""
-        part = "listing index"
-        delay = self._retry_seconds
+        part, working, delay = "listing index", None, self._retry_seconds
         while True:
             try:
                 await self.step()
-                await health.report(part, True, essential=False)
+                if working is not True:
+                    working = True
+                    await health.report(part, True, essential=False)
                 delay = self._retry_seconds
                 await asyncio.sleep(self._poll_seconds)
             except Exception as exc:
@@ -168,6 +169,7 @@ class ListingIndexer:
                     log.warning("the listing index could not follow (%r); retrying in %.1f s", exc, delay)
                 else:
                     log.exception("the listing index failed; retrying in %.1f s", delay)
+                working = False
                 await health.report(part, False, essential=False)
                 await asyncio.sleep(delay * random.uniform(0.5, 1.0))
                 delay = min(delay * 2, self._max_retry_seconds)
