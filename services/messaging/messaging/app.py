@@ -5,7 +5,7 @@ from pathlib import Path
 from marketplace.messaging.v1 import messaging_service_pb2, messaging_service_pb2_grpc
 from messaging.api import MessagingApi
 from messaging.clients import Trading
-from messaging.domain import MessagingRuntimeSettings
+from messaging.domain.settings import MessagingRuntimeSettings
 from messaging.models import OutboxEvent
 from servicekit.runtime import Runtime
 from servicekit.server import Registration, ServiceSpec

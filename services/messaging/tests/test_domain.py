@@ -1,6 +1,6 @@
 import pytest
 
-from messaging.domain import check_text
+from messaging.domain.conversations import check_text
 from servicekit.errors import InvalidArgument
 
 

@@ -1,4 +1,4 @@
-"""Queries of messaging. Session first, never a commit."""
+"""Queries of conversations: finding and adding one, the inbox with unread counts and last messages."""
 
 from dataclasses import dataclass
 from datetime import datetime

@@ -1,12 +1,15 @@
-"""Use cases of messaging: one function per action; the end of `db.begin()` is the commit."""
+"""Use cases of conversations: starting one, and the inbox."""
 
 from uuid import UUID
 
 from sqlalchemy import func
 
-from messaging import domain, events, repository
+from messaging import events
 from messaging.clients import Trading
+from messaging.domain import conversations as domain
+from messaging.domain.settings import MessagingRuntimeSettings
 from messaging.models import Conversation, Message
+from messaging.repository import conversations as repository
 from servicekit import idempotency
 from servicekit.auth import Caller
 from servicekit.db import Database
@@ -21,7 +24,7 @@ async def start_conversation(
     listing_id: UUID,
     text: str,
     once: Once,
-    settings: domain.MessagingRuntimeSettings,
+    settings: MessagingRuntimeSettings,
 ) -> repository.ConversationView:
     """Opens the caller's conversation with the listing's seller (or finds it) and sends text."""
     text = domain.check_text(text, settings.max_message_length)
