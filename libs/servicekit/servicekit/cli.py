@@ -13,7 +13,6 @@ from servicekit.migrations import alembic_config, migrate
 from servicekit.runtime import Runtime
 from servicekit.server import ServiceSpec, serve
 
-
 # Client libraries that log every request at INFO: a poll would fill the log.
 CHATTY_LOGGERS = ("elastic_transport",)
 

@@ -1,12 +1,14 @@
-"""Queries of conversations: finding and adding one, the inbox with unread counts and last messages."""
+"""Queries of conversations: finding and adding one, a participant's view of one, the inbox, their state."""
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, func, or_, select, tuple_
-from sqlalchemy.dialects.postgresql import distinct_on, insert
+from sqlalchemy import func, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import contains_eager
 
 from messaging.models import Conversation, Message, ParticipantState
 from servicekit.pagination import Page
@@ -14,26 +16,42 @@ from servicekit.pagination import Page
 
 @dataclass(frozen=True)
 class ConversationView:
-    """A conversation as one participant sees it."""
+    """A conversation as one participant sees it: with their own state."""
 
     conversation: Conversation
-    archived: bool
-    unread_count: int
-    last_message: Message | None
+    state: ParticipantState
+
+    @property
+    def last_message(self) -> Message | None:
+        return self.conversation.last_message
 
 
-async def find_conversation(session: AsyncSession, listing_id: UUID, buyer_id: UUID) -> Conversation | None:
+async def find_about_listing(session: AsyncSession, listing_id: UUID, buyer_id: UUID) -> Conversation | None:
     return await session.scalar(
         select(Conversation).where(Conversation.listing_id == listing_id, Conversation.buyer_id == buyer_id)
     )
 
 
-async def add_conversation(session: AsyncSession, listing_id: UUID, buyer_id: UUID, seller_id: UUID) -> Conversation:
-    """Inserts the conversation and both participants' states, or returns the one that exists."""
+async def find_without_listing(session: AsyncSession, one: UUID, other: UUID) -> Conversation | None:
+    """The two users' conversation about no listing, whichever started it (`uq_conversations_pair_without_listing`)."""
+    return await session.scalar(
+        select(Conversation).where(
+            Conversation.listing_id.is_(None),
+            func.least(Conversation.buyer_id, Conversation.seller_id) == min(one, other),
+            func.greatest(Conversation.buyer_id, Conversation.seller_id) == max(one, other),
+        )
+    )
+
+
+async def add_conversation(
+    session: AsyncSession, listing_id: UUID | None, buyer_id: UUID, seller_id: UUID
+) -> tuple[Conversation, bool]:
+    """Inserts the conversation and both participants' states, or finds the one a concurrent start made; whether
+    it is new."""
     conversation_id = await session.scalar(
         insert(Conversation)
         .values(listing_id=listing_id, buyer_id=buyer_id, seller_id=seller_id)
-        .on_conflict_do_nothing(constraint="uq_conversations_listing_id_buyer_id")
+        .on_conflict_do_nothing()
         .returning(Conversation.id)
     )
     if conversation_id is not None:
@@ -45,84 +63,67 @@ async def add_conversation(session: AsyncSession, listing_id: UUID, buyer_id: UU
                 ]
             )
         )
-    return await find_conversation(session, listing_id, buyer_id)
+    if listing_id is None:
+        found = await find_without_listing(session, buyer_id, seller_id)
+    else:
+        found = await find_about_listing(session, listing_id, buyer_id)
+    assert found is not None
+    return found, conversation_id is not None
 
 
-async def list_for_participant(
+def _views() -> Any:
+    return (
+        select(ParticipantState)
+        .join(ParticipantState.conversation)
+        .options(contains_eager(ParticipantState.conversation).selectinload(Conversation.last_message))
+        .execution_options(populate_existing=True)
+    )
+
+
+async def view_for(session: AsyncSession, conversation_id: UUID, user_id: UUID) -> ConversationView | None:
+    """The conversation as the user sees it; None when it does not exist or they do not take part in it."""
+    state = await session.scalar(
+        _views().where(ParticipantState.conversation_id == conversation_id, ParticipantState.user_id == user_id)
+    )
+    return ConversationView(state.conversation, state) if state is not None else None
+
+
+async def inbox(
     session: AsyncSession, user_id: UUID, archived: bool, listing_id: UUID | None, page: Page
 ) -> list[ConversationView]:
-    """The user's conversations, most recently active first, with unread counts and last messages."""
-    stmt = (
-        select(Conversation, ParticipantState.archived, ParticipantState.last_read_at)
-        .join(ParticipantState, ParticipantState.conversation_id == Conversation.id)
-        .where(ParticipantState.user_id == user_id, ParticipantState.archived == archived)
-    )
+    """The user's conversations, most recently active first: their own state rows, through the inbox index."""
+    stmt = _views().where(ParticipantState.user_id == user_id, ParticipantState.archived == archived)
     if listing_id:
         stmt = stmt.where(Conversation.listing_id == listing_id)
     if after := page.after_key(datetime, UUID):
-        stmt = stmt.where(tuple_(Conversation.updated_at, Conversation.id) < tuple_(*after))
-    rows = (
-        await session.execute(
-            stmt.order_by(Conversation.updated_at.desc(), Conversation.id.desc()).limit(page.size + 1)
-        )
-    ).all()
-    ids = [row.Conversation.id for row in rows]
-    last_messages = await _last_messages(session, ids)
-    unread = await _unread_counts(session, user_id, ids)
-    return [
-        ConversationView(
-            conversation=row.Conversation,
-            archived=row.archived,
-            unread_count=unread.get(row.Conversation.id, 0),
-            last_message=last_messages.get(row.Conversation.id),
-        )
-        for row in rows
-    ]
-
-
-async def _last_messages(session: AsyncSession, conversation_ids: list[UUID]) -> dict[UUID, Message]:
-    if not conversation_ids:
-        return {}
-    stmt = (
-        select(Message)
-        .where(Message.conversation_id.in_(conversation_ids))
-        .ext(distinct_on(Message.conversation_id))
-        .order_by(Message.conversation_id, Message.created_at.desc(), Message.id.desc())
+        stmt = stmt.where(tuple_(ParticipantState.active_at, ParticipantState.conversation_id) < tuple_(*after))
+    stmt = stmt.order_by(ParticipantState.active_at.desc(), ParticipantState.conversation_id.desc()).limit(
+        page.size + 1
     )
-    return {message.conversation_id: message for message in await session.scalars(stmt)}
+    return [ConversationView(state.conversation, state) for state in await session.scalars(stmt)]
 
 
-async def _unread_counts(session: AsyncSession, user_id: UUID, conversation_ids: list[UUID]) -> dict[UUID, int]:
-    """Messages from the other participant newer than what the user last read."""
-    if not conversation_ids:
-        return {}
-    stmt = (
-        select(Message.conversation_id, func.count())
-        .join(
-            ParticipantState,
-            and_(ParticipantState.conversation_id == Message.conversation_id, ParticipantState.user_id == user_id),
-        )
+async def change_state(session: AsyncSession, conversation_id: UUID, user_id: UUID, **values: Any) -> None:
+    await session.execute(
+        update(ParticipantState)
+        .where(ParticipantState.conversation_id == conversation_id, ParticipantState.user_id == user_id)
+        .values(**values)
+    )
+
+
+async def mark_read(session: AsyncSession, conversation_id: UUID, user_id: UUID) -> None:
+    """Nothing left unread for the user, and the other participant's messages read now. The state row first:
+    its lock waits for the sends in flight, and the messages are then read in a newer snapshot that has them."""
+    newest = select(Conversation.last_message_id).where(Conversation.id == conversation_id).scalar_subquery()
+    await change_state(
+        session, conversation_id, user_id, unread_count=0, last_read_message_id=newest, last_read_at=func.now()
+    )
+    await session.execute(
+        update(Message)
         .where(
-            Message.conversation_id.in_(conversation_ids),
+            Message.conversation_id == conversation_id,
             Message.sender_id != user_id,
-            or_(ParticipantState.last_read_at.is_(None), Message.created_at > ParticipantState.last_read_at),
+            Message.read_at.is_(None),
         )
-        .group_by(Message.conversation_id)
-    )
-    return dict((await session.execute(stmt)).all())
-
-
-async def view_for(session: AsyncSession, conversation: Conversation, user_id: UUID) -> ConversationView:
-    archived = await session.scalar(
-        select(ParticipantState.archived).where(
-            ParticipantState.conversation_id == conversation.id, ParticipantState.user_id == user_id
-        )
-    )
-    last_messages = await _last_messages(session, [conversation.id])
-    unread = await _unread_counts(session, user_id, [conversation.id])
-    return ConversationView(
-        conversation=conversation,
-        archived=bool(archived),
-        unread_count=unread.get(conversation.id, 0),
-        last_message=last_messages.get(conversation.id),
+        .values(read_at=func.now())
     )
