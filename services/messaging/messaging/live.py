@@ -14,8 +14,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from uuid import UUID
 
-import asyncpg
-
 from messaging.repository.user_events import CHANNEL
 from servicekit.db import Database
 from servicekit.health import ServiceHealth
@@ -84,7 +82,7 @@ class UserEventListener:
             try:
                 await self._listen(health)
                 log.warning("lost the user events listener; listening again")
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            except Exception as exc:  # whatever it was, streams must be woken again
                 log.warning("could not listen for user events (%r); trying again", exc)
             # Streams cannot be woken meanwhile; they read on their own every STREAM_REREAD_SECONDS.
             await health.report(PART, False, essential=False)

@@ -11,6 +11,7 @@ from marketplace.messaging.v1 import messaging_service_pb2 as pb
 from marketplace.messaging.v1 import messaging_service_pb2_grpc
 from messaging.service.user_events import prune
 from servicekit.db import Database
+from testkit.databases import execute
 from testkit.grpc import field_violations, rpc_error
 from testkit.stack import replica_process
 
@@ -118,3 +119,24 @@ async def prune_all(stack) -> None:
         await prune(db, timedelta(0))
     finally:
         await db.dispose()
+
+
+async def test_a_stream_gets_its_events_when_the_listening_connection_was_cut(messaging, stack, talk):
+    conversation, (_, seller), (_, buyer) = await talk()
+    stream = await opened(messaging, seller)
+    await execute(
+        stack.database_urls["messaging"],
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+        " WHERE application_name = 'messaging user events listener' AND datname = current_database()",
+    )
+    sent = await messaging.CreateMessage(send(conversation.id, "after the cut"), metadata=buyer)
+    # Woken by the notification if a new connection already listens, else when it does (a second), else by
+    # the stream's own reading.
+    assert (await next_event(stream, seconds=3)).message.id == sent.id
+    stream.cancel()
+    listening = await execute(
+        stack.database_urls["messaging"],
+        "SELECT 1 FROM pg_stat_activity"
+        " WHERE application_name = 'messaging user events listener' AND datname = current_database()",
+    )
+    assert listening != "SELECT 0"

@@ -22,7 +22,8 @@ async def add_message(
     offer_id: UUID | None = None,
     origin: str | None = None,
 ) -> Message | None:
-    """Inserts the message; None when a message of the same origin was posted before."""
+    """Inserts the message; None when a message of the same origin was posted before. Its time is the clock's,
+    not the transaction's start: messages posted in one transaction (the demo's) keep their order."""
     stmt = (
         insert(Message)
         .values(
@@ -33,6 +34,7 @@ async def add_message(
             image_url=image_url,
             offer_id=offer_id,
             origin=origin,
+            created_at=func.clock_timestamp(),
         )
         .on_conflict_do_nothing(index_elements=["origin"])
         .returning(Message)
