@@ -78,9 +78,3 @@ async def test_a_bad_id_is_400_and_an_unknown_one_404(api):
     assert bad.status_code == 400
     assert "game_id" in violations(bad)
     assert (await api.get(f"/v1/games/{uuid.uuid4()}")).status_code == 404
-
-
-async def test_an_annotated_route_not_built_yet_is_501(api, admin_headers):
-    response = await api.get("/v1/events", headers=admin_headers)
-    assert response.status_code == 501
-    assert response.json()["status"] == "UNIMPLEMENTED"

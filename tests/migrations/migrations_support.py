@@ -28,10 +28,10 @@ async def migrate_to(database: ServiceDatabase, target: str) -> None:
     await asyncio.to_thread(migrate, database.config, database.spec.name, target)
 
 
-SELLER, BUYER, LISTING, CONVERSATION = (uuid.uuid4() for _ in range(4))
+SELLER, BUYER, LISTING, CONVERSATION, IMAGE_MESSAGE = (uuid.uuid4() for _ in range(5))
 
-# Trading's seed acts through the other services, which these tests do not run, and messaging has none (yet):
-# rows like those they hold in use stand for their demo data.
+# Trading's and messaging's seeds act through the other services, which these tests do not run: rows like those
+# they hold in use stand for their demo data.
 DEMO_ROWS = {
     "trading": [
         "INSERT INTO listings (id, seller_id, title, description, condition, price_minor, currency, location, feed,"
@@ -45,11 +45,15 @@ DEMO_ROWS = {
     "messaging": [
         f"INSERT INTO conversations (id, listing_id, buyer_id, seller_id) VALUES"
         f" ('{CONVERSATION}', '{LISTING}', '{BUYER}', '{SELLER}')",
-        "INSERT INTO messages (id, conversation_id, sender_id, text, image_url) VALUES"
-        f" ('{uuid.uuid4()}', '{CONVERSATION}', '{BUYER}', 'Is it still available?', ''),"
-        f" ('{uuid.uuid4()}', '{CONVERSATION}', '{SELLER}', '', 'https://example.com/skin.png')",
-        "INSERT INTO participant_states (conversation_id, user_id, last_read_at, archived) VALUES"
-        f" ('{CONVERSATION}', '{BUYER}', now(), false), ('{CONVERSATION}', '{SELLER}', NULL, true)",
+        "INSERT INTO messages (id, conversation_id, sender_id, kind, text, image_url, created_at) VALUES"
+        f" ('{uuid.uuid4()}', '{CONVERSATION}', '{BUYER}', 'text', 'Is it still available?', '',"
+        "  '2026-12-01 10:00:00+00'),"
+        f" ('{IMAGE_MESSAGE}', '{CONVERSATION}', '{SELLER}', 'image', '', 'https://example.com/skin.png',"
+        "  '2026-12-01 10:05:00+00')",
+        f"UPDATE conversations SET last_message_id = '{IMAGE_MESSAGE}', last_message_at = '2026-12-01 10:05:00+00'",
+        "INSERT INTO participant_states (conversation_id, user_id, last_read_at, archived, unread_count, active_at)"
+        f" VALUES ('{CONVERSATION}', '{BUYER}', now(), false, 0, '2026-12-01 10:05:00+00'),"
+        f" ('{CONVERSATION}', '{SELLER}', NULL, true, 1, '2026-12-01 10:05:00+00')",
     ],
 }
 

@@ -8,8 +8,9 @@ from typing import Any, TypeVar
 DEFAULT_PORTS = {"catalog": 50051, "accounts": 50052, "trading": 50053, "messaging": 50054}
 CONTEXTS = tuple(DEFAULT_PORTS)
 # The contexts whose seed acts through the other services' APIs (trading's demo market: its items are made in
-# catalog, its purchase paid through accounts' ledger): `make run` seeds them once every service serves.
-SEEDS_AFTER_START = ("trading",)
+# catalog, its purchase paid through accounts' ledger; messaging's conversation is about one of trading's demo
+# listings): `make run` seeds them, in this order, once every service serves.
+SEEDS_AFTER_START = ("trading", "messaging")
 
 N = TypeVar("N", int, float)
 

@@ -70,6 +70,13 @@ class Database:
         async with self.sessions() as session:
             yield session
 
+    async def connect_outside_pool(self, application_name: str) -> asyncpg.Connection:
+        """A bare asyncpg connection made as the engine makes its own, but never the pool's: one that LISTENs
+        for as long as the process runs. The caller closes it."""
+        args, params = self.engine.dialect.create_connect_args(self.engine.url)
+        server_settings = params.pop("server_settings", {}) | {"application_name": application_name}
+        return await asyncpg.connect(*args, **params, server_settings=server_settings)
+
     async def dispose(self) -> None:
         await self.engine.dispose()
 

@@ -56,3 +56,15 @@ async def signed_in(channel: grpc.aio.Channel, user: DemoUser, timeout: float) -
     finally:
         revoke = accounts_service_pb2.RevokeSessionRequest(refresh_token=session.refresh_token)
         await ask("accounts", stub.RevokeSession, revoke, timeout)
+
+
+@asynccontextmanager
+async def both_signed_in(
+    channel: grpc.aio.Channel, timeout: float
+) -> AsyncIterator[tuple[DemoSession, DemoSession] | None]:
+    """The demo seller and buyer signed in for the block, as (seller, buyer); None unless both could sign in."""
+    async with (
+        signed_in(channel, DEMO_SELLER, timeout) as seller,
+        signed_in(channel, DEMO_BUYER, timeout) as buyer,
+    ):
+        yield (seller, buyer) if seller is not None and buyer is not None else None

@@ -6,7 +6,7 @@ from uuid import UUID
 import grpc
 
 from marketplace.trading.v1 import trading_service_pb2, trading_service_pb2_grpc
-from messaging.domain import ListingNotFound
+from messaging.domain.conversations import ListingNotFound
 from servicekit.calls import ask
 
 

@@ -3,7 +3,7 @@ import uuid
 import pytest
 
 from marketplace.common.v1 import money_pb2
-from marketplace.messaging.v1 import messaging_service_pb2_grpc
+from marketplace.messaging.v1 import messaging_service_pb2, messaging_service_pb2_grpc
 from marketplace.trading.v1 import resources_pb2, trading_service_pb2, trading_service_pb2_grpc
 from servicekit.auth import Role
 from testkit.catalog import new_category
@@ -46,3 +46,19 @@ async def listing_of(stack, balls):
         )
 
     return create
+
+
+@pytest.fixture
+def talk(messaging, person, listing_of):
+    """Starts a conversation about a new listing between a new seller and a new buyer (with a first message from
+    the buyer when text is given): (conversation, seller, buyer), each person as (user id, metadata)."""
+
+    async def start(text: str = "Hi"):
+        seller, buyer = person(), person()
+        listing = await listing_of(seller[1])
+        conversation = await messaging.CreateConversation(
+            messaging_service_pb2.CreateConversationRequest(listing_id=listing.id, text=text), metadata=buyer[1]
+        )
+        return conversation, seller, buyer
+
+    return start

@@ -25,7 +25,7 @@ import grpc
 
 from marketplace.catalog.v1 import catalog_service_pb2 as catalog_pb
 from marketplace.catalog.v1 import catalog_service_pb2_grpc, resources_pb2
-from servicekit.demo import DEMO_BUYER, DEMO_SELLER, DemoSession, signed_in
+from servicekit.demo import DEMO_SELLER, DemoSession, both_signed_in
 from servicekit.pagination import MAX_PAGE_SIZE, Page
 from servicekit.runtime import Runtime
 from servicekit.values import Scalar, values_to_proto
@@ -118,13 +118,11 @@ async def seed(runtime: Runtime, saga: Saga) -> None:
         log.info("no demo market outside development")
         return
     accounts, timeout = runtime.channel("accounts"), settings.call_timeout_seconds
-    async with (
-        signed_in(accounts, DEMO_SELLER, timeout) as seller,
-        signed_in(accounts, DEMO_BUYER, timeout) as buyer,
-    ):
-        if seller is None or buyer is None:
+    async with both_signed_in(accounts, timeout) as demo_users:
+        if demo_users is None:
             log.warning("the demo users cannot sign in (accounts' seed makes them in development): no demo market")
             return
+        seller, buyer = demo_users
         seeding = Seeding(saga, DemoCatalog(runtime.channel("catalog"), timeout), seller, buyer)
         market = await _listings(seeding)
         await _offers(seeding, market)

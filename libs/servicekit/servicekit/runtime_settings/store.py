@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-import asyncpg
 from sqlalchemy import DateTime, String, column, delete, func, select, table, text
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -112,10 +111,7 @@ class SettingsStore(Generic[S]):
     async def _listen(self, keepalive_seconds: float) -> None:
         """Reloads on every notification of one listening connection, until it is lost."""
         notified = asyncio.Event()
-        # Connected as the engine connects, but outside its pool: this connection is never given back.
-        args, params = self._db.engine.dialect.create_connect_args(self._db.engine.url)
-        server_settings = params.pop("server_settings", {}) | {"application_name": f"{self.service} settings listener"}
-        connection = await asyncpg.connect(*args, **params, server_settings=server_settings)
+        connection = await self._db.connect_outside_pool(f"{self.service} settings listener")
         try:
             await connection.add_listener(self.channel, lambda *_: notified.set())
             connection.add_termination_listener(lambda *_: notified.set())

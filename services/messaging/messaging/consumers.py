@@ -1,0 +1,85 @@
+"""The events messaging follows: trading's offers and transactions, through the kit's idempotent consumer.
+
+Each event posts a message in the conversation of its buyer and seller about its listing (messaging.domain.notices)
+and tells the party it concerns live: an offer made to whoever must answer it, an offer accepted or otherwise ended
+to whoever made it, a transaction's step to both. A message carries the origin of its event, unique, so an event
+that comes again (a replay, a consumer that starts over) posts nothing and tells nobody again.
+"""
+
+from collections.abc import Awaitable, Callable
+from uuid import UUID
+
+from google.protobuf.message import Message as ProtoMessage
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketplace.common.v1 import events_pb2 as feed_pb2
+from marketplace.trading.v1 import events_pb2, resources_pb2
+from messaging import events
+from messaging.domain import notices
+from messaging.models import ConsumerCursor, ProcessedEvent
+from messaging.service.notices import offer_proposer, post_notice
+from servicekit import enums
+from servicekit.consumer import EventConsumer
+from servicekit.money import Money
+from servicekit.runtime import Runtime
+
+CONSUMER = "trading-events"
+
+
+def _money(amount) -> Money:
+    return Money(amount.currency, amount.amount_minor)
+
+
+async def offer_made(session: AsyncSession, event: events_pb2.OfferMade) -> None:
+    proposer_id, buyer_id, seller_id = UUID(event.proposer_id), UUID(event.buyer_id), UUID(event.seller_id)
+    notice = notices.offer_made(UUID(event.offer_id), proposer_id, _money(event.amount), bool(event.previous_offer_id))
+    if await post_notice(session, UUID(event.listing_id), buyer_id, seller_id, notice):
+        await events.tell(session, [seller_id if proposer_id == buyer_id else buyer_id], offer_made=event)
+
+
+async def offer_accepted(session: AsyncSession, event: events_pb2.OfferAccepted) -> None:
+    offer_id, buyer_id = UUID(event.offer_id), UUID(event.buyer_id)
+    notice = notices.offer_ended(offer_id, _money(event.amount), notices.OfferOutcome.ACCEPTED)
+    if await post_notice(session, UUID(event.listing_id), buyer_id, UUID(event.seller_id), notice):
+        await events.tell(session, [await offer_proposer(session, offer_id, buyer_id)], offer_accepted=event)
+
+
+async def offer_changed(session: AsyncSession, event: events_pb2.OfferChanged) -> None:
+    outcome = enums.from_proto(resources_pb2.OfferStatus, notices.OfferOutcome, event.status, "status", [])
+    if outcome is None:
+        return
+    notice = notices.offer_ended(UUID(event.offer_id), _money(event.amount), outcome)
+    if await post_notice(session, UUID(event.listing_id), UUID(event.buyer_id), UUID(event.seller_id), notice):
+        await events.tell(session, [UUID(event.proposer_id)], offer_changed=event)
+
+
+async def transaction_changed(session: AsyncSession, event: events_pb2.TransactionChanged) -> None:
+    step = enums.from_proto(resources_pb2.TransactionStatus, notices.PurchaseStep, event.status, "status", [])
+    if step is None:
+        return
+    buyer_id, seller_id = UUID(event.buyer_id), UUID(event.seller_id)
+    notice = notices.purchase_step(UUID(event.transaction_id), _money(event.amount), step)
+    if await post_notice(session, UUID(event.listing_id), buyer_id, seller_id, notice):
+        await events.tell(session, [buyer_id, seller_id], transaction_changed=event)
+
+
+HANDLERS: dict[str, tuple[type[ProtoMessage], Callable[[AsyncSession, object], Awaitable[None]]]] = {
+    "trading.offer.made": (events_pb2.OfferMade, offer_made),
+    "trading.offer.accepted": (events_pb2.OfferAccepted, offer_accepted),
+    "trading.offer.changed": (events_pb2.OfferChanged, offer_changed),
+    "trading.transaction.changed": (events_pb2.TransactionChanged, transaction_changed),
+}
+
+
+async def handle(session: AsyncSession, event: feed_pb2.Event) -> None:
+    """Applies one of trading's events; the others (listings, streams) concern nobody's conversations."""
+    if event.type not in HANDLERS:
+        return
+    payload_type, apply = HANDLERS[event.type]
+    payload = payload_type()
+    event.payload.Unpack(payload)
+    await apply(session, payload)
+
+
+def trading_events(runtime: Runtime) -> EventConsumer:
+    return EventConsumer(runtime.db, runtime.channel("trading"), CONSUMER, handle, ConsumerCursor, ProcessedEvent)

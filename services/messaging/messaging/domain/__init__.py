@@ -1,0 +1,1 @@
+"""Rules of messaging, one module per resource: no I/O, no proto, no clock."""

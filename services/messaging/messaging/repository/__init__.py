@@ -1,0 +1,1 @@
+"""Queries of messaging, one module per resource. Session first, never a commit."""
