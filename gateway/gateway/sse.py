@@ -23,9 +23,11 @@ KEEPALIVE = ": keep-alive\n\n"
 
 @dataclass(frozen=True)
 class StreamTimings:
-    # How long to wait for the first message (or the failure) before answering 200 and
-    # streaming: a stream refused at once (bad token, bad argument) then answers with its
-    # HTTP status instead of an `error` event, and a quiet stream is not held up.
+    # How long to wait for the backend's headers, its first message or its failure before
+    # answering 200 and streaming: a stream refused at once (bad token, bad argument) then
+    # answers with its HTTP status instead of an `error` event. A backend that sends its
+    # headers once the stream's start is fixed (messaging's StreamUserEvents) is answered
+    # at once, and the client's 200 then means that every later event will come.
     open_wait_seconds: float = 1.0
     # A comment line this often keeps proxies from closing a quiet stream as idle.
     keepalive_seconds: float = 15.0
@@ -40,7 +42,12 @@ def apply_last_event_id(request: Request, message: Message) -> None:
 
 async def event_stream_response(call: grpc.aio.UnaryStreamCall, timings: StreamTimings) -> Response:
     first_read = asyncio.ensure_future(call.read())
-    await asyncio.wait({first_read}, timeout=timings.open_wait_seconds)
+    headers = asyncio.ensure_future(call.initial_metadata())
+    await asyncio.wait({first_read, headers}, timeout=timings.open_wait_seconds, return_when=asyncio.FIRST_COMPLETED)
+    headers.cancel()
+    if call.done():
+        # Refused at once: its headers came with its status.
+        await asyncio.wait({first_read})
     if first_read.done() and isinstance(first_read.exception(), grpc.aio.AioRpcError):
         return error_response(status_of(first_read.exception()))
     return StreamingResponse(

@@ -148,9 +148,12 @@ class MessagingApi(AdminMethods, pb_grpc.MessagingServiceServicer):
     ) -> AsyncIterator[pb.UserEvent]:
         caller = require_caller()
         last_event_id = parse_event_id(request.last_event_id)
-        # Headers now: the client knows it is connected even while nothing happens.
-        await context.send_initial_metadata(())
+
+        async def started() -> None:
+            # Headers once the start is fixed: a client that has them (the gateway's 200) misses nothing after.
+            await context.send_initial_metadata(())
+
         async for event in user_events.follow(
-            self._db, self._listener, caller, last_event_id, self._stream_reread_seconds
+            self._db, self._listener, caller, last_event_id, self._stream_reread_seconds, started
         ):
             yield user_event_to_proto(event)
