@@ -8,7 +8,8 @@ every delivery crosses from one messaging process to the other (services/messagi
 delivery").
 
 It prints sends/s, the delivery latency to the recipient (send accepted by the gateway -> event read
-by the client; an event read before the answer counts as 0), the lost and duplicated deliveries (each
+by the client; an event read before the answer counts as 0; and from the send's request, which has no
+such floor), the lost and duplicated deliveries (each
 message goes to both participants; both must be 0), and the RSS of each gateway and messaging process
 with every client connected. The figures also go to bench-results/messaging.json.
 """
@@ -62,6 +63,7 @@ class Sent:
     message_id: str
     sender: str
     recipient: str
+    requested: float
     accepted: float
 
 
@@ -152,6 +154,7 @@ async def send_messages(
         conversation_id, buyer, seller = random.choice(conversations)
         sender, recipient = (buyer, seller) if random.random() < 0.5 else (seller, buyer)
         client = await free.get()
+        requested = time.perf_counter()
         try:
             response = await client.post(
                 f"/v1/conversations/{conversation_id}/messages",
@@ -161,7 +164,7 @@ async def send_messages(
             if response.status_code != 200:
                 failures[f"HTTP {response.status_code}"] += 1
                 return
-            sent.append(Sent(response.json()["id"], sender, recipient, time.perf_counter()))
+            sent.append(Sent(response.json()["id"], sender, recipient, requested, time.perf_counter()))
         except httpx.HTTPError as error:
             failures[type(error).__name__] += 1
         finally:
@@ -226,10 +229,14 @@ async def _bench(server: str, console: Console, clients: int, rate: float, secon
         for reader in readers:
             reader.cancel()
         await asyncio.gather(*readers, return_exceptions=True)
+        delivered = [message for message in sent if (message.recipient, message.message_id) in deliveries.received]
         latencies = [
             max(0.0, deliveries.received[message.recipient, message.message_id] - message.accepted) * 1000
-            for message in sent
-            if (message.recipient, message.message_id) in deliveries.received
+            for message in delivered
+        ]
+        from_request = [
+            (deliveries.received[message.recipient, message.message_id] - message.requested) * 1000
+            for message in delivered
         ]
         figures = {
             "clients": connected,
@@ -237,6 +244,8 @@ async def _bench(server: str, console: Console, clients: int, rate: float, secon
             "send failures": dict(failures),
             "p50 ms": percentile(latencies, 0.50),
             "p99 ms": percentile(latencies, 0.99),
+            "from request p50 ms": percentile(from_request, 0.50),
+            "from request p99 ms": percentile(from_request, 0.99),
             "lost": len(expected - deliveries.received.keys()),
             "duplicated": sum(count - 1 for key, count in deliveries.counts.items() if key in expected and count > 1),
             "rss MB": memory,
@@ -263,6 +272,8 @@ def report(console: Console, figures: dict) -> None:
     table.add_row("sends/s", f"{figures['sends/s']:.0f}", f">= {TARGETS['sends/s']}")
     table.add_row("delivery p50 ms", f"{figures['p50 ms']:.1f}", "")
     table.add_row("delivery p99 ms", f"{figures['p99 ms']:.1f}", f"< {TARGETS['p99 ms']}")
+    table.add_row("send requested -> received p50 ms", f"{figures['from request p50 ms']:.1f}", "")
+    table.add_row("send requested -> received p99 ms", f"{figures['from request p99 ms']:.1f}", "")
     table.add_row("lost deliveries", str(figures["lost"]), "0")
     table.add_row("duplicated deliveries", str(figures["duplicated"]), "0")
     for name, megabytes in figures["rss MB"].items():
