@@ -6,7 +6,8 @@ market, and they exchange a few messages. It runs after trading's seed, once the
 SEEDS_AFTER_START): the listing is found through trading's search, as any client finds it. The offers trading's
 seed makes come as trading's events and are posted in the same conversation by messaging's consumer.
 
-Running it again changes nothing: a conversation that has messages is left as it is.
+Running it again changes nothing: each demo message has an origin of its own (`demo:<n>`), posted once, whatever
+messages trading's events posted in the conversation first.
 """
 
 import logging
@@ -61,9 +62,10 @@ async def seed(runtime: Runtime) -> None:
     senders = {BUYER: buyer_id, SELLER: seller_id}
     async with runtime.db.begin() as session:
         conversation = await open_conversation(session, listing_id, buyer_id, seller_id)
-        if conversation.last_message_id is not None:
-            log.info("messaging seeded: nothing added, the demo conversation is there")
-            return
-        for sender, text in MESSAGES:
-            await post(session, conversation, senders[sender], MessageKind.TEXT, text)
-    log.info("messaging seeded: a conversation of %d messages between the demo users", len(MESSAGES))
+        # Each demo message has an origin of its own: posted once, whatever trading's offers posted before.
+        posted = [
+            await post(session, conversation, senders[sender], MessageKind.TEXT, text, origin=f"demo:{index}")
+            for index, (sender, text) in enumerate(MESSAGES)
+        ]
+    added = sum(message is not None for message in posted)
+    log.info("messaging seeded: %d of the demo conversation's %d messages added", added, len(MESSAGES))

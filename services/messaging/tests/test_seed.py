@@ -11,6 +11,7 @@ from marketplace.accounts.v1 import accounts_service_pb2_grpc
 from marketplace.common.v1 import money_pb2
 from marketplace.messaging.v1 import messaging_service_pb2 as pb
 from marketplace.messaging.v1 import messaging_service_pb2_grpc
+from marketplace.messaging.v1 import resources_pb2 as messaging_resources
 from marketplace.trading.v1 import resources_pb2, trading_service_pb2, trading_service_pb2_grpc
 from messaging.app import SPEC as MESSAGING
 from messaging.seed import LISTING_TITLE, MESSAGES
@@ -19,6 +20,7 @@ from servicekit.demo import DEMO_BUYER, DEMO_PASSWORD, DEMO_SELLER
 from servicekit.server import ServiceSpec
 from testkit.catalog import new_category
 from testkit.stack import Stack, command_environment, start_stack, stop_stack
+from testkit.waiting import eventually
 
 
 async def seed_in_process(stack: Stack, spec: ServiceSpec, **environment: str) -> None:
@@ -47,7 +49,19 @@ async def demo_stack(pg_server, key_files, stack_settings):
             title=LISTING_TITLE, category_id=category.id, price=money_pb2.Money(currency="EUR", amount_minor=40000)
         )
         trading = trading_service_pb2_grpc.TradingServiceStub(stack.channel("trading"))
-        await trading.CreateListing(trading_service_pb2.CreateListingRequest(listing=listing), metadata=seller)
+        made = await trading.CreateListing(trading_service_pb2.CreateListingRequest(listing=listing), metadata=seller)
+        # As trading's seed does: the buyer's offer, posted in the conversation by the consumer before the seed runs.
+        _, buyer = await signed_in(stack, DEMO_BUYER.email)
+        offer = trading_service_pb2.CreateOfferRequest(
+            listing_id=made.id, amount=money_pb2.Money(currency="EUR", amount_minor=36000)
+        )
+        await trading.CreateOffer(offer, metadata=buyer)
+        messaging = messaging_service_pb2_grpc.MessagingServiceStub(stack.channel("messaging"))
+
+        async def conversations() -> int:
+            return len((await messaging.ListConversations(pb.ListConversationsRequest(), metadata=buyer)).conversations)
+
+        await eventually(conversations, 1, seconds=10)
         yield stack
     finally:
         await stop_stack(stack, pg_server)
@@ -64,4 +78,6 @@ async def test_the_buyer_and_seller_talk_about_the_sneakers_once_however_often_i
     assert conversation.listing_id != ""
     page = await messaging.ListMessages(pb.ListMessagesRequest(conversation_id=conversation.id), metadata=seller)
     senders = {"buyer": buyer_id, "seller": seller_id}
-    assert [(m.sender_id, m.text) for m in reversed(page.messages)] == [(senders[s], t) for s, t in MESSAGES]
+    texts = [(m.sender_id, m.text) for m in reversed(page.messages) if m.kind == messaging_resources.MESSAGE_KIND_TEXT]
+    assert texts == [(senders[s], t) for s, t in MESSAGES]
+    assert [m.kind for m in page.messages].count(messaging_resources.MESSAGE_KIND_OFFER) == 1
