@@ -4,12 +4,11 @@ only through ST_DWithin on geography, the value ones only through the typed colu
 tests' few rows any plan is cheap, so each condition alone (without the status one, which other indexes
 serve) is planned with sequential scans off: a plan without the index means it cannot serve it."""
 
-import asyncpg
 import pytest
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql
 
 from servicekit.filters import AttributeType, Filter
+from testkit.plans import plan_without_seqscan
 from trading.models import Listing
 from trading.search import Near, SearchAttribute, SearchQuery
 from trading.search.postgres import match_conditions
@@ -21,14 +20,7 @@ COLOUR = SearchAttribute("colour", AttributeType.ENUM, allowed_values=("red", "w
 async def plan_of(stack, query: SearchQuery, filters=()) -> str:
     # Without its first condition (the status).
     stmt = select(Listing.id).where(*match_conditions(query, list(filters))[1:])
-    # Rendered for a driver that escapes % as %%; asyncpg takes the statement as written.
-    sql = str(stmt.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})).replace("%%", "%")
-    connection = await asyncpg.connect(stack.database_urls["trading"].replace("+asyncpg", ""))
-    try:
-        await connection.execute("SET enable_seqscan = off")
-        return "\n".join(row[0] for row in await connection.fetch(f"EXPLAIN {sql}"))
-    finally:
-        await connection.close()
+    return await plan_without_seqscan(stack.database_urls["trading"], stmt)
 
 
 @pytest.mark.parametrize(

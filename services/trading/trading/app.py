@@ -41,7 +41,7 @@ def search_backend(runtime: Runtime) -> SearchBackend:
     a set URL is logged and PostgreSQL answers."""
     if runtime.settings.elasticsearch_url:
         log.warning("ELASTICSEARCH_URL is set, but trading has no Elasticsearch backend yet: searching PostgreSQL")
-    return PostgresSearch(runtime.db)
+    return PostgresSearch(runtime.db, runtime.settings.search_exact_total_limit)
 
 
 def servicers(runtime: Runtime) -> list[Registration]:
