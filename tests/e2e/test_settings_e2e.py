@@ -52,7 +52,10 @@ async def test_a_fee_changed_through_the_gateway_reaches_a_second_trading_proces
         reply = await second.GetSettings(settings_pb2.GetSettingsRequest(), metadata=grpc_admin)
         return plain_values(reply)["platform_fee_bps"]
 
-    async with replica_process(stack, "trading") as address, grpc.aio.insecure_channel(address) as channel:
+    async with (
+        replica_process(stack, "trading") as second_trading,
+        grpc.aio.insecure_channel(second_trading.address) as channel,
+    ):
         second = trading_service_pb2_grpc.TradingServiceStub(channel)
         # Started after the change: it serves the changed value from its first call.
         assert await fee() == 450

@@ -1,7 +1,9 @@
 """What a running service holds: settings, its database, its runtime settings, token keys, its identity, suspended
-users, channels."""
+users, channels, shared clients."""
 
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import grpc
 
@@ -13,6 +15,8 @@ from servicekit.runtime_settings import RuntimeSettings, SettingsStore
 from servicekit.suspensions import SuspendedUsers
 
 log = logging.getLogger("servicekit.runtime")
+
+T = TypeVar("T")
 
 # Spread calls over every address DNS gives (headless Services in Kubernetes list each pod).
 CHANNEL_OPTIONS = [("grpc.lb_policy_name", "round_robin")]
@@ -46,6 +50,7 @@ class Runtime:
         # Where this process serves, once it does: accounts follows its own feed like any replica.
         self.own_address: str | None = None
         self._channels: dict[str, grpc.aio.Channel] = {}
+        self._shared: dict[str, tuple[Any, Callable[[Any], Awaitable[None]]]] = {}
 
     def channel(self, context: str) -> grpc.aio.Channel:
         """A shared channel to another context (or to this process itself), opened on first use,
@@ -63,7 +68,15 @@ class Runtime:
             )
         return self._channels[context]
 
+    def shared(self, name: str, make: Callable[[], T], close: Callable[[T], Awaitable[None]]) -> T:
+        """A client the service's parts share (a search engine's), made on first use and closed with the runtime."""
+        if name not in self._shared:
+            self._shared[name] = (make(), close)
+        return self._shared[name][0]
+
     async def close(self) -> None:
+        for resource, close in self._shared.values():
+            await close(resource)
         for channel in self._channels.values():
             await channel.close()
         await self.db.dispose()

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import grpc
 from google.protobuf.descriptor import ServiceDescriptor
@@ -18,7 +18,6 @@ from sqlalchemy import Connection
 from marketplace.common.v1 import events_pb2, events_pb2_grpc
 from servicekit import idempotency, partitions, retention
 from servicekit.config import Settings
-from servicekit.consumer import EventConsumer
 from servicekit.feed import EventFeedServicer
 from servicekit.health import ServiceHealth
 from servicekit.interceptors import AuthInterceptor, ErrorInterceptor, LoggingInterceptor, RequestChecksInterceptor
@@ -43,6 +42,12 @@ class Registration:
     descriptor: ServiceDescriptor
 
 
+class Follower(Protocol):
+    """What follows something while the service serves (servicekit.consumer's event consumers, an index)."""
+
+    async def run(self, health: ServiceHealth) -> None: ...
+
+
 @dataclass(frozen=True)
 class ServiceSpec:
     """Everything the kit needs to run, migrate and seed one service."""
@@ -52,7 +57,7 @@ class ServiceSpec:
     servicers: Callable[[Runtime], Sequence[Registration]]
     outbox: type[OutboxEventMixin]
     seed: Callable[[Runtime], Awaitable[None]] | None = None
-    consumers: Callable[[Runtime], Sequence[EventConsumer]] = field(default=lambda runtime: ())
+    consumers: Callable[[Runtime], Sequence[Follower]] = field(default=lambda runtime: ())
     # Its tables partitioned by time besides the outbox, whose partitions the kit makes ahead.
     partitioned: Sequence[PartitionedTable] = ()
     # A service with settings of its own subclasses Settings and names the subclass here.

@@ -128,13 +128,19 @@ def command_environment(stack: Stack, context: str) -> dict[str, str]:
     return _environment(settings, settings.grpc_port)
 
 
+@dataclass(frozen=True)
+class ReplicaProcess:
+    address: str
+    process: asyncio.subprocess.Process
+
+
 @asynccontextmanager
 async def replica_process(
     stack: Stack, context: str, start_seconds: float = 60.0, env: Mapping[str, str] | None = None
-) -> AsyncIterator[str]:
+) -> AsyncIterator[ReplicaProcess]:
     """Another server of a context in a process of its own (`python -m <context> serve`) on the stack's
-    database, with the kit's settings of the stack's server and `env` added; its address once it answers
-    SERVING."""
+    database, with the kit's settings of the stack's server and `env` added, once it answers SERVING
+    (a test may kill the process)."""
     port = free_port()
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", context, "serve", env={**_environment(stack.settings[context], port), **(env or {})}
@@ -155,7 +161,7 @@ async def replica_process(
                         break
                 except grpc.aio.AioRpcError:
                     await asyncio.sleep(0.1)
-        yield address
+        yield ReplicaProcess(address, process)
     finally:
         if process.returncode is None:
             process.terminate()

@@ -36,8 +36,8 @@ async def ledger_balances(stack):
 async def crashing_trading(stack, step: str):
     """A trading process that kills itself after the step; its stub."""
     async with (
-        replica_process(stack, "trading", env={**CRASHING, "SAGA_FAULT": step}) as address,
-        grpc.aio.insecure_channel(address) as channel,
+        replica_process(stack, "trading", env={**CRASHING, "SAGA_FAULT": step}) as crashing,
+        grpc.aio.insecure_channel(crashing.address) as channel,
     ):
         yield trading_service_pb2_grpc.TradingServiceStub(channel)
 

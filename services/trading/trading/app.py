@@ -1,28 +1,31 @@
-"""How the kit runs trading: its servicers, outbox, seed, settings, runtime settings, the offer sweeper and the
-purchase reconciler."""
+"""How the kit runs trading: its servicers, outbox, seed, settings, runtime settings, the offer sweeper, the
+purchase reconciler, and with Elasticsearch the listing indexer and `reindex`."""
 
-import logging
 from collections.abc import Coroutine
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from elasticsearch import AsyncElasticsearch
+
 from marketplace.trading.v1 import trading_service_pb2, trading_service_pb2_grpc
 from servicekit.periodic import every
 from servicekit.runtime import Runtime
-from servicekit.server import Registration, ServiceSpec
+from servicekit.server import Follower, Registration, ServiceSpec
+from trading import reindex
 from trading.api import TradingApi
 from trading.clients import Accounts, Catalog
 from trading.config import TradingSettings
 from trading.domain.settings import TradingRuntimeSettings
 from trading.models import OutboxEvent
 from trading.search import SearchBackend
+from trading.search.elasticsearch import ElasticsearchSearch
+from trading.search.index import ListingIndex
+from trading.search.indexer import ListingIndexer
 from trading.search.postgres import PostgresSearch
 from trading.seed import seed
 from trading.service.offers import sweep_expired_offers
 from trading.service.purchases import Saga, reconcile
-
-log = logging.getLogger(__name__)
 
 
 def saga(runtime: Runtime) -> Saga:
@@ -36,12 +39,30 @@ def saga(runtime: Runtime) -> Saga:
     )
 
 
+def listing_index(runtime: Runtime) -> ListingIndex | None:
+    """The Elasticsearch index of listings when ELASTICSEARCH_URL is set, one client for the process."""
+    settings = runtime.settings
+    if not settings.elasticsearch_url:
+        return None
+    return runtime.shared(
+        "listing index",
+        lambda: ListingIndex(AsyncElasticsearch(settings.elasticsearch_url), settings.elasticsearch_index),
+        lambda index: index.client.close(),
+    )
+
+
 def search_backend(runtime: Runtime) -> SearchBackend:
-    """PostgreSQL unless ELASTICSEARCH_URL is set. The Elasticsearch backend is not built yet: until it is,
-    a set URL is logged and PostgreSQL answers."""
-    if runtime.settings.elasticsearch_url:
-        log.warning("ELASTICSEARCH_URL is set, but trading has no Elasticsearch backend yet: searching PostgreSQL")
-    return PostgresSearch(runtime.db, runtime.settings.search_exact_total_limit)
+    """Elasticsearch when ELASTICSEARCH_URL is set, else PostgreSQL."""
+    index = listing_index(runtime)
+    if index is None:
+        return PostgresSearch(runtime.db, runtime.settings.search_exact_total_limit)
+    return ElasticsearchSearch(runtime.db, index.client, index.alias)
+
+
+def followers(runtime: Runtime) -> list[Follower]:
+    """With Elasticsearch, the indexer that keeps it equal to PostgreSQL."""
+    index = listing_index(runtime)
+    return [] if index is None else [ListingIndexer(runtime.db, index)]
 
 
 def servicers(runtime: Runtime) -> list[Registration]:
@@ -73,4 +94,6 @@ SPEC = ServiceSpec(
     settings=TradingSettings,
     runtime_settings=TradingRuntimeSettings,
     tasks=tasks,
+    consumers=followers,
+    commands={"reindex": reindex.main},
 )

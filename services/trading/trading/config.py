@@ -26,6 +26,8 @@ class TradingSettings(Settings):
     elasticsearch_url: str = ""
     # Up to how many matches PostgreSQL search counts exactly; past it the total and facets are estimates.
     search_exact_total_limit: int = EXACT_TOTAL_LIMIT
+    # The alias searches read; the physical indexes behind it are named after it (trading.search.index).
+    elasticsearch_index: str = "listings"
 
     @classmethod
     def own_from_env(cls) -> dict[str, Any]:
@@ -39,4 +41,5 @@ class TradingSettings(Settings):
             "saga_fault": fault,
             "elasticsearch_url": env("ELASTICSEARCH_URL", ""),
             "search_exact_total_limit": int(env_number("SEARCH_EXACT_TOTAL_LIMIT", cls.search_exact_total_limit, 1)),
+            "elasticsearch_index": env("ELASTICSEARCH_INDEX", cls.elasticsearch_index),
         }

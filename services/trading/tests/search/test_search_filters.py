@@ -5,25 +5,27 @@ import uuid
 
 from marketplace.trading.v1 import resources_pb2
 from marketplace.trading.v1 import trading_service_pb2 as pb
+from testkit.accounts import new_account
 from testkit.catalog import new_category
 
-from ..trading_support import cancel, eur, free_form, like, set_status
+from ..trading_support import cancel, eur, free_form, like
 from .conftest import SNEAKER_ATTRIBUTES
 from .search_support import BERLIN, HAMBURG, POTSDAM, ids, listed
 
 
-async def test_only_active_listings_are_found_a_cancelled_or_sold_one_disappears(
+async def test_only_active_listings_are_found_a_cancelled_or_bought_one_disappears(
     search, trading, stack, seller, sneakers
 ):
     active = await listed(trading, seller, sneakers.id)
     cancelled = await listed(trading, seller, sneakers.id)
-    sold = await listed(trading, seller, sneakers.id)
+    bought = await listed(trading, seller, sneakers.id)
     draft = await trading.CreateListing(free_form(sneakers.id, draft=True), metadata=seller.auth)
     page = await search(category_id=sneakers.id)
-    assert set(ids(page)) == {active, cancelled, sold} and page.total_size == 3
+    assert set(ids(page)) == {active, cancelled, bought} and page.total_size == 3
 
     await trading.CancelListing(cancel(cancelled), metadata=seller.auth)
-    await set_status(stack, sold, "sold")
+    buyer = await new_account(stack, eur(4500))
+    await trading.BuyListing(pb.BuyListingRequest(listing_id=bought), metadata=buyer.auth)
     page = await search(category_id=sneakers.id)
     assert ids(page) == [active] and page.total_size == 1
     assert draft.id not in ids(page)
