@@ -262,8 +262,9 @@ async def _bench(server: str, elasticsearch_url: str, console: Console, listings
         vocabulary = Vocabulary(ListingGenerator(categories).words, categories)
         kinds = [kind(vocabulary) for kind in KINDS]
         broad, active = await broad_share(stack, vocabulary)
+        machine = machine_summary()
         console.print(
-            f"{machine_summary()} Loaded {listings:,} listings in {loaded:.0f} s; {active:,} active, the broad "
+            f"{machine} Loaded {listings:,} listings in {loaded:.0f} s; {active:,} active, the broad "
             f"search matches {broad:,} ({broad / active:.0%}). {load.concurrency} concurrent clients, "
             f"{load.seconds:g} s measured after {load.warmup:g} s warm-up per search and target; "
             f"{load.slow_runs} runs one after the other without the indexes.",
@@ -308,7 +309,7 @@ async def _bench(server: str, elasticsearch_url: str, console: Console, listings
             "load_seconds": round(loaded),
             "reindex_seconds": round(indexed),
         }
-        write_results(results, {"machine": machine_summary(), **facts, "concurrency": load.concurrency})
+        write_results(results, {"machine": machine, **facts, "concurrency": load.concurrency})
         console.print(f"written to {RESULTS.relative_to(ROOT)}; whole scenario {time.monotonic() - started:.0f} s")
         return 0
 
