@@ -27,17 +27,23 @@ def main() -> None:
     commands.add_parser("run", help="migrate, seed and run the four services and the gateway until Ctrl-C")
     commands.add_parser("migrate", help="create the four databases if missing and migrate them to head")
     bench = commands.add_parser("bench", help="measure the gateway against direct gRPC and a bare ceiling")
-    scenarios = ["gateway", "catalog", "ledger", "purchase", "messaging"]
+    scenarios = ["gateway", "catalog", "ledger", "purchase", "search", "messaging"]
     bench.add_argument("named", nargs="?", choices=scenarios, metavar="scenario", help="the same as --scenario")
     bench.add_argument("--scenario", choices=scenarios, default="gateway")
     bench.add_argument("--items", type=int, default=1_000_000, help="catalog: items to load (default 1,000,000)")
-    bench.add_argument("--runs", type=int, default=30, help="catalog: measured runs with the indexes (default 30)")
-    bench.add_argument("--concurrency", type=int, default=32, help="concurrent clients (default 32)")
-    bench.add_argument("--seconds", type=float, help="measured seconds per target (default 10; purchase 20)")
+    bench.add_argument(
+        "--runs",
+        type=int,
+        help="catalog: measured runs with the indexes (default 30); search: runs without (default 5)",
+    )
+    bench.add_argument("--concurrency", type=int, help="concurrent clients (default 32; search 2)")
+    bench.add_argument("--seconds", type=float, help="measured seconds per target (default 10; purchase 20; search 8)")
     bench.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each (default 2)")
     bench.add_argument("--buyers", type=int, default=1_000, help="purchase: funded buyers (default 1,000)")
     bench.add_argument(
-        "--listings", type=int, default=0, help="purchase: fresh listings per target (default: 1,000 a second run)"
+        "--listings",
+        type=int,
+        help="purchase: fresh listings per target (default: 1,000 a second run); search: listings (default 1,000,000)",
     )
     bench.add_argument("--clients", type=int, default=1_000, help="messaging: SSE clients (default 1,000)")
     bench.add_argument("--rate", type=float, default=150.0, help="messaging: messages sent a second (default 150)")
@@ -55,7 +61,13 @@ def main() -> None:
     if args.command == "bench":
         args.scenario = args.named or args.scenario
         if args.seconds is None:
-            args.seconds = 20.0 if args.scenario == "purchase" else 10.0
+            args.seconds = {"purchase": 20.0, "search": 8.0}.get(args.scenario, 10.0)
+        if args.concurrency is None:
+            args.concurrency = 2 if args.scenario == "search" else 32
+        if args.runs is None:
+            args.runs = 5 if args.scenario == "search" else 30
+        if args.listings is None:
+            args.listings = 1_000_000 if args.scenario == "search" else 0
     if args.command == "proto":
         from devstack.protos import generate
 
@@ -97,6 +109,10 @@ def main() -> None:
         from devstack.bench.messaging import bench as bench_messaging
 
         raise SystemExit(bench_messaging(args.clients, args.rate, args.seconds))
+    elif args.command == "bench" and args.scenario == "search":
+        from devstack.bench.search import bench as bench_search
+
+        raise SystemExit(bench_search(args.listings, args.concurrency, args.seconds, args.warmup, args.runs))
     elif args.command == "bench":
         from devstack.bench.gateway import bench
 

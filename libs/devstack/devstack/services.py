@@ -176,10 +176,12 @@ async def seed_with_services(
         await supervisor.run_once(f"{context}:seed", python(context, "seed"), values)
 
 
-async def start_gateway(supervisor: Supervisor, config: StackConfig, env: Mapping[str, str]) -> None:
+async def start_gateway(
+    supervisor: Supervisor, config: StackConfig, env: Mapping[str, str], name: str = "gateway"
+) -> None:
     """Starts the gateway and waits until its /healthz is 200."""
     deadline = time.monotonic() + config.start_timeout
-    await supervisor.start("gateway", python("gateway", "serve"), gateway_env(config, env))
+    await supervisor.start(name, python("gateway", "serve"), gateway_env(config, env))
     await wait_http_ok(supervisor, f"{config.gateway_url}/healthz", deadline)
 
 

@@ -3,6 +3,7 @@ the sample purchase's rows."""
 
 import asyncio
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -75,3 +76,63 @@ def test_the_ceiling_writes_the_samples_rows_with_its_own_ids_and_keeps_the_rest
     [types, subjects, payload_types, payloads] = sample.events([event], new)
     assert (types, subjects, payload_types) == (["trading.transaction.changed"], ["t-2"], ["T"])
     assert payloads == ['{"transaction_id": "t-2", "buyer_id": "b-2", "hold_id": "h-1"}']
+
+
+def bench_categories_without_a_catalog():
+    """The seeded categories with made-up ids, as the search bench gets them from its catalog."""
+    import uuid
+
+    from catalog.seed_data import CATALOG
+    from devstack.bench.search_data import BROAD_CATEGORY, BROAD_SHARE, BenchCategory
+
+    seeded = [(game.name, category) for game in CATALOG for category in game.categories]
+    share = (1 - BROAD_SHARE) / (len(seeded) - 1)
+    return [
+        BenchCategory(
+            game, seed, uuid.uuid4(), uuid.uuid4(), BROAD_SHARE if (game, seed.name) == BROAD_CATEGORY else share
+        )
+        for game, seed in seeded
+    ]
+
+
+def test_the_search_bench_generates_the_same_listings_for_the_same_seed_with_a_realistic_vocabulary():
+    from collections import Counter
+
+    from devstack.bench.search_data import ListingGenerator
+
+    categories = bench_categories_without_a_catalog()
+    listings, values = ListingGenerator(categories).batch(5_000)
+    again, _ = ListingGenerator(categories).batch(5_000)
+    assert [row[:4] for row in listings] == [row[:4] for row in again]
+    # Each value in exactly its typed column, as trading stores them.
+    assert all(sum(column is not None for column in row[2:]) == 1 for row in values)
+    # The words full text sees: the commonest is in a few percent of the listings, not a quarter.
+    words = Counter(word for row in listings for word in set(re.findall(r"\w+", f"{row[2]} {row[3]}".lower())))
+    assert words.most_common(1)[0][1] < 0.1 * len(listings)
+    broad = sum(
+        row[13] == next(c.id for c in categories if c.share == max(c.share for c in categories)) for row in listings
+    )
+    assert 0.27 < broad / len(listings) < 0.33
+
+
+def test_a_search_request_becomes_the_query_string_of_get_v1_listings():
+    from devstack.bench.search_queries import http_params
+    from marketplace.trading.v1 import trading_service_pb2 as pb
+
+    request = pb.SearchListingsRequest(
+        q="lamp",
+        category_id="c",
+        attributes=["size:40..44", "colour:red"],
+        near=pb.Near(lat=52.5, lng=13.4, radius_km=10),
+        sort=pb.LISTING_SORT_DISTANCE,
+    )
+    assert http_params(request) == [
+        ("q", "lamp"),
+        ("category_id", "c"),
+        ("attributes", "size:40..44"),
+        ("attributes", "colour:red"),
+        ("near.lat", "52.5"),
+        ("near.lng", "13.4"),
+        ("near.radius_km", "10.0"),
+        ("sort", "LISTING_SORT_DISTANCE"),
+    ]

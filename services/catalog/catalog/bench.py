@@ -40,6 +40,7 @@ from catalog.repository.attributes import attributes_of_category
 from catalog.repository.items import filtered_items, list_items
 from catalog.repository.templates import replace_template_values
 from catalog.seed import seed_catalog
+from servicekit.bulk import keys_rebuilt_after
 from servicekit.config import PoolSettings, Settings
 from servicekit.db import Database
 from servicekit.filters import Filter, parse_filters
@@ -157,21 +158,6 @@ def generate(count: int, category_id: uuid.UUID, attributes: dict[str, Attribute
     return items, values
 
 
-async def value_table_keys(connection: asyncpg.Connection) -> tuple[list, list]:
-    """The value table's primary and foreign keys and its indexes, as statements that make them again."""
-    constraints = await connection.fetch(
-        "SELECT conname, contype, pg_get_constraintdef(oid) AS definition FROM pg_constraint"
-        " WHERE conrelid = $1::regclass AND contype IN ('p', 'f') ORDER BY contype DESC",
-        VALUE_TABLE,
-    )
-    indexes = await connection.fetch(
-        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = $1 AND indexname <> ALL($2::text[])",
-        VALUE_TABLE,
-        [row["conname"] for row in constraints],
-    )
-    return list(constraints), list(indexes)
-
-
 class Progress:
     """A line of progress at every tenth of the work, and at its end."""
 
@@ -189,28 +175,19 @@ async def load(database_url: str, count: int, category_id, attributes, templates
     connection = await asyncpg.connect(asyncpg_url(database_url))
     started = time.monotonic()
     try:
-        constraints, indexes = await value_table_keys(connection)
-        for row in reversed(constraints):  # foreign keys first, then the primary key
-            await connection.execute(f'ALTER TABLE {VALUE_TABLE} DROP CONSTRAINT "{row["conname"]}"')
-        for row in indexes:
-            await connection.execute(f'DROP INDEX "{row["indexname"]}"')
-        rng = random.Random(20261123)
-        progress = Progress("loading items (COPY)", count)
-        done = 0
-        while done < count:
-            size = min(BATCH, count - done)
-            items, values = generate(size, category_id, attributes, templates, rng)
-            async with connection.transaction():
-                await connection.copy_records_to_table("items", records=items, columns=ITEM_COLUMNS)
-                await connection.copy_records_to_table(VALUE_TABLE, records=values, columns=VALUE_COLUMNS)
-            done += size
-            progress.update(done)
-        print("rebuilding keys and indexes", flush=True)
-        await connection.execute("SET maintenance_work_mem = '512MB'")
-        for row in constraints:  # primary key first, then the foreign keys (validated in bulk)
-            await connection.execute(f'ALTER TABLE {VALUE_TABLE} ADD CONSTRAINT "{row["conname"]}" {row["definition"]}')
-        for row in indexes:
-            await connection.execute(row["indexdef"])
+        async with keys_rebuilt_after(connection, VALUE_TABLE):
+            rng = random.Random(20261123)
+            progress = Progress("loading items (COPY)", count)
+            done = 0
+            while done < count:
+                size = min(BATCH, count - done)
+                items, values = generate(size, category_id, attributes, templates, rng)
+                async with connection.transaction():
+                    await connection.copy_records_to_table("items", records=items, columns=ITEM_COLUMNS)
+                    await connection.copy_records_to_table(VALUE_TABLE, records=values, columns=VALUE_COLUMNS)
+                done += size
+                progress.update(done)
+            print("rebuilding keys and indexes", flush=True)
         await connection.execute(f"VACUUM ANALYZE items, {VALUE_TABLE}")
     finally:
         await connection.close()

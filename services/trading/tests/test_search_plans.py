@@ -4,12 +4,13 @@ only through ST_DWithin on geography, the value ones only through the typed colu
 tests' few rows any plan is cheap, so each condition alone (without the status one, which other indexes
 serve) is planned with sequential scans off: a plan without the index means it cannot serve it."""
 
-import asyncpg
+import uuid
+
 import pytest
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql
 
 from servicekit.filters import AttributeType, Filter
+from testkit.plans import plan_without_seqscan
 from trading.models import Listing
 from trading.search import Near, SearchAttribute, SearchQuery
 from trading.search.postgres import match_conditions
@@ -21,17 +22,11 @@ COLOUR = SearchAttribute("colour", AttributeType.ENUM, allowed_values=("red", "w
 async def plan_of(stack, query: SearchQuery, filters=()) -> str:
     # Without its first condition (the status).
     stmt = select(Listing.id).where(*match_conditions(query, list(filters))[1:])
-    # Rendered for a driver that escapes % as %%; asyncpg takes the statement as written.
-    sql = str(stmt.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})).replace("%%", "%")
-    connection = await asyncpg.connect(stack.database_urls["trading"].replace("+asyncpg", ""))
-    try:
-        # Statistics as they are now: other tests' rows would otherwise leave the planner guessing between
-        # indexes that share a first column.
-        await connection.execute("ANALYZE listings, listing_attribute_values")
-        await connection.execute("SET enable_seqscan = off")
-        return "\n".join(row[0] for row in await connection.fetch(f"EXPLAIN {sql}"))
-    finally:
-        await connection.close()
+    # Statistics as they are now: other tests' rows would otherwise leave the planner guessing between
+    # indexes that share a first column.
+    return await plan_without_seqscan(
+        stack.database_urls["trading"], stmt, analyze=("listings", "listing_attribute_values")
+    )
 
 
 @pytest.mark.parametrize(
@@ -39,10 +34,24 @@ async def plan_of(stack, query: SearchQuery, filters=()) -> str:
     [
         (SearchQuery(text="red sneakers"), (), ["ix_listings_search_document", "ix_listings_title_trgm"]),
         (SearchQuery(near=Near(52.5, 13.4, 10)), (), ["idx_listings_location"]),
-        (SearchQuery(), [Filter(SIZE, minimum=40.0, maximum=44.0)], ["ix_listing_attribute_values_key_number"]),
-        (SearchQuery(), [Filter(COLOUR, values=("red",))], ["ix_listing_attribute_values_key_string"]),
+        (SearchQuery(), [Filter(SIZE, minimum=40.0, maximum=44.0)], ["ix_listing_attribute_values_number"]),
+        (SearchQuery(), [Filter(COLOUR, values=("red",))], ["ix_listing_attribute_values_string"]),
     ],
 )
 async def test_each_search_condition_can_use_its_index(stack, query, filters, indexes):
     plan = await plan_of(stack, query, filters)
     assert all(index in plan for index in indexes), plan
+
+
+@pytest.mark.parametrize(
+    ("order", "index"),
+    [
+        ((Listing.created_at.desc(), Listing.id.desc()), "ix_listings_active_category_created_at"),
+        ((Listing.price_minor, Listing.id), "ix_listings_active_category_price"),
+    ],
+)
+async def test_a_categorys_page_reads_its_index_in_order_without_sorting(stack, order, index):
+    query = SearchQuery(category_id=uuid.uuid4())
+    stmt = select(Listing.id).where(*match_conditions(query, [])).order_by(*order).limit(21)
+    plan = await plan_without_seqscan(stack.database_urls["trading"], stmt, analyze=("listings",))
+    assert index in plan and "Sort" not in plan, plan

@@ -55,7 +55,7 @@ def search_backend(runtime: Runtime) -> SearchBackend:
     """Elasticsearch when ELASTICSEARCH_URL is set, else PostgreSQL."""
     index = listing_index(runtime)
     if index is None:
-        return PostgresSearch(runtime.db)
+        return PostgresSearch(runtime.db, runtime.settings.search_exact_total_limit)
     return ElasticsearchSearch(runtime.db, index.client, index.alias)
 
 

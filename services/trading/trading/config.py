@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from servicekit.config import InvalidSetting, Settings, env, env_number
+from trading.search.postgres import EXACT_TOTAL_LIMIT
 
 # Where the purchase saga may be told to kill its process (SAGA_FAULT), each just after that effect.
 SAGA_FAULTS = ("reserve", "hold", "pay", "transfer", "capture", "close", "settle")
@@ -23,6 +24,8 @@ class TradingSettings(Settings):
     saga_fault: str = ""
     # Where the Elasticsearch that serves listing search is; empty: trading searches with PostgreSQL.
     elasticsearch_url: str = ""
+    # Up to how many matches PostgreSQL search counts exactly; past it the total and facets are estimates.
+    search_exact_total_limit: int = EXACT_TOTAL_LIMIT
     # The alias searches read; the physical indexes behind it are named after it (trading.search.index).
     elasticsearch_index: str = "listings"
 
@@ -37,5 +40,6 @@ class TradingSettings(Settings):
             "saga_grace_seconds": env_number("SAGA_GRACE_SECONDS", cls.saga_grace_seconds, 0.1),
             "saga_fault": fault,
             "elasticsearch_url": env("ELASTICSEARCH_URL", ""),
+            "search_exact_total_limit": int(env_number("SEARCH_EXACT_TOTAL_LIMIT", cls.search_exact_total_limit, 1)),
             "elasticsearch_index": env("ELASTICSEARCH_INDEX", cls.elasticsearch_index),
         }

@@ -56,6 +56,22 @@ class Listing(Base):
         Index("ix_listings_status_created_at", "status", "created_at"),
         Index("ix_listings_search_document", text(SEARCH_DOCUMENT), postgresql_using="gin"),
         Index("ix_listings_title_trgm", "title", postgresql_using="gin", postgresql_ops={"title": "gin_trgm_ops"}),
+        # A category's page of active listings, newest or cheapest first, read in order: a search by
+        # category sorts none of its matches (37,000 for a category of 4 % at 1,000,000 listings).
+        Index(
+            "ix_listings_active_category_created_at",
+            "category_id",
+            "created_at",
+            "id",
+            postgresql_where=text("status = 'active'"),
+        ),
+        Index(
+            "ix_listings_active_category_price",
+            "category_id",
+            "price_minor",
+            "id",
+            postgresql_where=text("status = 'active'"),
+        ),
         # An item is in one listing at most until that one is sold or cancelled.
         Index(
             "uq_listings_item_id_open",
@@ -99,9 +115,18 @@ class ListingAttributeValue(Base):
     __table_args__ = (
         CheckConstraint("num_nonnulls(value_string, value_number, value_boolean) = 1", name="one_typed_value"),
         CheckConstraint("char_length(key) BETWEEN 1 AND 64", name="key_length"),
-        Index("ix_listing_attribute_values_key_number", "key", "value_number"),
-        Index("ix_listing_attribute_values_key_string", "key", "value_string"),
-        Index("ix_listing_attribute_values_key_boolean", "key", "value_boolean"),
+        # Equality and range lookups per key, one index per type as catalog's values; the listing's id
+        # makes a filter's semi-join index-only.
+        *(
+            Index(
+                f"ix_listing_attribute_values_{kind}",
+                "key",
+                f"value_{kind}",
+                "listing_id",
+                postgresql_where=text(f"value_{kind} IS NOT NULL"),
+            )
+            for kind in ("number", "string", "boolean")
+        ),
     )
 
     listing_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"), primary_key=True)

@@ -1,0 +1,23 @@
+"""Query plans in tests: whether a statement can use an index, shown by planning it with sequential scans
+off (on the tests' few rows any plan is cheap, so a plan without the index means it cannot serve)."""
+
+from collections.abc import Sequence
+
+import asyncpg
+from sqlalchemy import Select
+from sqlalchemy.dialects import postgresql
+
+
+async def plan_without_seqscan(database_url: str, stmt: Select, analyze: Sequence[str] = ()) -> str:
+    """EXPLAIN of the statement, its values written in, on the database at `database_url` (SQLAlchemy's form),
+    after an ANALYZE of the tables in `analyze`."""
+    # Rendered for a driver that escapes % as %%; asyncpg takes the statement as written.
+    sql = str(stmt.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})).replace("%%", "%")
+    connection = await asyncpg.connect(database_url.replace("+asyncpg", ""))
+    try:
+        for table in analyze:
+            await connection.execute(f"ANALYZE {table}")
+        await connection.execute("SET enable_seqscan = off")
+        return "\n".join(row[0] for row in await connection.fetch(f"EXPLAIN {sql}"))
+    finally:
+        await connection.close()
