@@ -1,6 +1,6 @@
-"""PostgreSQL search counts exactly up to its limit (SEARCH_EXACT_TOTAL_LIMIT): past it the total is the
-planner's estimate, at least what was counted, and the facets are the counted matches scaled to it. A
-trading replica with a limit of 3 shows both sides on a few listings."""
+"""Search counts its facets exactly up to its limit (SEARCH_EXACT_TOTAL_LIMIT): past it the facets are the
+counted matches scaled to the total, which PostgreSQL estimates (the planner's, at least what was counted) and
+Elasticsearch counts. A trading replica with a limit of 3 shows both sides on a few listings, on each backend."""
 
 from contextlib import asynccontextmanager
 
@@ -13,6 +13,7 @@ from marketplace.trading.v1 import trading_service_pb2_grpc
 from testkit.catalog import new_category
 from testkit.stack import replica
 
+from .search.conftest import BACKENDS, elasticsearch_trading
 from .search.search_support import facet, ids, listed
 from .trading_support import T
 
@@ -22,13 +23,25 @@ COLOUR = catalog_pb2.Attribute(
 )
 
 
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    return request.param
+
+
 @asynccontextmanager
-async def counting_up_to(stack, limit: int):
+async def counting_up_to(request, stack, limit: int):
+    """SearchListings of a trading replica counting up to `limit`, on the test's backend."""
+    if request.getfixturevalue("backend") == "elasticsearch":
+        url = request.getfixturevalue("elasticsearch_url")
+        async with elasticsearch_trading(stack, url, search_exact_total_limit=limit) as target:
+            await target.settle()
+            yield target.search
+        return
     async with (
         replica(stack, "trading", search_exact_total_limit=limit) as address,
         grpc.aio.insecure_channel(address) as channel,
     ):
-        yield trading_service_pb2_grpc.TradingServiceStub(channel)
+        yield trading_service_pb2_grpc.TradingServiceStub(channel).SearchListings
 
 
 @pytest.fixture
@@ -40,20 +53,20 @@ async def colours(stack, trading, seller) -> catalog_pb2.Category:
     return category
 
 
-async def test_up_to_the_limit_the_total_and_facets_are_exact(stack, trading, colours):
-    async with counting_up_to(stack, LIMIT) as counting:
-        page = await counting.SearchListings(
-            pb.SearchListingsRequest(category_id=colours.id, attributes=["colour:white"])
-        )
+async def test_up_to_the_limit_the_total_and_facets_are_exact(request, stack, backend, colours):
+    async with counting_up_to(request, stack, LIMIT) as search:
+        page = await search(pb.SearchListingsRequest(category_id=colours.id, attributes=["colour:white"]))
     assert page.total_size == 2
     assert facet(page, "attributes.colour") == [("white", 2)]
 
 
-async def test_past_the_limit_the_total_and_facets_are_estimates_at_least_the_limit(stack, trading, colours):
+async def test_past_the_limit_the_total_and_facets_are_estimates_at_least_the_limit(
+    request, stack, trading, backend, colours
+):
     exact = await trading.SearchListings(pb.SearchListingsRequest(category_id=colours.id))
     assert exact.total_size == 8 and facet(exact, "attributes.colour") == [("red", 6), ("white", 2)]
-    async with counting_up_to(stack, LIMIT) as counting:
-        page = await counting.SearchListings(pb.SearchListingsRequest(category_id=colours.id))
+    async with counting_up_to(request, stack, LIMIT) as search:
+        page = await search(pb.SearchListingsRequest(category_id=colours.id))
     assert page.total_size > LIMIT
     # Every match is in the category: its one value stands for the estimated total.
     assert facet(page, "category_id") == [(colours.id, page.total_size)]

@@ -56,7 +56,7 @@ def search_backend(runtime: Runtime) -> SearchBackend:
     index = listing_index(runtime)
     if index is None:
         return PostgresSearch(runtime.db, runtime.settings.search_exact_total_limit)
-    return ElasticsearchSearch(runtime.db, index.client, index.alias)
+    return ElasticsearchSearch(runtime.db, index.client, index.alias, runtime.settings.search_exact_total_limit)
 
 
 def followers(runtime: Runtime) -> list[Follower]:

@@ -74,14 +74,15 @@ async def search_backend(request, stack) -> AsyncIterator[SearchTarget]:
 
 
 @asynccontextmanager
-async def elasticsearch_trading(stack, url: str) -> AsyncIterator[SearchTarget]:
-    """A trading server on the stack's database searching an index of its own in the run's Elasticsearch."""
+async def elasticsearch_trading(stack, url: str, **settings) -> AsyncIterator[SearchTarget]:
+    """A trading server on the stack's database searching an index of its own in the run's Elasticsearch, with
+    `settings` of trading changed."""
     alias = f"listings-{uuid.uuid4().hex[:8]}"
     listings = ListingIndex(AsyncElasticsearch(url), alias)
     db = Database(stack.database_urls["trading"], PoolSettings(size=1))
     try:
         async with (
-            replica(stack, "trading", elasticsearch_url=url, elasticsearch_index=alias) as address,
+            replica(stack, "trading", elasticsearch_url=url, elasticsearch_index=alias, **settings) as address,
             grpc.aio.insecure_channel(address) as channel,
         ):
 

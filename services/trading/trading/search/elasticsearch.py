@@ -34,8 +34,10 @@ from trading.search import (
     ranked,
     scalar_value,
 )
-from trading.search.postgres import distance_km
+from trading.search.postgres import EXACT_TOTAL_LIMIT, distance_km
 
+# What a search reads of the answer; the rest is left out by Elasticsearch, not parsed here.
+ANSWERED = ["hits.total", "hits.hits._id", "hits.hits.sort", "aggregations"]
 # The listing fields faceted by a terms aggregation, as the index names them.
 COLUMN_FACETS = ("game_id", "category_id", "condition", "feed")
 # A full-text match's score starts above what any typo match reaches (the PostgreSQL backend's tier), and
@@ -57,10 +59,13 @@ class SearchUnavailable(Unavailable):
 
 
 class ElasticsearchSearch:
-    def __init__(self, db: Database, client: AsyncElasticsearch, index: str) -> None:
+    def __init__(
+        self, db: Database, client: AsyncElasticsearch, index: str, exact_total_limit: int = EXACT_TOTAL_LIMIT
+    ) -> None:
         self._db = db
         self._client = client
         self._index = index
+        self._exact_total_limit = exact_total_limit
 
     async def search(
         self,
@@ -81,30 +86,40 @@ class ElasticsearchSearch:
                 search_after=list(after) if after is not None else None,
                 track_total_hits=True,
                 source=False,
-                aggs=_aggregations(facet_attributes),
+                aggs=self._sampled(_aggregations(facet_attributes)),
+                filter_path=ANSWERED,
             )
-            aggregations = answer["aggregations"]
-            seen = _seen_ranges(facet_attributes, aggregations)
+            sample = answer["aggregations"]["sample"]
+            seen = _seen_ranges(facet_attributes, sample)
             if seen:
-                aggregations = {**aggregations, **await self._count_ranges(matching, seen)}
+                sample = {**sample, **await self._count_ranges(matching, seen)}
         except TransportError as exc:
             raise SearchUnavailable(f"the search index did not answer: {exc}") from exc
-        found = answer["hits"]["hits"]
+        total = answer["hits"]["total"]["value"]
+        # Past the limit the facets counted a sample of the matches: scaled to stand for all of them.
+        scale = total / sample["doc_count"] if total > sample["doc_count"] else 1.0
+        found = answer["hits"].get("hits", [])
         token = ""
         if len(found) > query.page.size:
             found = found[: query.page.size]
             token = encode_token((query.fingerprint(), *found[-1]["sort"]))
-        facets = [_column_facet(name, aggregations[name]) for name in COLUMN_FACETS]
-        facets += [_attribute_facet(attribute, aggregations) for attribute in facet_attributes]
+        facets = [_column_facet(name, sample[name]) for name in COLUMN_FACETS]
+        facets += [_attribute_facet(attribute, sample) for attribute in facet_attributes]
+        facets = [Facet(f.field, tuple(FacetValue(v.value, round(v.count * scale)) for v in f.values)) for f in facets]
         hits = await self._hits(query, [UUID(hit["_id"]) for hit in found], reader_id)
-        return SearchResult(
-            hits=hits, facets=facets, total_size=answer["hits"]["total"]["value"], next_page_token=token
-        )
+        return SearchResult(hits=hits, facets=facets, total_size=total, next_page_token=token)
+
+    def _sampled(self, aggregations: dict) -> dict:
+        """The aggregations over the first `exact_total_limit` + 1 matches (the best scored, or in the index's
+        order): all of them up to the limit, a sample past it, as PostgreSQL's facets count."""
+        return {"sample": {"sampler": {"shard_size": self._exact_total_limit + 1}, "aggs": aggregations}}
 
     async def _count_ranges(self, matching: dict, seen: dict[str, list[tuple[float, float]]]) -> dict[str, Any]:
         aggs = {f"attributes.{key}": _range_aggregation(key, ranges) for key, ranges in seen.items()}
-        answer = await self._client.search(index=self._index, query=matching, size=0, aggs=aggs)
-        return answer["aggregations"]
+        answer = await self._client.search(
+            index=self._index, query=matching, size=0, aggs=self._sampled(aggs), filter_path=["aggregations"]
+        )
+        return answer["aggregations"]["sample"]
 
     async def _hits(self, query: SearchQuery, ids: list[UUID], reader_id: UUID | None) -> list[SearchHit]:
         """The listings of the page from PostgreSQL, in the index's order."""
@@ -161,7 +176,8 @@ def _words(words: str) -> dict:
                 {"constant_score": {"filter": _every_word(words, ["title", "description"]), "boost": FULL_TEXT_TIER}},
                 {"constant_score": {"filter": _every_word(words, ["title"]), "boost": TITLE_TIER}},
                 _every_word(words, ["title^2", "description"]),
-                {"match": {"title": {"query": words, "operator": "and", "fuzziness": "AUTO"}}},
+                # The first letter as typed: a typo rarely starts a word, and it bounds the terms expanded.
+                {"match": {"title": {"query": words, "operator": "and", "fuzziness": "AUTO", "prefix_length": 1}}},
             ],
             "minimum_should_match": 1,
         }
