@@ -40,10 +40,8 @@ from trading.search.postgres import EXACT_TOTAL_LIMIT, distance_km
 ANSWERED = ["hits.total", "hits.hits._id", "hits.hits.sort", "aggregations"]
 # The listing fields faceted by a terms aggregation, as the index names them.
 COLUMN_FACETS = ("game_id", "category_id", "condition", "feed")
-# A full-text match's score starts above what any typo match reaches (the PostgreSQL backend's tier), and
-# one with every word in the title above one without.
-FULL_TEXT_TIER = 1000.0
-TITLE_TIER = 500.0
+# What a word found only as a typo scores, against 1 for a word of the description and 2 of the title.
+TYPO_WEIGHT = 0.1
 # The field a typed filter or facet reads in an attribute entry.
 TYPED_FIELD = {
     AttributeType.STRING: "string",
@@ -167,17 +165,28 @@ def _query(query: SearchQuery, filters: Sequence[Filter[SearchAttribute]]) -> di
 
 
 def _words(words: str) -> dict:
-    """Listings with every word (in the title or the description) first, those with every word in the title
-    above the rest of them, then BM25 within each tier; below them all, the words as typos of the title.
-    The tiers do not depend on how common a word is in the index, as BM25 alone would."""
+    """Every word in the title or the description, or else every word as a typo of a word of the title.
+
+    The fields score by `boolean` similarity (trading.search.index): a word found scores its field's weight,
+    2 in the title and 1 in the description, so that a listing with every word in its title comes first, then
+    those with some in the description, and a typo match (a tenth of a word each) after every full-text match.
+    Ties go by id."""
     return {
         "bool": {
             "should": [
-                {"constant_score": {"filter": _every_word(words, ["title", "description"]), "boost": FULL_TEXT_TIER}},
-                {"constant_score": {"filter": _every_word(words, ["title"]), "boost": TITLE_TIER}},
                 _every_word(words, ["title^2", "description"]),
                 # The first letter as typed: a typo rarely starts a word, and it bounds the terms expanded.
-                {"match": {"title": {"query": words, "operator": "and", "fuzziness": "AUTO", "prefix_length": 1}}},
+                {
+                    "match": {
+                        "title": {
+                            "query": words,
+                            "operator": "and",
+                            "fuzziness": "AUTO",
+                            "prefix_length": 1,
+                            "boost": TYPO_WEIGHT,
+                        }
+                    }
+                },
             ],
             "minimum_should_match": 1,
         }

@@ -35,9 +35,10 @@ MAPPING = {
     "properties": {
         "id": {"type": "keyword"},
         # Words as the PostgreSQL backend's 'simple' configuration reads them: split and lower-cased,
-        # no stemming, no folding (the distribution the tests run has neither).
-        "title": {"type": "text", "analyzer": "standard"},
-        "description": {"type": "text", "analyzer": "standard"},
+        # no stemming, no folding (the distribution the tests run has neither). A word found scores its
+        # field's weight alone (`boolean`), not BM25: relevance is tiered (trading.search.elasticsearch).
+        "title": {"type": "text", "analyzer": "standard", "similarity": "boolean"},
+        "description": {"type": "text", "analyzer": "standard", "similarity": "boolean"},
         "seller_id": {"type": "keyword"},
         "game_id": {"type": "keyword"},
         "category_id": {"type": "keyword"},
