@@ -62,11 +62,12 @@ async def test_a_repeated_request_id_sends_once_and_answers_the_first_message(me
     [
         ("x" * 100_000, "", "message.text"),
         ("", "", "message.text"),
+        (" \n\t ", "", "message.text"),
         ("nul \x00 inside", "", "message.text"),
         ("", "ftp://example.com/a.png", "message.image_url"),
         ("", "javascript:alert(1)", "message.image_url"),
     ],
-    ids=["100000 characters", "empty", "NUL", "ftp image", "javascript image"],
+    ids=["100000 characters", "empty", "blank", "NUL", "ftp image", "javascript image"],
 )
 async def test_bad_messages_are_refused_naming_the_field(messaging, talk, text, image_url, field):
     conversation, _, (_, buyer) = await talk()

@@ -46,7 +46,8 @@ def check_content(content: Content, max_length: int, images_enabled: bool, prefi
     """The content if a participant may send it; INVALID_ARGUMENT naming `<prefix>text` or `<prefix>image_url`,
     or IMAGES_DISABLED while the setting is off. (NUL characters never get here: the kit refuses them.)"""
     violations = check_text(content.text, max_length, f"{prefix}text")
-    if not content.text and not content.image_url:
+    # Blanks alone show nothing: as empty as no text (a text is sent as written otherwise).
+    if not content.text.strip() and not content.image_url:
         violations.append(FieldViolation(f"{prefix}text", "a message needs a text or an image_url"))
     if problem := url_violation(f"{prefix}image_url", content.image_url):
         violations.append(problem)
