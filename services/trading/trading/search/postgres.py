@@ -40,7 +40,7 @@ from servicekit.filters import AttributeType, Filter, value_condition
 from servicekit.geo import SRID
 from servicekit.pagination import BigInt, page_result
 from trading.domain.listings import ListingStatus
-from trading.models import SEARCH_DOCUMENT, Listing, ListingAttributeValue
+from trading.models import Listing, ListingAttributeValue
 from trading.repository.listings import ListingView, view_columns
 from trading.search import (
     NUMBER_FACET_RANGES,
@@ -57,10 +57,15 @@ from trading.search import (
     scalar_value,
 )
 
-# How alike a query must be to some run of words of a title to match it when full text does not
-# (pg_trgm's word_similarity): "sneakres" is 0.55 alike "Used sneakers", a word apart well below.
-WORD_SIMILARITY = 0.5
-DOCUMENT = literal_column(SEARCH_DOCUMENT)
+# How alike a word of q must be to a word of the title to be its typo (pg_trgm's strict_word_similarity),
+# by the word's length, as Elasticsearch's fuzziness AUTO allows no edit to words of 1 or 2 characters, one
+# to words of 3 to 5 and two to longer ones: a short word is exact; one edit of a word of four letters is
+# 0.5 alike at most, two of a longer word about 0.35 ("sneakres" is 0.38 alike "Used sneakers").
+EXACT_WORD_LENGTH = 2
+SHORT_WORD_LENGTH = 5
+SHORT_WORD_SIMILARITY = 0.5
+LONG_WORD_SIMILARITY = 0.35
+DOCUMENT = Listing.search_document
 # What a full-text match adds to its relevance: more than ts_rank and word likeness together reach.
 FULL_TEXT_TIER = 10.0
 # The listing columns faceted with their GROUPING() bit, most significant first, as the query lists them.
@@ -90,19 +95,37 @@ class PostgresSearch:
         matching = match_conditions(query, filters)
         async with self._db.read() as session:
             if query.words:
-                # For this transaction only: the trigram index answers `%>` at this threshold.
+                # For this transaction only: the trigram index answers `%>>` at this threshold.
+                threshold = min(typo_similarity(word) for word in query.words.split())
                 await session.execute(
-                    select(func.set_config("pg_trgm.word_similarity_threshold", str(WORD_SIMILARITY), True))
+                    select(func.set_config("pg_trgm.strict_word_similarity_threshold", str(threshold), True))
                 )
-            hits, token = await _page(session, query, matching, reader_id)
-            counted = Counted(matching, self._exact_total_limit)
-            facets, total = await _column_facets(session, counted)
+            hits, token = await _page(session, query, filters, reader_id)
+            counted, facets, total = await self._counted_facets(session, query, filters, matching)
             if total > self._exact_total_limit:
                 estimate = await _estimated_matches(session, query, matching)
                 counted.scale = max(total, estimate) / total
                 facets, total = [counted.scaled(facet) for facet in facets], round(total * counted.scale)
             facets += [counted.scaled(facet) for facet in await _attribute_facets(session, counted, facet_attributes)]
         return SearchResult(hits=hits, facets=facets, total_size=total, next_page_token=token)
+
+    async def _counted_facets(
+        self,
+        session: AsyncSession,
+        query: SearchQuery,
+        filters: Sequence[Filter[SearchAttribute]],
+        matching: list[ColumnElement[bool]],
+    ) -> tuple["Counted", list[Facet], int]:
+        """The column facets and total of the counted matches. With words, the full-text matches are
+        counted first: when they alone pass the limit, the counts are estimates whatever the typos add, and
+        the typos' candidates (thousands of titles to compare) are not read."""
+        if query.words:
+            full_text = Counted(match_conditions(query, filters, _full_text(query)), self._exact_total_limit)
+            facets, total = await _column_facets(session, full_text)
+            if total > self._exact_total_limit:
+                return full_text, facets, total
+        counted = Counted(matching, self._exact_total_limit)
+        return counted, *await _column_facets(session, counted)
 
 
 class Counted:
@@ -153,14 +176,16 @@ def _point(query: SearchQuery) -> ColumnElement:
     return cast(literal(f"SRID={SRID};POINT({near.longitude} {near.latitude})"), Geography)
 
 
-def match_conditions(query: SearchQuery, filters: Sequence[Filter[SearchAttribute]]) -> list[ColumnElement[bool]]:
-    """What a listing must be to match: active, and everything the query and its filters ask."""
+def match_conditions(
+    query: SearchQuery, filters: Sequence[Filter[SearchAttribute]], words: ColumnElement[bool] | None = None
+) -> list[ColumnElement[bool]]:
+    """What a listing must be to match: active, and everything the query and its filters ask; of the words,
+    `words` when given (a part of their matches)."""
     conditions: list[ColumnElement[bool]] = [Listing.status == ListingStatus.ACTIVE]
     if query.words:
         # Full text, or else every word like some word of the title (a typo), as a fuzzy match of every word
         # does in Elasticsearch.
-        typos = and_(*(Listing.title.op("%>")(word) for word in query.words.split()))
-        conditions.append(or_(DOCUMENT.op("@@")(_tsquery(query)), typos))
+        conditions.append(or_(_full_text(query), _typos(query)) if words is None else words)
     if query.game_id is not None:
         conditions.append(Listing.game_id == query.game_id)
     if query.category_id is not None:
@@ -193,6 +218,29 @@ def _tsquery(query: SearchQuery) -> ColumnElement:
     return func.websearch_to_tsquery(literal_column("'simple'::regconfig"), query.words)
 
 
+def _full_text(query: SearchQuery) -> ColumnElement[bool]:
+    return DOCUMENT.op("@@", is_comparison=True)(_tsquery(query))
+
+
+def typo_similarity(word: str) -> float:
+    if len(word) <= EXACT_WORD_LENGTH:
+        return 1.0
+    return SHORT_WORD_SIMILARITY if len(word) <= SHORT_WORD_LENGTH else LONG_WORD_SIMILARITY
+
+
+def _typos(query: SearchQuery) -> ColumnElement[bool]:
+    """Every word of q like a word of the title, each at its length's similarity: `%>>` at the lowest of
+    them (the transaction's threshold, which the trigram index answers), the stricter ones checked again."""
+    words = query.words.split()
+    lowest = min(typo_similarity(word) for word in words)
+    conditions = []
+    for word in words:
+        conditions.append(Listing.title.op("%>>")(word))
+        if typo_similarity(word) > lowest:
+            conditions.append(func.strict_word_similarity(word, Listing.title) >= typo_similarity(word))
+    return and_(*conditions)
+
+
 def _order(query: SearchQuery) -> tuple[list[ColumnElement], bool, tuple[type, ...]]:
     """The sort key's expressions, whether it descends, and the types a token's key must have."""
     order = query.order
@@ -212,7 +260,7 @@ def _relevance(query: SearchQuery) -> ColumnElement:
     likeness: a typo is found, below the listings that have the very words."""
     tsquery = _tsquery(query)
     return (
-        case((DOCUMENT.op("@@")(tsquery), FULL_TEXT_TIER), else_=0.0)
+        case((_full_text(query), FULL_TEXT_TIER), else_=0.0)
         + cast(func.ts_rank(DOCUMENT, tsquery), Float)
         + cast(func.word_similarity(query.words, Listing.title), Float)
     )
@@ -223,21 +271,39 @@ def distance_km(query: SearchQuery) -> ColumnElement:
 
 
 async def _page(
-    session: AsyncSession, query: SearchQuery, matching: list[ColumnElement[bool]], reader_id: UUID | None
+    session: AsyncSession, query: SearchQuery, filters: Sequence[Filter[SearchAttribute]], reader_id: UUID | None
 ) -> tuple[list[SearchHit], str]:
     keys, descending, types = _order(query)
     after = query.after_key(*types)
     distance = distance_km(query) if query.near is not None else literal(None, Float)
-    stmt = select(Listing, *view_columns(Listing.id, reader_id), distance.label("distance_km"), *keys).where(*matching)
+    stmt = select(Listing, *view_columns(Listing.id, reader_id), distance.label("distance_km"), *keys)
     if after is not None:
         stmt = stmt.where(tuple_(*keys) < tuple_(*after) if descending else tuple_(*keys) > tuple_(*after))
-    stmt = stmt.order_by(*(key.desc() if descending else key.asc() for key in keys)).limit(query.page.size + 1)
-    rows = (await session.execute(stmt)).all()
+    stmt = stmt.order_by(*(key.desc() if descending else key.asc() for key in keys))
+    rows: list = []
+    for words in _tiers(query, after):
+        tier = stmt.where(*match_conditions(query, filters, words)).limit(query.page.size + 1 - len(rows))
+        rows += (await session.execute(tier)).all()
+        if len(rows) > query.page.size:
+            break
     width = len(keys)
     # A search's token holds the query's fingerprint before the sort key.
     rows, token = page_result(rows, query.page, lambda row: (query.fingerprint(), *row[-width:]))
     hits = [SearchHit(ListingView(row[0], row[1], row[2], row[3]), row[4]) for row in rows]
     return hits, token
+
+
+def _tiers(query: SearchQuery, after: tuple | None) -> list[ColumnElement[bool] | None]:
+    """What of the words' matches a page reads, part after part, each in the sort's order (None: all of
+    them). By relevance, the full-text matches, then the typos, which score below them all: the typos
+    are ranked only when the full-text matches do not fill the page, full text not at all once a token
+    is past it."""
+    if query.order is not SearchSort.RELEVANCE or not query.words:
+        return [None]
+    typos = and_(_typos(query), ~_full_text(query))
+    if after is not None and after[0] < FULL_TEXT_TIER:
+        return [typos]
+    return [_full_text(query), typos]
 
 
 async def _column_facets(session: AsyncSession, counted: Counted) -> tuple[list[Facet], int]:
