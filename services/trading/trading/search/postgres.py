@@ -197,7 +197,8 @@ def match_conditions(
     if query.max_price is not None:
         conditions.append(Listing.price_minor <= query.max_price)
     if query.near is not None:
-        conditions.append(func.ST_DWithin(Listing.location, _point(query), query.near.radius_km * 1000.0))
+        # On the sphere, as the distance (below).
+        conditions.append(func.ST_DWithin(Listing.location, _point(query), query.near.radius_km * 1000.0, False))
     if query.feed is not None:
         conditions.append(Listing.feed == query.feed)
     if query.seller_id is not None:
@@ -251,7 +252,7 @@ def _order(query: SearchQuery) -> tuple[list[ColumnElement], bool, tuple[type, .
     if order is SearchSort.PRICE_DESC:
         return [Listing.price_minor, Listing.id], True, (BigInt, UUID)
     if order is SearchSort.DISTANCE:
-        return [distance_km(query), Listing.id], False, (float, UUID)
+        return [_metres(query), Listing.id], False, (float, UUID)
     return [Listing.created_at, Listing.id], True, (datetime, UUID)
 
 
@@ -266,8 +267,14 @@ def _relevance(query: SearchQuery) -> ColumnElement:
     )
 
 
+def _metres(query: SearchQuery) -> ColumnElement:
+    """The distance on the sphere (PostGIS's `<->` on geography), as Elasticsearch's arc distance: some
+    0.3 % off the spheroid's, and some ten times cheaper to compute for each listing in the radius."""
+    return Listing.location.op("<->", return_type=Float)(_point(query))
+
+
 def distance_km(query: SearchQuery) -> ColumnElement:
-    return cast(func.ST_Distance(Listing.location, _point(query)), Float) / 1000.0
+    return _metres(query) / 1000.0
 
 
 async def _page(
@@ -279,6 +286,8 @@ async def _page(
     stmt = select(Listing, *view_columns(Listing.id, reader_id), distance.label("distance_km"), *keys)
     if after is not None:
         stmt = stmt.where(tuple_(*keys) < tuple_(*after) if descending else tuple_(*keys) > tuple_(*after))
+    if query.order is SearchSort.DISTANCE:
+        stmt = await _within_page_distance(session, query, filters, stmt)
     stmt = stmt.order_by(*(key.desc() if descending else key.asc() for key in keys))
     rows: list = []
     for words in _tiers(query, after):
@@ -291,6 +300,22 @@ async def _page(
     rows, token = page_result(rows, query.page, lambda row: (query.fingerprint(), *row[-width:]))
     hits = [SearchHit(ListingView(row[0], row[1], row[2], row[3]), row[4]) for row in rows]
     return hits, token
+
+
+async def _within_page_distance(
+    session: AsyncSession, query: SearchQuery, filters: Sequence[Filter[SearchAttribute]], stmt: Select
+) -> Select:
+    """The page's statement narrowed to the listings no farther than the page's last: the GIST index finds
+    that one nearest first (`ORDER BY location <-> point`, which it answers alone, without the tie-break by
+    id), and the page then reads and sorts only what lies within its distance, not the whole radius (8,000
+    listings within 10 km of a city at 1,000,000 listings)."""
+    metres = _metres(query)
+    nearest = stmt.with_only_columns(metres).where(*match_conditions(query, filters)).order_by(metres)
+    farthest = await session.scalar(nearest.offset(query.page.size).limit(1))
+    if farthest is None:
+        return stmt
+    # A metre more: listings at the very same distance (ties, sorted by id) are all read.
+    return stmt.where(func.ST_DWithin(Listing.location, _point(query), farthest + 1.0, False))
 
 
 def _tiers(query: SearchQuery, after: tuple | None) -> list[ColumnElement[bool] | None]:
