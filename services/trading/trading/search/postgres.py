@@ -1,8 +1,9 @@
 """The PostgreSQL search backend: trading's own tables and indexes (services/trading/README.md, "Search").
 
-A search is three statements in one read-only transaction: the page, the facets of the listing's own
-columns with the total (one GROUPING SETS query), and the attribute facets (one query over
-listing_attribute_values). The facets read at most `exact_total_limit` + 1 matches: when there are no
+A search is a few statements in one read-only transaction: the page (by relevance, the full-text matches
+and then, when they do not fill it, the typos; by distance, after finding its farthest listing), the
+facets of the listing's own columns with the total (one GROUPING SETS query), and the attribute facets
+(one query over listing_attribute_values). The facets read at most `exact_total_limit` + 1 matches: when there are no
 more, they and the total are exact; past it they count that subset of the matches, scaled to the
 planner's estimate of them all, which is the total.
 """
@@ -96,7 +97,7 @@ class PostgresSearch:
         async with self._db.read() as session:
             if query.words:
                 # For this transaction only: the trigram index answers `%>>` at this threshold.
-                threshold = min(typo_similarity(word) for word in query.words.split())
+                threshold = min(_typo_similarity(word) for word in query.words.split())
                 await session.execute(
                     select(func.set_config("pg_trgm.strict_word_similarity_threshold", str(threshold), True))
                 )
@@ -223,7 +224,7 @@ def _full_text(query: SearchQuery) -> ColumnElement[bool]:
     return DOCUMENT.op("@@", is_comparison=True)(_tsquery(query))
 
 
-def typo_similarity(word: str) -> float:
+def _typo_similarity(word: str) -> float:
     if len(word) <= EXACT_WORD_LENGTH:
         return 1.0
     return SHORT_WORD_SIMILARITY if len(word) <= SHORT_WORD_LENGTH else LONG_WORD_SIMILARITY
@@ -233,12 +234,12 @@ def _typos(query: SearchQuery) -> ColumnElement[bool]:
     """Every word of q like a word of the title, each at its length's similarity: `%>>` at the lowest of
     them (the transaction's threshold, which the trigram index answers), the stricter ones checked again."""
     words = query.words.split()
-    lowest = min(typo_similarity(word) for word in words)
+    lowest = min(_typo_similarity(word) for word in words)
     conditions = []
     for word in words:
         conditions.append(Listing.title.op("%>>")(word))
-        if typo_similarity(word) > lowest:
-            conditions.append(func.strict_word_similarity(word, Listing.title) >= typo_similarity(word))
+        if _typo_similarity(word) > lowest:
+            conditions.append(func.strict_word_similarity(word, Listing.title) >= _typo_similarity(word))
     return and_(*conditions)
 
 
