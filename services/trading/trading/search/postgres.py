@@ -67,7 +67,7 @@ SHORT_WORD_LENGTH = 5
 SHORT_WORD_SIMILARITY = 0.5
 LONG_WORD_SIMILARITY = 0.35
 DOCUMENT = Listing.search_document
-# What a full-text match adds to its relevance: more than ts_rank and word likeness together reach.
+# What a full-text match adds to its relevance: more than ts_rank or word likeness reach.
 FULL_TEXT_TIER = 10.0
 # The listing columns faceted with their GROUPING() bit, most significant first, as the query lists them.
 COLUMN_FACETS = ("game_id", "category_id", "condition", "feed")
@@ -258,13 +258,12 @@ def _order(query: SearchQuery) -> tuple[list[ColumnElement], bool, tuple[type, .
 
 
 def _relevance(query: SearchQuery) -> ColumnElement:
-    """Full-text matches first (FULL_TEXT_TIER above any other), then ts_rank plus the title's trigram
-    likeness: a typo is found, below the listings that have the very words."""
-    tsquery = _tsquery(query)
-    return (
-        case((_full_text(query), FULL_TEXT_TIER), else_=0.0)
-        + cast(func.ts_rank(DOCUMENT, tsquery), Float)
-        + cast(func.word_similarity(query.words, Listing.title), Float)
+    """Full-text matches first (FULL_TEXT_TIER above any other), by ts_rank (the title's words weigh
+    more than the description's); then the typos, by the title's trigram likeness to q. Each part is
+    ranked by one function: the likeness of every full-text match's title cost twice its ts_rank."""
+    return case(
+        (_full_text(query), FULL_TEXT_TIER + cast(func.ts_rank(DOCUMENT, _tsquery(query)), Float)),
+        else_=cast(func.word_similarity(query.words, Listing.title), Float),
     )
 
 
