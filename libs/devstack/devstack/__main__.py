@@ -45,6 +45,11 @@ def main() -> None:
         type=int,
         help="purchase: fresh listings per target (default: 1,000 a second run); search: listings (default 1,000,000)",
     )
+    bench.add_argument(
+        "--targets",
+        default="postgres,elasticsearch,noindex",
+        help="search: the targets to measure, of postgres,elasticsearch,noindex (default all)",
+    )
     bench.add_argument("--clients", type=int, default=1_000, help="messaging: SSE clients (default 1,000)")
     bench.add_argument("--rate", type=float, default=150.0, help="messaging: messages sent a second (default 150)")
     breaking = commands.add_parser("breaking", help="buf breaking of protos/ against a git ref")
@@ -112,7 +117,9 @@ def main() -> None:
     elif args.command == "bench" and args.scenario == "search":
         from devstack.bench.search import bench as bench_search
 
-        raise SystemExit(bench_search(args.listings, args.concurrency, args.seconds, args.warmup, args.runs))
+        raise SystemExit(
+            bench_search(args.listings, args.concurrency, args.seconds, args.warmup, args.runs, args.targets.split(","))
+        )
     elif args.command == "bench":
         from devstack.bench.gateway import bench
 

@@ -17,6 +17,7 @@ to bench-results/search.json.
 """
 
 import asyncio
+import contextlib
 import dataclasses
 import json
 import random
@@ -54,8 +55,11 @@ from trading.search.postgres import PostgresSearch
 from trading.service.search import search_listings
 
 RESULTS = ROOT / "bench-results" / "search.json"
+# What --targets names: PostgreSQL through the gateway and in process, the same of Elasticsearch, PostgreSQL
+# without its search indexes (last: it drops them).
+TARGETS = ("postgres", "elasticsearch", "noindex")
 SEARCH_INDEXES = (
-    "ix_listings_search_document",
+    "ix_listings_search_document_stored",
     "ix_listings_title_trgm",
     "idx_listings_location",
     "ix_listings_active_category_created_at",
@@ -123,6 +127,7 @@ class Load:
     seconds: float
     warmup: float
     slow_runs: int
+    targets: frozenset[str] = frozenset(TARGETS)
 
 
 async def measure_kinds(
@@ -252,7 +257,7 @@ def write_results(results: dict[str, dict[str, Result]], facts: dict) -> None:
     RESULTS.write_text(json.dumps({**facts, "targets_p95_ms": GATEWAY_P95_MS, "figures": figures}, indent=2) + "\n")
 
 
-async def _bench(server: str, elasticsearch_url: str, console: Console, listings: int, load: Load) -> int:
+async def _bench(server: str, elasticsearch_url: str | None, console: Console, listings: int, load: Load) -> int:
     async def run(supervisor: Supervisor, stack: BenchStack) -> int:
         started = time.monotonic()
         categories = await load_listings(
@@ -271,35 +276,42 @@ async def _bench(server: str, elasticsearch_url: str, console: Console, listings
             soft_wrap=True,
         )
         results: dict[str, dict[str, Result]] = {}
-        results["gateway, PostgreSQL"] = await measure_gateway(
-            console, "gateway, PostgreSQL", stack.config.gateway_url, kinds, load
-        )
-        es_config, indexed = await start_elasticsearch_stack(console, supervisor, stack, elasticsearch_url)
-        console.print(f"indexed {active:,} listings in {indexed:.0f} s")
-        results["gateway, Elasticsearch"] = await measure_gateway(
-            console, "gateway, Elasticsearch", es_config.gateway_url, kinds, load
-        )
+        if "postgres" in load.targets:
+            results["gateway, PostgreSQL"] = await measure_gateway(
+                console, "gateway, PostgreSQL", stack.config.gateway_url, kinds, load
+            )
+        indexed = None
+        if elasticsearch_url is not None:
+            es_config, indexed = await start_elasticsearch_stack(console, supervisor, stack, elasticsearch_url)
+            console.print(f"indexed {active:,} listings in {indexed:.0f} s")
+            results["gateway, Elasticsearch"] = await measure_gateway(
+                console, "gateway, Elasticsearch", es_config.gateway_url, kinds, load
+            )
         supervisor.check_alive()
         pool = PoolSettings(size=load.concurrency, statement_timeout_ms=SLOW_STATEMENT_MS)
         db = Database(service_url(stack.server, stack.config.database("trading")), pool)
-        elasticsearch = AsyncElasticsearch(elasticsearch_url)
+        elasticsearch = AsyncElasticsearch(elasticsearch_url) if elasticsearch_url is not None else None
         try:
             async with grpc.aio.insecure_channel(stack.config.address("catalog")) as channel:
                 catalog = CachedCatalog(Catalog(channel, 30))
                 postgres = in_process(PostgresSearch(db), catalog)
-                results["PostgreSQL"] = await measure_kinds(
-                    console, "PostgreSQL", [postgres] * load.concurrency, kinds, load
-                )
-                in_elasticsearch = in_process(ElasticsearchSearch(db, elasticsearch, INDEX_ALIAS), catalog)
-                results["Elasticsearch"] = await measure_kinds(
-                    console, "Elasticsearch", [in_elasticsearch] * load.concurrency, kinds, load
-                )
-                await drop_search_indexes(stack)
-                results["PostgreSQL, no index"] = await measure_slow(
-                    console, "PostgreSQL, no index", postgres, kinds, load.slow_runs
-                )
+                if "postgres" in load.targets:
+                    results["PostgreSQL"] = await measure_kinds(
+                        console, "PostgreSQL", [postgres] * load.concurrency, kinds, load
+                    )
+                if elasticsearch is not None:
+                    in_elasticsearch = in_process(ElasticsearchSearch(db, elasticsearch, INDEX_ALIAS), catalog)
+                    results["Elasticsearch"] = await measure_kinds(
+                        console, "Elasticsearch", [in_elasticsearch] * load.concurrency, kinds, load
+                    )
+                if "noindex" in load.targets:
+                    await drop_search_indexes(stack)
+                    results["PostgreSQL, no index"] = await measure_slow(
+                        console, "PostgreSQL, no index", postgres, kinds, load.slow_runs
+                    )
         finally:
-            await elasticsearch.close()
+            if elasticsearch is not None:
+                await elasticsearch.close()
             await db.dispose()
         report(console, results, kinds)
         facts = {
@@ -307,7 +319,7 @@ async def _bench(server: str, elasticsearch_url: str, console: Console, listings
             "active": active,
             "broad_matches": broad,
             "load_seconds": round(loaded),
-            "reindex_seconds": round(indexed),
+            "reindex_seconds": None if indexed is None else round(indexed),
         }
         write_results(results, {"machine": machine, **facts, "concurrency": load.concurrency})
         console.print(f"written to {RESULTS.relative_to(ROOT)}; whole scenario {time.monotonic() - started:.0f} s")
@@ -322,19 +334,27 @@ async def _bench(server: str, elasticsearch_url: str, console: Console, listings
     )
 
 
-def bench(listings: int, concurrency: int, seconds: float, warmup: float, slow_runs: int) -> int:
+def bench(
+    listings: int, concurrency: int, seconds: float, warmup: float, slow_runs: int, targets: Sequence[str] = TARGETS
+) -> int:
     if listings < 1 or concurrency < 1 or seconds <= 0 or warmup < 0 or slow_runs < 1:
         raise SystemExit(
             "--listings, --concurrency and --runs must be at least 1, --seconds above 0, --warmup not below 0"
         )
+    unknown = set(targets) - set(TARGETS)
+    if unknown or not targets:
+        raise SystemExit(f"--targets takes some of {','.join(TARGETS)}, not {','.join(sorted(unknown)) or 'none'}")
+    load = Load(concurrency, seconds, warmup, slow_runs, frozenset(targets))
     console = Console(highlight=False)
     # The table has eight columns: narrower, a log file would get it wrapped cell by cell.
     console.width = max(console.width, 170)
-    console.print("[bold]starting Elasticsearch[/]")
-    with postgres_server() as server, elasticsearch_node() as node:
+    with contextlib.ExitStack() as running:
+        server = running.enter_context(postgres_server())
+        elasticsearch_url = None
+        if "elasticsearch" in load.targets:
+            console.print("[bold]starting Elasticsearch[/]")
+            elasticsearch_url = running.enter_context(elasticsearch_node()).url
         try:
-            return asyncio.run(
-                _bench(server, node.url, console, listings, Load(concurrency, seconds, warmup, slow_runs))
-            )
+            return asyncio.run(_bench(server, elasticsearch_url, console, listings, load))
         except KeyboardInterrupt:
             return 130

@@ -3,6 +3,8 @@ distance, feed and seller."""
 
 import uuid
 
+from google.protobuf import field_mask_pb2
+
 from marketplace.trading.v1 import resources_pb2
 from marketplace.trading.v1 import trading_service_pb2 as pb
 from testkit.accounts import new_account
@@ -49,6 +51,27 @@ async def test_a_typo_still_finds_the_word(search, trading, seller, sneakers):
     assert ids(await search(q="sneakres", category_id=sneakers.id)) == [found]
     assert ids(await search(q="snekers", category_id=sneakers.id)) == [found]
     assert ids(await search(q="sandals", category_id=sneakers.id)) == []
+
+
+async def test_a_typo_is_at_most_one_edit_of_a_short_word_and_none_of_one_or_two_letters(
+    search, trading, seller, sneakers
+):
+    found = await listed(trading, seller, sneakers.id, title="Red boots")
+    assert ids(await search(q="boot", category_id=sneakers.id)) == [found]
+    assert ids(await search(q="rd", category_id=sneakers.id)) == []
+    assert ids(await search(q="bo", category_id=sneakers.id)) == []
+
+
+async def test_a_changed_title_is_searched_as_it_is_now(search, trading, seller, sneakers):
+    listing = await listed(trading, seller, sneakers.id, title="Leather boots")
+    edit = pb.UpdateListingRequest(
+        listing_id=listing,
+        listing=resources_pb2.Listing(title="Canvas sneakers"),
+        update_mask=field_mask_pb2.FieldMask(paths=["title"]),
+    )
+    await trading.UpdateListing(edit, metadata=seller.auth)
+    assert ids(await search(q="canvas", category_id=sneakers.id)) == [listing]
+    assert ids(await search(q="leather", category_id=sneakers.id)) == []
 
 
 async def test_game_category_seller_and_feed_narrow_the_search(search, trading, new_person, sneakers, stack):

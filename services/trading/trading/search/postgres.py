@@ -1,8 +1,9 @@
 """The PostgreSQL search backend: trading's own tables and indexes (services/trading/README.md, "Search").
 
-A search is three statements in one read-only transaction: the page, the facets of the listing's own
-columns with the total (one GROUPING SETS query), and the attribute facets (one query over
-listing_attribute_values). The facets read at most `exact_total_limit` + 1 matches: when there are no
+A search is a few statements in one read-only transaction: the page (by relevance, the full-text matches
+and then, when they do not fill it, the typos; by distance, after finding its farthest listing), the
+facets of the listing's own columns with the total (one GROUPING SETS query), and the attribute facets
+(one query over listing_attribute_values). The facets read at most `exact_total_limit` + 1 matches: when there are no
 more, they and the total are exact; past it they count that subset of the matches, scaled to the
 planner's estimate of them all, which is the total.
 """
@@ -40,7 +41,7 @@ from servicekit.filters import AttributeType, Filter, value_condition
 from servicekit.geo import SRID
 from servicekit.pagination import BigInt, page_result
 from trading.domain.listings import ListingStatus
-from trading.models import SEARCH_DOCUMENT, Listing, ListingAttributeValue
+from trading.models import Listing, ListingAttributeValue
 from trading.repository.listings import ListingView, view_columns
 from trading.search import (
     NUMBER_FACET_RANGES,
@@ -57,11 +58,16 @@ from trading.search import (
     scalar_value,
 )
 
-# How alike a query must be to some run of words of a title to match it when full text does not
-# (pg_trgm's word_similarity): "sneakres" is 0.55 alike "Used sneakers", a word apart well below.
-WORD_SIMILARITY = 0.5
-DOCUMENT = literal_column(SEARCH_DOCUMENT)
-# What a full-text match adds to its relevance: more than ts_rank and word likeness together reach.
+# How alike a word of q must be to a word of the title to be its typo (pg_trgm's strict_word_similarity),
+# by the word's length, as Elasticsearch's fuzziness AUTO allows no edit to words of 1 or 2 characters, one
+# to words of 3 to 5 and two to longer ones: a short word is exact; one edit of a word of four letters is
+# 0.5 alike at most, two of a longer word about 0.35 ("sneakres" is 0.38 alike "Used sneakers").
+EXACT_WORD_LENGTH = 2
+SHORT_WORD_LENGTH = 5
+SHORT_WORD_SIMILARITY = 0.5
+LONG_WORD_SIMILARITY = 0.35
+DOCUMENT = Listing.search_document
+# What a full-text match adds to its relevance: more than ts_rank or word likeness reach.
 FULL_TEXT_TIER = 10.0
 # The listing columns faceted with their GROUPING() bit, most significant first, as the query lists them.
 COLUMN_FACETS = ("game_id", "category_id", "condition", "feed")
@@ -90,19 +96,37 @@ class PostgresSearch:
         matching = match_conditions(query, filters)
         async with self._db.read() as session:
             if query.words:
-                # For this transaction only: the trigram index answers `%>` at this threshold.
+                # For this transaction only: the trigram index answers `%>>` at this threshold.
+                threshold = min(_typo_similarity(word) for word in query.words.split())
                 await session.execute(
-                    select(func.set_config("pg_trgm.word_similarity_threshold", str(WORD_SIMILARITY), True))
+                    select(func.set_config("pg_trgm.strict_word_similarity_threshold", str(threshold), True))
                 )
-            hits, token = await _page(session, query, matching, reader_id)
-            counted = Counted(matching, self._exact_total_limit)
-            facets, total = await _column_facets(session, counted)
+            hits, token = await _page(session, query, filters, reader_id)
+            counted, facets, total = await self._counted_facets(session, query, filters, matching)
             if total > self._exact_total_limit:
                 estimate = await _estimated_matches(session, query, matching)
                 counted.scale = max(total, estimate) / total
                 facets, total = [counted.scaled(facet) for facet in facets], round(total * counted.scale)
             facets += [counted.scaled(facet) for facet in await _attribute_facets(session, counted, facet_attributes)]
         return SearchResult(hits=hits, facets=facets, total_size=total, next_page_token=token)
+
+    async def _counted_facets(
+        self,
+        session: AsyncSession,
+        query: SearchQuery,
+        filters: Sequence[Filter[SearchAttribute]],
+        matching: list[ColumnElement[bool]],
+    ) -> tuple["Counted", list[Facet], int]:
+        """The column facets and total of the counted matches. With words, the full-text matches are
+        counted first: when they alone pass the limit, the counts are estimates whatever the typos add, and
+        the typos' candidates (thousands of titles to compare) are not read."""
+        if query.words:
+            full_text = Counted(match_conditions(query, filters, _full_text(query)), self._exact_total_limit)
+            facets, total = await _column_facets(session, full_text)
+            if total > self._exact_total_limit:
+                return full_text, facets, total
+        counted = Counted(matching, self._exact_total_limit)
+        return counted, *await _column_facets(session, counted)
 
 
 class Counted:
@@ -153,14 +177,16 @@ def _point(query: SearchQuery) -> ColumnElement:
     return cast(literal(f"SRID={SRID};POINT({near.longitude} {near.latitude})"), Geography)
 
 
-def match_conditions(query: SearchQuery, filters: Sequence[Filter[SearchAttribute]]) -> list[ColumnElement[bool]]:
-    """What a listing must be to match: active, and everything the query and its filters ask."""
+def match_conditions(
+    query: SearchQuery, filters: Sequence[Filter[SearchAttribute]], words: ColumnElement[bool] | None = None
+) -> list[ColumnElement[bool]]:
+    """What a listing must be to match: active, and everything the query and its filters ask; of the words,
+    `words` when given (a part of their matches)."""
     conditions: list[ColumnElement[bool]] = [Listing.status == ListingStatus.ACTIVE]
     if query.words:
         # Full text, or else every word like some word of the title (a typo), as a fuzzy match of every word
         # does in Elasticsearch.
-        typos = and_(*(Listing.title.op("%>")(word) for word in query.words.split()))
-        conditions.append(or_(DOCUMENT.op("@@")(_tsquery(query)), typos))
+        conditions.append(or_(_full_text(query), _typos(query)) if words is None else words)
     if query.game_id is not None:
         conditions.append(Listing.game_id == query.game_id)
     if query.category_id is not None:
@@ -172,7 +198,8 @@ def match_conditions(query: SearchQuery, filters: Sequence[Filter[SearchAttribut
     if query.max_price is not None:
         conditions.append(Listing.price_minor <= query.max_price)
     if query.near is not None:
-        conditions.append(func.ST_DWithin(Listing.location, _point(query), query.near.radius_km * 1000.0))
+        # On the sphere, as the distance (below).
+        conditions.append(func.ST_DWithin(Listing.location, _point(query), query.near.radius_km * 1000.0, False))
     if query.feed is not None:
         conditions.append(Listing.feed == query.feed)
     if query.seller_id is not None:
@@ -193,6 +220,29 @@ def _tsquery(query: SearchQuery) -> ColumnElement:
     return func.websearch_to_tsquery(literal_column("'simple'::regconfig"), query.words)
 
 
+def _full_text(query: SearchQuery) -> ColumnElement[bool]:
+    return DOCUMENT.op("@@", is_comparison=True)(_tsquery(query))
+
+
+def _typo_similarity(word: str) -> float:
+    if len(word) <= EXACT_WORD_LENGTH:
+        return 1.0
+    return SHORT_WORD_SIMILARITY if len(word) <= SHORT_WORD_LENGTH else LONG_WORD_SIMILARITY
+
+
+def _typos(query: SearchQuery) -> ColumnElement[bool]:
+    """Every word of q like a word of the title, each at its length's similarity: `%>>` at the lowest of
+    them (the transaction's threshold, which the trigram index answers), the stricter ones checked again."""
+    words = query.words.split()
+    lowest = min(_typo_similarity(word) for word in words)
+    conditions = []
+    for word in words:
+        conditions.append(Listing.title.op("%>>")(word))
+        if _typo_similarity(word) > lowest:
+            conditions.append(func.strict_word_similarity(word, Listing.title) >= _typo_similarity(word))
+    return and_(*conditions)
+
+
 def _order(query: SearchQuery) -> tuple[list[ColumnElement], bool, tuple[type, ...]]:
     """The sort key's expressions, whether it descends, and the types a token's key must have."""
     order = query.order
@@ -203,41 +253,82 @@ def _order(query: SearchQuery) -> tuple[list[ColumnElement], bool, tuple[type, .
     if order is SearchSort.PRICE_DESC:
         return [Listing.price_minor, Listing.id], True, (BigInt, UUID)
     if order is SearchSort.DISTANCE:
-        return [distance_km(query), Listing.id], False, (float, UUID)
+        return [_metres(query), Listing.id], False, (float, UUID)
     return [Listing.created_at, Listing.id], True, (datetime, UUID)
 
 
 def _relevance(query: SearchQuery) -> ColumnElement:
-    """Full-text matches first (FULL_TEXT_TIER above any other), then ts_rank plus the title's trigram
-    likeness: a typo is found, below the listings that have the very words."""
-    tsquery = _tsquery(query)
-    return (
-        case((DOCUMENT.op("@@")(tsquery), FULL_TEXT_TIER), else_=0.0)
-        + cast(func.ts_rank(DOCUMENT, tsquery), Float)
-        + cast(func.word_similarity(query.words, Listing.title), Float)
+    """Full-text matches first (FULL_TEXT_TIER above any other), by ts_rank (the title's words weigh
+    more than the description's); then the typos, by the title's trigram likeness to q. Each part is
+    ranked by one function: the likeness of every full-text match's title cost twice its ts_rank."""
+    return case(
+        (_full_text(query), FULL_TEXT_TIER + cast(func.ts_rank(DOCUMENT, _tsquery(query)), Float)),
+        else_=cast(func.word_similarity(query.words, Listing.title), Float),
     )
 
 
+def _metres(query: SearchQuery) -> ColumnElement:
+    """The distance on the sphere (PostGIS's `<->` on geography), as Elasticsearch's arc distance: some
+    0.3 % off the spheroid's, and some ten times cheaper to compute for each listing in the radius."""
+    return Listing.location.op("<->", return_type=Float)(_point(query))
+
+
 def distance_km(query: SearchQuery) -> ColumnElement:
-    return cast(func.ST_Distance(Listing.location, _point(query)), Float) / 1000.0
+    return _metres(query) / 1000.0
 
 
 async def _page(
-    session: AsyncSession, query: SearchQuery, matching: list[ColumnElement[bool]], reader_id: UUID | None
+    session: AsyncSession, query: SearchQuery, filters: Sequence[Filter[SearchAttribute]], reader_id: UUID | None
 ) -> tuple[list[SearchHit], str]:
     keys, descending, types = _order(query)
     after = query.after_key(*types)
     distance = distance_km(query) if query.near is not None else literal(None, Float)
-    stmt = select(Listing, *view_columns(Listing.id, reader_id), distance.label("distance_km"), *keys).where(*matching)
+    stmt = select(Listing, *view_columns(Listing.id, reader_id), distance.label("distance_km"), *keys)
     if after is not None:
         stmt = stmt.where(tuple_(*keys) < tuple_(*after) if descending else tuple_(*keys) > tuple_(*after))
-    stmt = stmt.order_by(*(key.desc() if descending else key.asc() for key in keys)).limit(query.page.size + 1)
-    rows = (await session.execute(stmt)).all()
+    if query.order is SearchSort.DISTANCE:
+        stmt = await _within_page_distance(session, query, filters, stmt)
+    stmt = stmt.order_by(*(key.desc() if descending else key.asc() for key in keys))
+    rows: list = []
+    for words in _tiers(query, after):
+        tier = stmt.where(*match_conditions(query, filters, words)).limit(query.page.size + 1 - len(rows))
+        rows += (await session.execute(tier)).all()
+        if len(rows) > query.page.size:
+            break
     width = len(keys)
     # A search's token holds the query's fingerprint before the sort key.
     rows, token = page_result(rows, query.page, lambda row: (query.fingerprint(), *row[-width:]))
     hits = [SearchHit(ListingView(row[0], row[1], row[2], row[3]), row[4]) for row in rows]
     return hits, token
+
+
+async def _within_page_distance(
+    session: AsyncSession, query: SearchQuery, filters: Sequence[Filter[SearchAttribute]], stmt: Select
+) -> Select:
+    """The page's statement narrowed to the listings no farther than the page's last: the GIST index finds
+    that one nearest first (`ORDER BY location <-> point`, which it answers alone, without the tie-break by
+    id), and the page then reads and sorts only what lies within its distance, not the whole radius (8,000
+    listings within 10 km of a city at 1,000,000 listings)."""
+    metres = _metres(query)
+    nearest = stmt.with_only_columns(metres).where(*match_conditions(query, filters)).order_by(metres)
+    farthest = await session.scalar(nearest.offset(query.page.size).limit(1))
+    if farthest is None:
+        return stmt
+    # A metre more: listings at the very same distance (ties, sorted by id) are all read.
+    return stmt.where(func.ST_DWithin(Listing.location, _point(query), farthest + 1.0, False))
+
+
+def _tiers(query: SearchQuery, after: tuple | None) -> list[ColumnElement[bool] | None]:
+    """What of the words' matches a page reads, part after part, each in the sort's order (None: all of
+    them). By relevance, the full-text matches, then the typos, which score below them all: the typos
+    are ranked only when the full-text matches do not fill the page, full text not at all once a token
+    is past it."""
+    if query.order is not SearchSort.RELEVANCE or not query.words:
+        return [None]
+    typos = and_(_typos(query), ~_full_text(query))
+    if after is not None and after[0] < FULL_TEXT_TIER:
+        return [typos]
+    return [_full_text(query), typos]
 
 
 async def _column_facets(session: AsyncSession, counted: Counted) -> tuple[list[Facet], int]:
