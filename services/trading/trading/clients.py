@@ -1,5 +1,6 @@
 """The other contexts trading calls, through their gRPC stubs with deadlines."""
 
+import time
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -45,10 +46,18 @@ class Posting:
     posting_id: UUID
 
 
+# How long a category's attribute definitions are used again: every search of a category needs them, catalog
+# changes them rarely, and a search meanwhile reads the definitions of up to this long ago.
+ATTRIBUTES_TTL_SECONDS = 10.0
+# The categories remembered at most; past it the memory starts again.
+MAX_REMEMBERED_CATEGORIES = 10_000
+
+
 class Catalog:
     def __init__(self, channel: grpc.aio.Channel, timeout: float) -> None:
         self._stub = catalog_service_pb2_grpc.CatalogServiceStub(channel)
         self._timeout = timeout
+        self._attributes: dict[UUID, tuple[float, list[SearchAttribute]]] = {}
 
     async def item(self, item_id: UUID) -> CatalogItem | None:
         request = catalog_service_pb2.GetItemRequest(item_id=str(item_id))
@@ -92,7 +101,19 @@ class Catalog:
         return await ask("catalog", self._stub.GetCategory, request, self._timeout) is not None
 
     async def category_attributes(self, category_id: UUID) -> list[SearchAttribute] | None:
-        """The category's attribute definitions in display order; None when the category does not exist."""
+        """The category's attribute definitions in display order, as catalog gave them within
+        ATTRIBUTES_TTL_SECONDS; None when the category does not exist (asked every time: it may be made)."""
+        remembered = self._attributes.get(category_id)
+        if remembered is not None and remembered[0] > time.monotonic():
+            return remembered[1]
+        attributes = await self._list_attributes(category_id)
+        if attributes is not None:
+            if len(self._attributes) >= MAX_REMEMBERED_CATEGORIES:
+                self._attributes.clear()
+            self._attributes[category_id] = (time.monotonic() + ATTRIBUTES_TTL_SECONDS, attributes)
+        return attributes
+
+    async def _list_attributes(self, category_id: UUID) -> list[SearchAttribute] | None:
         attributes: list[SearchAttribute] = []
         token = ""
         while True:
