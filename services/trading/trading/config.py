@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from servicekit.config import InvalidSetting, Settings, env, env_number
-from trading.search.postgres import EXACT_TOTAL_LIMIT
+from trading.search import EXACT_TOTAL_LIMIT
 
 # Where the purchase saga may be told to kill its process (SAGA_FAULT), each just after that effect.
 SAGA_FAULTS = ("reserve", "hold", "pay", "transfer", "capture", "close", "settle")

@@ -33,7 +33,7 @@ from elasticsearch import AsyncElasticsearch
 from rich.console import Console
 from rich.table import Table
 
-from devstack.bench import BenchStack, in_bench_stack
+from devstack.bench import BenchStack, in_bench_stack, run_on_server
 from devstack.bench.load import Call, Result, error_kind, http_clients, machine_summary, measure
 from devstack.bench.search_data import ListingGenerator, load_listings
 from devstack.bench.search_queries import KINDS, QueryKind, Search, Vocabulary, http_params
@@ -41,7 +41,7 @@ from devstack.config import StackConfig
 from devstack.elasticsearch import elasticsearch_node
 from devstack.paths import ROOT
 from devstack.ports import free_port
-from devstack.postgres import postgres_server, service_url
+from devstack.postgres import service_url
 from devstack.services import python, service_env, start_gateway, wait_serving
 from devstack.stack import Supervisor
 from marketplace.trading.v1 import trading_service_pb2 as pb
@@ -349,12 +349,8 @@ def bench(
     # The table has eight columns: narrower, a log file would get it wrapped cell by cell.
     console.width = max(console.width, 170)
     with contextlib.ExitStack() as running:
-        server = running.enter_context(postgres_server())
         elasticsearch_url = None
         if "elasticsearch" in load.targets:
             console.print("[bold]starting Elasticsearch[/]")
             elasticsearch_url = running.enter_context(elasticsearch_node()).url
-        try:
-            return asyncio.run(_bench(server, elasticsearch_url, console, listings, load))
-        except KeyboardInterrupt:
-            return 130
+        return run_on_server(lambda server: _bench(server, elasticsearch_url, console, listings, load))

@@ -30,6 +30,9 @@ CURRENCY = re.compile("[A-Z]{3}")
 MAX_QUERY = 500
 # The most values a facet lists; the rest are left out (the most frequent stay).
 MAX_FACET_VALUES = 20
+# Up to how many matches the facets and the total are exact; past it, estimates. At 1,000,000 listings
+# the facets of 1,000 matches take about 10 to 30 ms, of 270,000 (a category of 30 %) about 1.5 s.
+EXACT_TOTAL_LIMIT = 1_000
 
 
 class SearchSort(enum.StrEnum):

@@ -21,6 +21,7 @@ from servicekit.pagination import BigInt, encode_token
 from trading.models import Listing
 from trading.repository.listings import ListingView, view_columns
 from trading.search import (
+    EXACT_TOTAL_LIMIT,
     MAX_FACET_VALUES,
     Facet,
     FacetValue,
@@ -34,7 +35,7 @@ from trading.search import (
     ranked,
     scalar_value,
 )
-from trading.search.postgres import EXACT_TOTAL_LIMIT, distance_km
+from trading.search.postgres import distance_km
 
 # What a search reads of the answer; the rest is left out by Elasticsearch, not parsed here.
 ANSWERED = ["hits.total", "hits.hits._id", "hits.hits.sort", "aggregations"]

@@ -108,11 +108,7 @@ class ListingIndex:
 
     async def current(self) -> str | None:
         """The physical index the alias points at; None before the first is built."""
-        try:
-            found = await self.client.indices.get_alias(name=self.alias)
-        except NotFoundError:
-            return None
-        return next(iter(found.body), None)
+        return next(iter(await self._aliased()), None)
 
     async def create(self) -> str:
         """A new, empty physical index with the mapping."""

@@ -44,6 +44,7 @@ from trading.domain.listings import ListingStatus
 from trading.models import Listing, ListingAttributeValue
 from trading.repository.listings import ListingView, view_columns
 from trading.search import (
+    EXACT_TOTAL_LIMIT,
     NUMBER_FACET_RANGES,
     Facet,
     FacetValue,
@@ -71,9 +72,6 @@ DOCUMENT = Listing.search_document
 FULL_TEXT_TIER = 10.0
 # The listing columns faceted with their GROUPING() bit, most significant first, as the query lists them.
 COLUMN_FACETS = ("game_id", "category_id", "condition", "feed")
-# Up to how many matches the facets and the total are exact; past it, estimates. At 1,000,000 listings
-# the facets of 1,000 matches take about 10 to 30 ms, of 270,000 (a category of 30 %) about 1.5 s.
-EXACT_TOTAL_LIMIT = 1_000
 # How much of the table a sample reads when the planner cannot estimate the matches: 1 % of 1,000,000
 # listings is about 300 pages, a few milliseconds unless each row is a document to build.
 SAMPLE_PERCENT = 1.0
