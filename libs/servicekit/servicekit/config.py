@@ -58,7 +58,9 @@ class PoolSettings:
     timeout_seconds: float = 3.0
     # Below the usual idle timeouts of load balancers and PgBouncer.
     recycle_seconds: int = 1800
-    pre_ping: bool = True
+    # A connection idle in the pool longer than this is checked before use (the ones a load balancer may have
+    # dropped); one in steady use is not: asyncpg's check is three round trips.
+    ping_idle_seconds: float = 10.0
     statement_timeout_ms: int = 30_000
 
     @classmethod
@@ -68,7 +70,7 @@ class PoolSettings:
             overflow=int(env("DB_POOL_OVERFLOW", str(cls.overflow))),
             timeout_seconds=float(env("DB_POOL_TIMEOUT_SECONDS", str(cls.timeout_seconds))),
             recycle_seconds=int(env("DB_POOL_RECYCLE_SECONDS", str(cls.recycle_seconds))),
-            pre_ping=env("DB_POOL_PRE_PING", "true").lower() in ("1", "true", "yes"),
+            ping_idle_seconds=float(env("DB_POOL_PING_IDLE_SECONDS", str(cls.ping_idle_seconds))),
             statement_timeout_ms=int(env("DB_STATEMENT_TIMEOUT_MS", str(cls.statement_timeout_ms))),
         )
 

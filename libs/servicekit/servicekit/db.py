@@ -1,18 +1,20 @@
 """The async SQLAlchemy engine and sessions of one service, the shared column types, locking reads, and which
 constraint a failed write broke."""
 
+import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import asyncpg
-from sqlalchemy import DateTime, MetaData, Select, func
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import DateTime, MetaData, Select, event, func
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import mapped_column
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from servicekit.config import PoolSettings
 from servicekit.errors import Unavailable
@@ -54,9 +56,9 @@ class Database:
             max_overflow=pool.overflow,
             pool_timeout=pool.timeout_seconds,
             pool_recycle=pool.recycle_seconds,
-            pool_pre_ping=pool.pre_ping,
             connect_args={"server_settings": {"statement_timeout": str(pool.statement_timeout_ms)}},
         )
+        _ping_when_idle(self.engine, pool.ping_idle_seconds)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @asynccontextmanager
@@ -70,6 +72,14 @@ class Database:
         async with self.sessions() as session:
             yield session
 
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[asyncpg.Connection]:
+        """A bare asyncpg connection from the pool, outside any transaction, for hot paths where the ORM's work
+        shows in the benchmarks; asyncpg keeps its prepared statements."""
+        async with self.engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            yield raw.driver_connection
+
     async def connect_outside_pool(self, application_name: str) -> asyncpg.Connection:
         """A bare asyncpg connection made as the engine makes its own, but never the pool's: one that LISTENs
         for as long as the process runs. The caller closes it."""
@@ -79,6 +89,26 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def _ping_when_idle(engine: AsyncEngine, idle_seconds: float) -> None:
+    """Checks a connection before use when it sat in the pool longer than `idle_seconds`; a dead one is
+    replaced before the caller sees it (SQLAlchemy's "pessimistic" recipe, for idle connections only)."""
+    pool = engine.sync_engine.pool
+
+    @event.listens_for(pool, "checkin")
+    def _returned(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(pool, "checkout")
+    def _taken(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
+        returned_at = record.info.get("returned_at")
+        if returned_at is None or time.monotonic() - returned_at <= idle_seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            raise DisconnectionError(f"an idle connection was lost: {error!r}") from error
 
 
 def locking(stmt: Select, **lock: bool) -> Select:

@@ -44,7 +44,7 @@ async def tell(session: AsyncSession, user_ids: list[UUID], **payload: ProtoMess
     and what later kinds UserEvent adds)."""
     [(event_type, _)] = payload.items()
     event = messaging_service_pb2.UserEvent(type=event_type, **payload).SerializeToString()
-    await user_events.publish_to_each(session, dict.fromkeys(user_ids, (event_type, event)))
+    await user_events.publish(session, user_ids, event_type, event)
 
 
 async def message_posted(session: AsyncSession, conversation: Conversation, message: Message) -> None:

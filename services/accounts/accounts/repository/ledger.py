@@ -17,7 +17,7 @@ wait on each other in a cycle.
 
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, replace
 from uuid import UUID
 
@@ -252,17 +252,14 @@ class Ledger:
         self._db = db
         self._ids: dict[AccountKey, UUID] = {}
 
-    @asynccontextmanager
-    async def connection(self) -> AsyncIterator[asyncpg.Connection]:
+    def connection(self) -> AbstractAsyncContextManager[asyncpg.Connection]:
         """A raw asyncpg connection from the service's pool, outside any transaction."""
-        async with self._db.engine.connect() as connection:
-            raw = await connection.get_raw_connection()
-            yield raw.driver_connection
+        return self._db.connection()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[LedgerTransaction]:
         """One transaction; its end is the commit, where the deferred checks run."""
-        async with self.connection() as connection, connection.transaction():
+        async with self._db.connection() as connection, connection.transaction():
             yield LedgerTransaction(connection)
 
     def plan(

@@ -88,6 +88,15 @@ async def view_for(session: AsyncSession, conversation_id: UUID, user_id: UUID) 
     return ConversationView(state.conversation, state) if state is not None else None
 
 
+async def conversation_for(session: AsyncSession, conversation_id: UUID, user_id: UUID) -> Conversation | None:
+    """The conversation alone, as view_for finds it: what a send or a page of messages needs."""
+    return await session.scalar(
+        select(Conversation)
+        .join(ParticipantState)
+        .where(ParticipantState.conversation_id == conversation_id, ParticipantState.user_id == user_id)
+    )
+
+
 async def inbox(
     session: AsyncSession, user_id: UUID, archived: bool, listing_id: UUID | None, page: Page
 ) -> list[ConversationView]:

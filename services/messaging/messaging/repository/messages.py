@@ -59,6 +59,7 @@ async def advance(session: AsyncSession, message: Message, unread_by: tuple[UUID
             ),
         )
         .values(last_message_id=message.id, last_message_at=message.created_at, updated_at=func.now())
+        .execution_options(synchronize_session=False)
     )
     # One statement for both rows: every send locks them in the same order.
     await session.execute(
@@ -69,6 +70,7 @@ async def advance(session: AsyncSession, message: Message, unread_by: tuple[UUID
             active_at=func.greatest(ParticipantState.active_at, message.created_at),
             archived=ParticipantState.archived & ParticipantState.muted,
         )
+        .execution_options(synchronize_session=False)
     )
 
 

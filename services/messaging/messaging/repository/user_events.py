@@ -4,7 +4,8 @@ pruning what is past its retention.
 Each user has a head row holding the last sequence number given. Appending increments it with an upsert whose
 row lock is held until the writer commits, so a user's events commit in the order of their numbers: a reader
 that has seen number n and reads `seq > n` later never skips one that committed late. A writer that publishes
-to several users does so in the order of their ids, so that two writers never wait for each other in a cycle.
+to several users locks their heads in the order of their ids, so that two writers never wait for each other in
+a cycle.
 The NOTIFY goes out at commit, to every messaging process listening (messaging.live).
 """
 
@@ -12,8 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy import delete, func, select, tuple_
-from sqlalchemy.dialects.postgresql import insert
+import asyncpg
+from sqlalchemy import delete, func, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from messaging.models import UserEvent, UserEventHead
@@ -29,38 +30,40 @@ class LoggedEvent:
     payload: bytes
 
 
-async def publish(session: AsyncSession, user_id: UUID, event_type: str, payload: bytes) -> int:
-    """Appends the event to the user's log in the caller's transaction; its sequence number."""
-    head = insert(UserEventHead).values(user_id=user_id, last_seq=1)
-    seq = await session.scalar(
-        head.on_conflict_do_update(index_elements=["user_id"], set_={"last_seq": UserEventHead.last_seq + 1}).returning(
-            UserEventHead.last_seq
-        )
+# One statement, however many users: each head is incremented in the order of the user ids (no deadlocks
+# between writers), its new number logs the event, and the notification goes out at commit.
+_PUBLISH = text(
+    """
+    WITH heads AS (
+        INSERT INTO user_event_heads AS head (user_id, last_seq)
+        SELECT DISTINCT user_id, 1 FROM unnest(CAST(:user_ids AS uuid[])) AS user_id ORDER BY user_id
+        ON CONFLICT (user_id) DO UPDATE SET last_seq = head.last_seq + 1
+        RETURNING user_id, last_seq
+    ), logged AS (
+        INSERT INTO user_events (user_id, seq, type, payload) SELECT user_id, last_seq, :type, :payload FROM heads
     )
-    await session.execute(insert(UserEvent).values(user_id=user_id, seq=seq, type=event_type, payload=payload))
-    await session.execute(select(func.pg_notify(CHANNEL, str(user_id))))
-    return seq
+    SELECT pg_notify(:channel, user_id::text) FROM heads
+    """
+)
+
+_AFTER = """
+    SELECT seq, created_at, payload FROM user_events WHERE user_id = $1 AND seq > $2 ORDER BY seq LIMIT $3
+"""
 
 
-async def publish_to_each(session: AsyncSession, events: dict[UUID, tuple[str, bytes]]) -> None:
-    """Appends an event per user, in the order of their ids (no deadlocks between writers)."""
-    for user_id in sorted(events):
-        await publish(session, user_id, *events[user_id])
+async def publish(session: AsyncSession, user_ids: list[UUID], event_type: str, payload: bytes) -> None:
+    """Appends the event to each user's log in the caller's transaction."""
+    await session.execute(_PUBLISH, {"user_ids": user_ids, "type": event_type, "payload": payload, "channel": CHANNEL})
 
 
 async def last_seq(session: AsyncSession, user_id: UUID) -> int:
     return await session.scalar(select(UserEventHead.last_seq).where(UserEventHead.user_id == user_id)) or 0
 
 
-async def after(session: AsyncSession, user_id: UUID, seq: int, limit: int) -> list[LoggedEvent]:
-    """The user's events after `seq` still kept, oldest first."""
-    rows = await session.execute(
-        select(UserEvent.seq, UserEvent.created_at, UserEvent.payload)
-        .where(UserEvent.user_id == user_id, UserEvent.seq > seq)
-        .order_by(UserEvent.seq)
-        .limit(limit)
-    )
-    return [LoggedEvent(*row) for row in rows]
+async def after(connection: asyncpg.Connection, user_id: UUID, seq: int, limit: int) -> list[LoggedEvent]:
+    """The user's events after `seq` still kept, oldest first: one prepared statement outside any transaction, as
+    every woken stream runs it."""
+    return [LoggedEvent(*row) for row in await connection.fetch(_AFTER, user_id, seq, limit)]
 
 
 async def prune_batch(session: AsyncSession, older_than: timedelta) -> int:

@@ -1,5 +1,6 @@
 """What the use cases of every resource share: a participant's view of a conversation, and opening one."""
 
+from typing import TypeVar
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,13 +11,23 @@ from messaging.models import Conversation
 from messaging.repository import conversations as repository
 from messaging.repository.conversations import ConversationView
 
+T = TypeVar("T")
+
 
 async def participants_view(session: AsyncSession, conversation_id: UUID, user_id: UUID) -> ConversationView:
     """The conversation as the user sees it; NOT_FOUND for a conversation that does not exist or is not theirs."""
-    view = await repository.view_for(session, conversation_id, user_id)
-    if view is None:
+    return _found(await repository.view_for(session, conversation_id, user_id), conversation_id)
+
+
+async def participants_conversation(session: AsyncSession, conversation_id: UUID, user_id: UUID) -> Conversation:
+    """The conversation alone, found and refused as participants_view does."""
+    return _found(await repository.conversation_for(session, conversation_id, user_id), conversation_id)
+
+
+def _found(found: T | None, conversation_id: UUID) -> T:
+    if found is None:
         raise domain.ConversationNotFound(f"conversation {conversation_id} does not exist")
-    return view
+    return found
 
 
 async def open_conversation(

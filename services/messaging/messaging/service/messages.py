@@ -12,7 +12,7 @@ from messaging.domain.messages import Content, MessageKind
 from messaging.domain.settings import MessagingRuntimeSettings
 from messaging.models import Conversation, Message
 from messaging.repository import messages as repository
-from messaging.service.common import participants_view
+from messaging.service.common import participants_conversation
 from servicekit import idempotency
 from servicekit.auth import Caller
 from servicekit.db import Database
@@ -60,8 +60,8 @@ async def send_message(
     )
     async with db.begin() as session:
         await idempotency.claim(session, once)
-        view = await participants_view(session, conversation_id, caller.user_id)
-        message = await post(session, view.conversation, caller.user_id, content.kind, content.text, content.image_url)
+        conversation = await participants_conversation(session, conversation_id, caller.user_id)
+        message = await post(session, conversation, caller.user_id, content.kind, content.text, content.image_url)
         assert message is not None
         await idempotency.complete(session, once, message)
         return message
@@ -69,6 +69,6 @@ async def send_message(
 
 async def list_messages(db: Database, caller: Caller, conversation_id: UUID, page: Page) -> tuple[list[Message], str]:
     async with db.read() as session:
-        await participants_view(session, conversation_id, caller.user_id)
+        await participants_conversation(session, conversation_id, caller.user_id)
         messages = await repository.page_of(session, conversation_id, page)
     return page_result(messages, page, lambda message: (message.created_at, message.id))

@@ -33,8 +33,8 @@ async def follow(
         await started()
         while True:
             woken.clear()
-            async with db.read() as session:
-                batch = await repository.after(session, caller.user_id, last, READ_BATCH)
+            async with db.connection() as connection:
+                batch = await repository.after(connection, caller.user_id, last, READ_BATCH)
             for event in batch:
                 yield event
                 last = event.seq
