@@ -45,6 +45,10 @@ class DatabaseBusy(Unavailable):
     reason = "DATABASE_BUSY"
 
 
+class DatabaseLost(Unavailable):
+    reason = "DATABASE_CONNECTION_LOST"
+
+
 class Database:
     """One engine per process; `begin()` is the unit of work whose end is the only commit."""
 
@@ -129,9 +133,12 @@ def broken_constraint(
     return getattr(error, "constraint_name", None) if isinstance(error, kind) else None
 
 
-def busy_database(error: Exception) -> DatabaseBusy | None:
-    """The error a call gets when the database cannot serve it in time: no free connection in the
-    pool, or a statement past the statement timeout. UNAVAILABLE, so a client may retry."""
+def unavailable_database(error: Exception) -> Unavailable | None:
+    """The error a call gets when the database cannot serve it: no free connection in the pool, a statement past
+    the statement timeout, or a connection that was lost (the pool replaces it). UNAVAILABLE, so a client may
+    retry."""
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return DatabaseLost("the connection to the database was lost; try again")
     if isinstance(error, PoolTimeout):
         return DatabaseBusy("the database has no free connection now; try again")
     cause = error.orig.__cause__ if isinstance(error, DBAPIError) and error.orig else error

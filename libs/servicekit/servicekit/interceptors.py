@@ -15,7 +15,7 @@ from google.protobuf.message_factory import GetMessageClass
 from grpc.aio import ServerInterceptor, ServicerContext
 
 from servicekit.auth import Call, Caller, TokenVerifier, set_call
-from servicekit.db import busy_database
+from servicekit.db import unavailable_database
 from servicekit.descriptors import Access, method_access, method_callers, method_descriptor
 from servicekit.errors import DETAILS_KEY, DomainError, PermissionDenied, Unauthenticated, rich_status
 from servicekit.idempotency import Replayed
@@ -115,7 +115,7 @@ class ErrorInterceptor(_WrappingInterceptor):
         self._domain = domain
 
     async def _abort(self, exc: Exception, method: str, context: ServicerContext):
-        exc = busy_database(exc) or exc
+        exc = unavailable_database(exc) or exc
         if isinstance(exc, DomainError):
             status = rich_status(exc, self._domain)
             await context.abort(exc.code, exc.message, trailing_metadata=((DETAILS_KEY, status.SerializeToString()),))

@@ -4,9 +4,10 @@ is not checked at all."""
 import asyncpg
 import pytest
 from sqlalchemy import literal, select
+from sqlalchemy.exc import DBAPIError
 
 from servicekit.config import PoolSettings
-from servicekit.db import Database
+from servicekit.db import Database, unavailable_database
 
 
 @pytest.fixture
@@ -47,13 +48,14 @@ async def test_an_idle_connection_the_server_dropped_is_replaced_before_use(url)
 
 async def test_a_connection_in_steady_use_is_not_checked(url):
     """Within the idle time nothing is checked: a connection dropped meanwhile fails the one call that uses it,
-    and the next gets a new one."""
+    UNAVAILABLE so that its client retries, and the next gets a new one."""
     db = Database(url, PoolSettings(size=1, overflow=0, ping_idle_seconds=3600.0))
     try:
         dropped = await server_pid(db)
         await drop_connection(url, dropped)
-        with pytest.raises(Exception, match="connection"):
+        with pytest.raises(DBAPIError) as lost:
             await select_one(db)
+        assert unavailable_database(lost.value).reason == "DATABASE_CONNECTION_LOST"
         assert await select_one(db) == 1
         assert await server_pid(db) != dropped
     finally:

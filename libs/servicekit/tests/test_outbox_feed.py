@@ -161,6 +161,8 @@ async def test_a_consumer_outlives_outages_of_its_database_and_its_producer_and_
     await publish(producer_db, "c2")
     await wait_for(lambda: health_of(health, ""), not_serving)
     await set_connections(pg_server, database, allowed=True)
+    # The test's own connections were ended too.
+    await consumer_db.dispose()
     await wait_for(lambda: effects(consumer_db), ["c1", "c2"])
     await wait_for(lambda: health_of(health, ""), serving)
 
