@@ -1,7 +1,8 @@
 """The PostgreSQL search backend: trading's own tables and indexes (services/trading/README.md, "Search").
 
-A search is a few statements in one read-only transaction: the page (by relevance, the full-text matches
-and then, when they do not fill it, the typos; by distance, after finding its farthest listing), the
+A search is a few statements in one read-only transaction: the page (by relevance, the listings with every
+word in their title, then the other full-text matches, then the typos, each part read only when those before
+do not fill the page; by distance, after finding its farthest listing), the
 facets of the listing's own columns with the total (one GROUPING SETS query), and the attribute facets
 (one query over listing_attribute_values). The facets read at most `exact_total_limit` + 1 matches: when there are no
 more, they and the total are exact; past it they count that subset of the matches, scaled to the
@@ -9,6 +10,7 @@ planner's estimate of them all, which is the total.
 """
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
@@ -68,8 +70,13 @@ SHORT_WORD_LENGTH = 5
 SHORT_WORD_SIMILARITY = 0.5
 LONG_WORD_SIMILARITY = 0.35
 DOCUMENT = Listing.search_document
-# What a full-text match adds to its relevance: more than ts_rank or word likeness reach.
-FULL_TEXT_TIER = 10.0
+# The title's words alone, as ix_listings_title_document indexes them.
+TITLE_DOCUMENT = func.to_tsvector(literal_column("'simple'::regconfig"), Listing.title)
+# The relevance of a listing with every word in its title, and of another full-text match: above any typo's
+# (a title's likeness to q, at most 1). As Elasticsearch scores them, with its title weighing twice the
+# description.
+TITLE_SCORE = 2.0
+FULL_TEXT_SCORE = 1.5
 # The listing columns faceted with their GROUPING() bit, most significant first, as the query lists them.
 COLUMN_FACETS = ("game_id", "category_id", "condition", "feed")
 # How much of the table a sample reads when the planner cannot estimate the matches: 1 % of 1,000,000
@@ -222,6 +229,10 @@ def _full_text(query: SearchQuery) -> ColumnElement[bool]:
     return DOCUMENT.op("@@", is_comparison=True)(_tsquery(query))
 
 
+def _title_text(query: SearchQuery) -> ColumnElement[bool]:
+    return TITLE_DOCUMENT.op("@@", is_comparison=True)(_tsquery(query))
+
+
 def _typo_similarity(word: str) -> float:
     if len(word) <= EXACT_WORD_LENGTH:
         return 1.0
@@ -256,13 +267,18 @@ def _order(query: SearchQuery) -> tuple[list[ColumnElement], bool, tuple[type, .
 
 
 def _relevance(query: SearchQuery) -> ColumnElement:
-    """Full-text matches first (FULL_TEXT_TIER above any other), by ts_rank (the title's words weigh
-    more than the description's); then the typos, by the title's trigram likeness to q. Each part is
-    ranked by one function: the likeness of every full-text match's title cost twice its ts_rank."""
+    """Every word in the title first (TITLE_SCORE), then the other full-text matches (FULL_TEXT_SCORE), then the
+    typos by the title's trigram likeness to q. Within each of the first two, by id: a page of them reads
+    them in the primary key's order, or the few the index finds, and ranks none (_parts)."""
     return case(
-        (_full_text(query), FULL_TEXT_TIER + cast(func.ts_rank(DOCUMENT, _tsquery(query)), Float)),
-        else_=cast(func.word_similarity(query.words, Listing.title), Float),
+        (_title_text(query), TITLE_SCORE),
+        (_full_text(query), FULL_TEXT_SCORE),
+        else_=_typo_score(query),
     )
+
+
+def _typo_score(query: SearchQuery) -> ColumnElement:
+    return cast(func.word_similarity(query.words, Listing.title), Float)
 
 
 def _metres(query: SearchQuery) -> ColumnElement:
@@ -275,22 +291,37 @@ def distance_km(query: SearchQuery) -> ColumnElement:
     return _metres(query) / 1000.0
 
 
+@dataclass(frozen=True)
+class _Part:
+    """A part of the matches that a page reads in the sort's order, one after the other: its share of the
+    words' matches (None: all of them), its sort key, what it sorts by (the key, or the id alone where the
+    part's score is one for all) and where it starts after a page token."""
+
+    words: ColumnElement[bool] | None
+    keys: list[ColumnElement]
+    order: list[ColumnElement]
+    after: list[ColumnElement[bool]]
+
+
 async def _page(
     session: AsyncSession, query: SearchQuery, filters: Sequence[Filter[SearchAttribute]], reader_id: UUID | None
 ) -> tuple[list[SearchHit], str]:
     keys, descending, types = _order(query)
     after = query.after_key(*types)
     distance = distance_km(query) if query.near is not None else literal(None, Float)
-    stmt = select(Listing, *view_columns(Listing.id, reader_id), distance.label("distance_km"), *keys)
-    if after is not None:
-        stmt = stmt.where(tuple_(*keys) < tuple_(*after) if descending else tuple_(*keys) > tuple_(*after))
+    stmt = select(Listing, *view_columns(Listing.id, reader_id), distance.label("distance_km"))
+    parts = _parts(query, keys, descending, after)
     if query.order is SearchSort.DISTANCE:
-        stmt = await _within_page_distance(session, query, filters, stmt)
-    stmt = stmt.order_by(*(key.desc() if descending else key.asc() for key in keys))
+        stmt = await _within_page_distance(session, query, filters, parts[0].after, stmt)
     rows: list = []
-    for words in _tiers(query, after):
-        tier = stmt.where(*match_conditions(query, filters, words)).limit(query.page.size + 1 - len(rows))
-        rows += (await session.execute(tier)).all()
+    for part in parts:
+        page_part = (
+            stmt.add_columns(*part.keys)
+            .where(*match_conditions(query, filters, part.words), *part.after)
+            .order_by(*(key.desc() if descending else key.asc() for key in part.order))
+            .limit(query.page.size + 1 - len(rows))
+        )
+        rows += (await session.execute(page_part)).all()
         if len(rows) > query.page.size:
             break
     width = len(keys)
@@ -300,33 +331,46 @@ async def _page(
     return hits, token
 
 
+def _parts(query: SearchQuery, keys: list[ColumnElement], descending: bool, after: tuple | None) -> list[_Part]:
+    """The parts a page reads. By relevance: the listings with every word in their title, the other full-text
+    matches, then the typos, which the page reads only when the ones before do not fill it; a part is skipped
+    once a token is past it. Any other sort, or none of q: all the matches in one part."""
+    if query.order is not SearchSort.RELEVANCE or not query.words:
+        past = (
+            [] if after is None else [tuple_(*keys) < tuple_(*after) if descending else tuple_(*keys) > tuple_(*after)]
+        )
+        return [_Part(None, keys, keys, past)]
+    parts = []
+    title, full_text = _title_text(query), _full_text(query)
+    for words, score in ((title, TITLE_SCORE), (and_(full_text, ~title), FULL_TEXT_SCORE)):
+        if after is None or score < after[0]:
+            parts.append(_Part(words, [literal(score, Float), Listing.id], [Listing.id], []))
+        elif after[0] == score:
+            parts.append(_Part(words, [literal(score, Float), Listing.id], [Listing.id], [Listing.id < after[1]]))
+    typo_keys = [_typo_score(query), Listing.id]
+    past = [] if after is None or after[0] >= FULL_TEXT_SCORE else [tuple_(*typo_keys) < tuple_(*after)]
+    parts.append(_Part(and_(_typos(query), ~full_text), typo_keys, typo_keys, past))
+    return parts
+
+
 async def _within_page_distance(
-    session: AsyncSession, query: SearchQuery, filters: Sequence[Filter[SearchAttribute]], stmt: Select
+    session: AsyncSession,
+    query: SearchQuery,
+    filters: Sequence[Filter[SearchAttribute]],
+    past: list[ColumnElement[bool]],
+    stmt: Select,
 ) -> Select:
     """The page's statement narrowed to the listings no farther than the page's last: the GIST index finds
     that one nearest first (`ORDER BY location <-> point`, which it answers alone, without the tie-break by
     id), and the page then reads and sorts only what lies within its distance, not the whole radius (8,000
     listings within 10 km of a city at 1,000,000 listings)."""
     metres = _metres(query)
-    nearest = stmt.with_only_columns(metres).where(*match_conditions(query, filters)).order_by(metres)
+    nearest = stmt.with_only_columns(metres).where(*match_conditions(query, filters), *past).order_by(metres)
     farthest = await session.scalar(nearest.offset(query.page.size).limit(1))
     if farthest is None:
         return stmt
     # A metre more: listings at the very same distance (ties, sorted by id) are all read.
     return stmt.where(func.ST_DWithin(Listing.location, _point(query), farthest + 1.0, False))
-
-
-def _tiers(query: SearchQuery, after: tuple | None) -> list[ColumnElement[bool] | None]:
-    """What of the words' matches a page reads, part after part, each in the sort's order (None: all of
-    them). By relevance, the full-text matches, then the typos, which score below them all: the typos
-    are ranked only when the full-text matches do not fill the page, full text not at all once a token
-    is past it."""
-    if query.order is not SearchSort.RELEVANCE or not query.words:
-        return [None]
-    typos = and_(_typos(query), ~_full_text(query))
-    if after is not None and after[0] < FULL_TEXT_TIER:
-        return [typos]
-    return [_full_text(query), typos]
 
 
 async def _column_facets(session: AsyncSession, counted: Counted) -> tuple[list[Facet], int]:
