@@ -7,13 +7,13 @@ serve) is planned with sequential scans off: a plan without the index means it c
 import uuid
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, literal_column, select
 
 from servicekit.filters import AttributeType, Filter
 from testkit.plans import plan_without_seqscan
 from trading.models import Listing
 from trading.search import Near, SearchAttribute, SearchQuery
-from trading.search.postgres import match_conditions
+from trading.search.postgres import TITLE_DOCUMENT, match_conditions
 
 SIZE = SearchAttribute("size", AttributeType.INTEGER, min_value=30, max_value=50)
 COLOUR = SearchAttribute("colour", AttributeType.ENUM, allowed_values=("red", "white"))
@@ -55,3 +55,26 @@ async def test_a_categorys_page_reads_its_index_in_order_without_sorting(stack, 
     stmt = select(Listing.id).where(*match_conditions(query, [])).order_by(*order).limit(21)
     plan = await plan_without_seqscan(stack.database_urls["trading"], stmt, analyze=("listings",))
     assert index in plan and "Sort" not in plan, plan
+
+
+async def test_a_categorys_page_checks_a_dense_filter_per_listing_through_the_values_primary_key(stack):
+    """Walking the category's index newest first, not starting from the filter's values."""
+    query, size = SearchQuery(category_id=uuid.uuid4()), Filter(SIZE, minimum=40.0, maximum=44.0)
+    stmt = (
+        select(Listing.id)
+        .where(*match_conditions(query, [size], checked_per_row=[size]))
+        .order_by(Listing.created_at.desc(), Listing.id.desc())
+        .limit(21)
+    )
+    plan = await plan_without_seqscan(
+        stack.database_urls["trading"], stmt, analyze=("listings", "listing_attribute_values")
+    )
+    assert "ix_listings_active_category_created_at" in plan and "Sort" not in plan, plan
+    assert "pk_listing_attribute_values" in plan and "ix_listing_attribute_values_number" not in plan, plan
+
+
+async def test_the_titles_words_have_their_index(stack):
+    words = func.websearch_to_tsquery(literal_column("'simple'::regconfig"), "red sneakers")
+    stmt = select(Listing.id).where(TITLE_DOCUMENT.op("@@")(words))
+    plan = await plan_without_seqscan(stack.database_urls["trading"], stmt, analyze=("listings",))
+    assert "ix_listings_title_document" in plan, plan

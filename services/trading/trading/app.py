@@ -55,7 +55,8 @@ def search_backend(runtime: Runtime) -> SearchBackend:
     """Elasticsearch when ELASTICSEARCH_URL is set, else PostgreSQL."""
     index = listing_index(runtime)
     if index is None:
-        return PostgresSearch(runtime.db, runtime.settings.search_exact_total_limit)
+        settings = runtime.settings
+        return PostgresSearch(runtime.db, settings.search_exact_total_limit, settings.search_dense_filter_values)
     return ElasticsearchSearch(runtime.db, index.client, index.alias, runtime.settings.search_exact_total_limit)
 
 

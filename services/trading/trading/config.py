@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from servicekit.config import InvalidSetting, Settings, env, env_number
-from trading.search import EXACT_TOTAL_LIMIT
+from trading.search import DENSE_FILTER_VALUES, EXACT_TOTAL_LIMIT
 
 # Where the purchase saga may be told to kill its process (SAGA_FAULT), each just after that effect.
 SAGA_FAULTS = ("reserve", "hold", "pay", "transfer", "capture", "close", "settle")
@@ -26,6 +26,9 @@ class TradingSettings(Settings):
     elasticsearch_url: str = ""
     # Up to how many matches PostgreSQL search counts exactly; past it the total and facets are estimates.
     search_exact_total_limit: int = EXACT_TOTAL_LIMIT
+    # A filter matching more value rows than this is checked per listing of PostgreSQL's page
+    # (trading.search.postgres._dense).
+    search_dense_filter_values: int = DENSE_FILTER_VALUES
     # The alias searches read; the physical indexes behind it are named after it (trading.search.index).
     elasticsearch_index: str = "listings"
 
@@ -41,5 +44,8 @@ class TradingSettings(Settings):
             "saga_fault": fault,
             "elasticsearch_url": env("ELASTICSEARCH_URL", ""),
             "search_exact_total_limit": int(env_number("SEARCH_EXACT_TOTAL_LIMIT", cls.search_exact_total_limit, 1)),
+            "search_dense_filter_values": int(
+                env_number("SEARCH_DENSE_FILTER_VALUES", cls.search_dense_filter_values, 0)
+            ),
             "elasticsearch_index": env("ELASTICSEARCH_INDEX", cls.elasticsearch_index),
         }
