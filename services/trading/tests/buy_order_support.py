@@ -7,6 +7,9 @@ from google.protobuf import timestamp_pb2
 from marketplace.catalog.v1 import resources_pb2 as catalog_pb2
 from marketplace.trading.v1 import resources_pb2
 from marketplace.trading.v1 import trading_service_pb2 as pb
+from testkit.databases import fetch
+from testkit.stack import Stack
+from testkit.waiting import eventually
 
 from .trading_support import eur
 
@@ -23,6 +26,12 @@ RIFLE_ATTRIBUTES = (
         filterable=True,
     ),
     catalog_pb2.Attribute(name="Stickers", key="stickers", type=T.ATTRIBUTE_TYPE_BOOLEAN, filterable=True),
+)
+# Physical goods: a required filterable integer size.
+SNEAKER_ATTRIBUTES = (
+    catalog_pb2.Attribute(
+        name="Size", key="size", type=T.ATTRIBUTE_TYPE_INTEGER, required=True, min=30, max=50, filterable=True
+    ),
 )
 
 
@@ -48,3 +57,17 @@ def get_order(order_id: str) -> pb.GetBuyOrderRequest:
 
 def cancel_order(order_id: str) -> pb.CancelBuyOrderRequest:
     return pb.CancelBuyOrderRequest(buy_order_id=order_id)
+
+
+async def matcher_caught_up(stack: Stack) -> None:
+    """Waits until the stack's buy-order matcher has read every event written so far (trading.consumers)."""
+    url = stack.database_urls["trading"]
+    [newest] = await fetch(url, "SELECT txid, id FROM outbox_events ORDER BY txid DESC, id DESC LIMIT 1")
+
+    async def passed() -> bool:
+        rows = await fetch(
+            url, "SELECT txid, event_id FROM outbox_consumers WHERE consumer = 'trading/buy-order-matcher'"
+        )
+        return bool(rows) and (rows[0]["txid"], rows[0]["event_id"]) >= (newest["txid"], newest["id"])
+
+    await eventually(passed, True, 5)

@@ -68,7 +68,8 @@ def filter_rows(query_id: UUID, filters: tuple[Filter, ...]) -> list[StandingQue
 
 def _filter_fails(listing_id: ColumnElement) -> ColumnElement[bool]:
     """The query's filter row (StandingQueryFilter in the enclosing query) is not met by the listing: it
-    has no value of the key, or none the filter admits."""
+    has no value of the key, or none the filter admits. Correlated to every enclosing query by hand: the
+    listing belongs to the outermost one, past the filter's, where automatic correlation stops."""
     value = aliased(ListingAttributeValue)
     row = StandingQueryFilter
     return ~exists().where(
@@ -79,7 +80,7 @@ def _filter_fails(listing_id: ColumnElement) -> ColumnElement[bool]:
         or_(row.numbers.is_(None), value.value_number == any_(row.numbers)),
         or_(row.strings.is_(None), value.value_string == any_(row.strings)),
         or_(row.booleans.is_(None), value.value_boolean == any_(row.booleans)),
-    )
+    ).correlate_except(value)
 
 
 def matches(query, listing) -> list[ColumnElement[bool]]:
