@@ -13,28 +13,17 @@ from marketplace.common.v1 import location_pb2
 from marketplace.trading.v1 import resources_pb2 as T
 from marketplace.trading.v1 import trading_service_pb2 as pb
 from testkit.accounts import balances, ledger_violations, new_account
-from testkit.catalog import new_category, new_item
+from testkit.catalog import new_item
 from testkit.databases import fetch
 from testkit.waiting import eventually
 
-from .buy_order_support import RIFLE_ATTRIBUTES, SNEAKER_ATTRIBUTES, get_order, matcher_caught_up, order
+from .buy_order_support import get_order, matcher_caught_up, order
 from .test_purchases import buy
 from .trading_support import eur, free_form, get, of_item
 
 BERLIN = location_pb2.Location(latitude=52.52, longitude=13.405)
 POTSDAM = location_pb2.Location(latitude=52.39, longitude=13.06)
 HAMBURG = location_pb2.Location(latitude=53.55, longitude=9.99)
-
-
-# A category of its own for each test: an order placed buys whatever matches on sale in it.
-@pytest.fixture
-async def rifles(stack):
-    return await new_category(stack, *RIFLE_ATTRIBUTES)
-
-
-@pytest.fixture
-async def sneakers(stack):
-    return await new_category(stack, *SNEAKER_ATTRIBUTES)
 
 
 @pytest.fixture(autouse=True)

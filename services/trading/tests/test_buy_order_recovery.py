@@ -10,22 +10,17 @@ import pytest
 
 from marketplace.trading.v1 import resources_pb2 as T
 from testkit.accounts import balances, ledger_violations, new_account
-from testkit.catalog import new_category, new_item
+from testkit.catalog import new_item
 from testkit.databases import fetch
 from testkit.stack import replica
 from testkit.waiting import eventually
 
-from .buy_order_support import RIFLE_ATTRIBUTES, matcher_caught_up, order
+from .buy_order_support import matcher_caught_up, order
 from .test_purchase_recovery import crashing_trading
 from .test_purchases import owner_of
 from .trading_support import eur, get, of_item
 
 FUNDS, MAX_PRICE, PRICE, FEE = 5000, 2000, 1500, 75
-
-
-@pytest.fixture
-async def rifles(stack):
-    return await new_category(stack, *RIFLE_ATTRIBUTES)
 
 
 @pytest.fixture(autouse=True)

@@ -5,6 +5,7 @@ import uuid
 import grpc
 import pytest
 
+from marketplace.common.v1 import location_pb2
 from marketplace.trading.v1 import resources_pb2 as T
 from marketplace.trading.v1 import trading_service_pb2 as pb
 from testkit.accounts import balances, ledger_violations, new_account
@@ -17,10 +18,7 @@ from testkit.waiting import eventually
 from .buy_order_support import RIFLE_ATTRIBUTES, cancel_order, get_order, in_hours, order
 from .trading_support import eur
 
-
-@pytest.fixture(scope="module")
-async def rifles(stack):
-    return await new_category(stack, *RIFLE_ATTRIBUTES)
+BERLIN = location_pb2.Location(latitude=52.52, longitude=13.405)
 
 
 @pytest.fixture(autouse=True)
@@ -156,3 +154,31 @@ async def test_an_order_past_its_expiry_is_expired_by_the_sweeper_and_its_hold_r
     async with replica(stack, "trading", buy_order_sweep_seconds=0.1):
         await eventually(status, T.BUY_ORDER_STATUS_EXPIRED, 10)
     assert await balances(stack, buyer, "EUR") == (5_000, 0)
+
+
+async def test_the_order_book_shows_a_categorys_open_orders_highest_price_first_without_buyers(stack, trading, rifles):
+    buyers = [await new_account(stack, eur(10_000)) for _ in range(3)]
+    low = await trading.CreateBuyOrder(order(rifles.id, 900, "wear:..0.07"), metadata=buyers[0].auth)
+    high = await trading.CreateBuyOrder(
+        order(rifles.id, 1800, "rarity:Covert", quantity=4, near=BERLIN, radius_km=10), metadata=buyers[1].auth
+    )
+    middle = await trading.CreateBuyOrder(order(rifles.id, 1200), metadata=buyers[2].auth)
+    gone = await trading.CreateBuyOrder(order(rifles.id, 5000), metadata=buyers[2].auth)
+    await trading.CancelBuyOrder(cancel_order(gone.id), metadata=buyers[2].auth)
+
+    # Public: no token needed; two pages of two.
+    first = await trading.ListCategoryBuyOrders(pb.ListCategoryBuyOrdersRequest(category_id=rifles.id, page_size=2))
+    rest = await trading.ListCategoryBuyOrders(
+        pb.ListCategoryBuyOrdersRequest(category_id=rifles.id, page_size=2, page_token=first.next_page_token)
+    )
+    book = list(first.buy_orders) + list(rest.buy_orders)
+    assert [entry.id for entry in book] == [high.id, middle.id, low.id] and not rest.next_page_token
+    assert [(e.max_price.amount_minor, e.quantity - e.quantity_filled) for e in book] == [
+        (1800, 4),
+        (1200, 1),
+        (900, 1),
+    ]
+    assert list(book[0].attributes) == ["rarity:Covert"] and list(book[2].attributes) == ["wear:..0.07"]
+    assert all(not entry.buyer_id and not entry.hold_id and not entry.HasField("near") for entry in book)
+    other = await new_category(stack, *RIFLE_ATTRIBUTES)
+    assert not (await trading.ListCategoryBuyOrders(pb.ListCategoryBuyOrdersRequest(category_id=other.id))).buy_orders
