@@ -317,7 +317,8 @@ class StandingQuery(Base):
 
 
 # The open queries of a category (or of a game, for those without one) in a currency, the highest price cap
-# first, then oldest: a listing's best match is the first of them that its filters pass.
+# first, then oldest: a listing's best match is the first of them that its filters pass, read in this order
+# from its price up and no further than the matches asked for.
 Index(
     "ix_standing_queries_open_category",
     StandingQuery.kind,
@@ -325,6 +326,7 @@ Index(
     StandingQuery.currency,
     StandingQuery.max_price_minor.desc(),
     StandingQuery.created_at,
+    StandingQuery.id,
     postgresql_where=text("open"),
 )
 Index(
@@ -334,6 +336,7 @@ Index(
     StandingQuery.currency,
     StandingQuery.max_price_minor.desc(),
     StandingQuery.created_at,
+    StandingQuery.id,
     postgresql_where=text("open AND category_id IS NULL"),
 )
 

@@ -72,14 +72,14 @@ def upgrade() -> None:
     op.create_index(
         "ix_standing_queries_open_category",
         "standing_queries",
-        ["kind", "category_id", "currency", sa.literal_column("max_price_minor DESC"), "created_at"],
+        ["kind", "category_id", "currency", sa.literal_column("max_price_minor DESC"), "created_at", "id"],
         unique=False,
         postgresql_where=sa.text("open"),
     )
     op.create_index(
         "ix_standing_queries_open_game",
         "standing_queries",
-        ["kind", "game_id", "currency", sa.literal_column("max_price_minor DESC"), "created_at"],
+        ["kind", "game_id", "currency", sa.literal_column("max_price_minor DESC"), "created_at", "id"],
         unique=False,
         postgresql_where=sa.text("open AND category_id IS NULL"),
     )
