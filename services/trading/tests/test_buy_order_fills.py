@@ -195,3 +195,24 @@ async def test_a_physical_order_buys_within_its_circle_and_condition_and_release
     )
     # Paid 1200 of the unit's 1500; the other unit's 1500 stays held.
     assert await balances(stack, buyer, "EUR") == (10_000 - 1_200 - 1_500, 1_500)
+
+
+async def test_a_refunded_fill_gives_its_unit_back_and_the_order_does_not_buy_that_listing_again(
+    stack, trading, sneakers
+):
+    seller, buyer = await new_account(stack), await new_account(stack, eur(10_000))
+    placed = await trading.CreateBuyOrder(order(sneakers.id, 1500, "size:44"), metadata=buyer.auth)
+    listing = await trading.CreateListing(free_form(sneakers.id, price=eur(1200)), metadata=seller.auth)
+    await eventually(partial(status_of, trading, listing.id), T.LISTING_STATUS_RESERVED, 2)
+    [fill] = (await trading.GetBuyOrder(get_order(placed.id), metadata=buyer.auth)).fills
+    refund = pb.RefundTransactionRequest(transaction_id=fill.transaction_id, reason="wrong size after all")
+    await trading.RefundTransaction(refund, metadata=seller.auth)
+    await matcher_caught_up(stack)
+    reopened = await trading.GetBuyOrder(get_order(placed.id), metadata=buyer.auth)
+    assert (reopened.status, reopened.quantity_filled) == (T.BUY_ORDER_STATUS_OPEN, 0)
+    assert [f.status for f in reopened.fills] == [T.TRANSACTION_STATUS_REFUNDED]
+    assert await status_of(trading, listing.id) == T.LISTING_STATUS_ACTIVE
+    # The unit's max price stays held for the order, which buys another matching listing.
+    assert await balances(stack, buyer, "EUR") == (8_500, 1_500)
+    other = await trading.CreateListing(free_form(sneakers.id, price=eur(1300)), metadata=seller.auth)
+    await eventually(partial(status_of, trading, other.id), T.LISTING_STATUS_RESERVED, 2)

@@ -4,7 +4,7 @@ sweeper and the reconciler take further."""
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy import and_, or_, select, tuple_
+from sqlalchemy import and_, exists, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -38,6 +38,18 @@ async def fills_of(session: AsyncSession, order_id: UUID) -> list[tuple[BuyOrder
         .order_by(BuyOrderFill.created_at, BuyOrderFill.transaction_id)
     )
     return [(fill, transaction) for fill, transaction in await session.execute(stmt)]
+
+
+async def filled_before(session: AsyncSession, order_id: UUID, listing_id: UUID) -> bool:
+    """Whether one of the order's fills was of the listing."""
+    stmt = select(
+        exists().where(
+            BuyOrderFill.buy_order_id == order_id,
+            Transaction.id == BuyOrderFill.transaction_id,
+            Transaction.listing_id == listing_id,
+        )
+    )
+    return bool(await session.scalar(stmt))
 
 
 async def get_fill(session: AsyncSession, transaction_id: UUID, *, for_update: bool = False) -> BuyOrderFill:

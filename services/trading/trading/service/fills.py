@@ -58,6 +58,8 @@ async def start_fill(saga: Saga, order_id: UUID, listing_id: UUID) -> Transactio
             and order.quantity_filled < order.quantity
             and order.expire_at > _now()
             and await standing_queries.still_matches(session, order_id, listing_id)
+            # A listing the order bought before and gave back (refunded) is not bought again by it.
+            and not await repository.filled_before(session, order_id, listing_id)
         )
         if not takes:
             # Raised inside the transaction: the reservation is rolled back with it.
