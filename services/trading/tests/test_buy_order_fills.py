@@ -216,3 +216,27 @@ async def test_a_refunded_fill_gives_its_unit_back_and_the_order_does_not_buy_th
     assert await balances(stack, buyer, "EUR") == (8_500, 1_500)
     other = await trading.CreateListing(free_form(sneakers.id, price=eur(1300)), metadata=seller.auth)
     await eventually(partial(status_of, trading, other.id), T.LISTING_STATUS_RESERVED, 2)
+
+
+async def test_an_order_of_a_game_with_words_buys_a_listing_of_any_of_its_categories_with_those_words(
+    stack, trading, rifles, sneakers
+):
+    seller, buyer = await new_account(stack), await new_account(stack, eur(10_000))
+    placed = await trading.CreateBuyOrder(
+        pb.CreateBuyOrderRequest(buy_order=T.BuyOrder(game_id=sneakers.game_id, q="air max", max_price=eur(5000))),
+        metadata=buyer.auth,
+    )
+    other_game = await trading.CreateListing(
+        free_form(rifles.id, title="Air Max skin", attributes={"wear": 0.1}, price=eur(1000)), metadata=seller.auth
+    )
+    other_words = await trading.CreateListing(
+        free_form(sneakers.id, title="Jordan 1", price=eur(1000)), metadata=seller.auth
+    )
+    matching = await trading.CreateListing(
+        free_form(sneakers.id, title="Nike Air Max 90", price=eur(4000)), metadata=seller.auth
+    )
+    await eventually(partial(status_of, trading, matching.id), T.LISTING_STATUS_RESERVED, 2)
+    for listing in (other_game, other_words):
+        assert await status_of(trading, listing.id) == T.LISTING_STATUS_ACTIVE
+    filled = await trading.GetBuyOrder(get_order(placed.id), metadata=buyer.auth)
+    assert filled.status == T.BUY_ORDER_STATUS_FILLED and filled.game_id == sneakers.game_id

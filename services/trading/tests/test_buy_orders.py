@@ -1,18 +1,24 @@
 """Buy orders placed, read, listed, cancelled and expired, with their holds on the buyer's wallet."""
 
 import uuid
+from functools import partial
 
 import grpc
 import pytest
 
 from marketplace.common.v1 import location_pb2
+from marketplace.trading.v1 import events_pb2
 from marketplace.trading.v1 import resources_pb2 as T
 from marketplace.trading.v1 import trading_service_pb2 as pb
+from servicekit.auth import Role
 from testkit.accounts import balances, ledger_violations, new_account
 from testkit.catalog import new_category
 from testkit.databases import execute
+from testkit.feeds import events_until
 from testkit.grpc import error_reason, field_violations, rpc_error
+from testkit.settings import reset_settings, settings_change
 from testkit.stack import replica
+from testkit.tokens import bearer, mint
 from testkit.waiting import eventually
 
 from .buy_order_support import RIFLE_ATTRIBUTES, cancel_order, get_order, in_hours, order
@@ -153,7 +159,8 @@ async def test_an_order_past_its_expiry_is_expired_by_the_sweeper_and_its_hold_r
 
     async with replica(stack, "trading", buy_order_sweep_seconds=0.1):
         await eventually(status, T.BUY_ORDER_STATUS_EXPIRED, 10)
-    assert await balances(stack, buyer, "EUR") == (5_000, 0)
+        # The hold is released once the expiry is committed.
+        await eventually(partial(balances, stack, buyer, "EUR"), (5_000, 0), 10)
 
 
 async def test_the_order_book_shows_a_categorys_open_orders_highest_price_first_without_buyers(stack, trading, rifles):
@@ -182,3 +189,50 @@ async def test_the_order_book_shows_a_categorys_open_orders_highest_price_first_
     assert all(not entry.buyer_id and not entry.hold_id and not entry.HasField("near") for entry in book)
     other = await new_category(stack, *RIFLE_ATTRIBUTES)
     assert not (await trading.ListCategoryBuyOrders(pb.ListCategoryBuyOrdersRequest(category_id=other.id))).buy_orders
+
+
+async def test_an_order_is_announced_when_it_opens_and_when_it_is_cancelled(stack, trading, rifles):
+    buyer = await new_account(stack, eur(5_000))
+    placed = await trading.CreateBuyOrder(order(rifles.id, 2000, "wear:..0.16"), metadata=buyer.auth)
+    await trading.CancelBuyOrder(cancel_order(placed.id), metadata=buyer.auth)
+    channel = stack.channel("trading", as_service="messaging")
+
+    def of_order(found) -> list[tuple[str, events_pb2.BuyOrderChanged]]:
+        announced = []
+        for event in found:
+            if event.subject_id == placed.id:
+                payload = events_pb2.BuyOrderChanged()
+                event.payload.Unpack(payload)
+                announced.append((event.type, payload))
+        return announced
+
+    found = of_order(await events_until(channel, lambda events: len(of_order(events)) >= 2))
+    assert [event_type for event_type, _ in found] == ["trading.buy_order.created", "trading.buy_order.cancelled"]
+    created, cancelled = (payload for _, payload in found)
+    assert (created.buyer_id, created.status, list(created.buy_order.attributes)) == (
+        buyer.id,
+        T.BUY_ORDER_STATUS_OPEN,
+        ["wear:..0.16"],
+    )
+    assert cancelled.status == T.BUY_ORDER_STATUS_CANCELLED
+
+
+async def test_buy_orders_are_refused_while_the_flag_is_off_for_the_caller(stack, trading, rifles, signing_key):
+    admin = bearer(mint(signing_key, role=Role.ADMIN))
+    buyer = await new_account(stack, eur(5_000))
+    await trading.UpdateSettings(settings_change(None, {"buy_orders_enabled": {"enabled": False}}), metadata=admin)
+    try:
+
+        async def refused() -> str | None:
+            try:
+                await trading.CreateBuyOrder(order(rifles.id, 2000), metadata=buyer.auth)
+            except grpc.aio.AioRpcError as error:
+                return error_reason(error)
+            return None
+
+        await eventually(refused, "BUY_ORDERS_DISABLED", 3)
+    finally:
+        await reset_settings(trading, admin)
+    # At most the order placed before the flag reached the server holds money.
+    available, held = await balances(stack, buyer, "EUR")
+    assert available + held == 5_000
