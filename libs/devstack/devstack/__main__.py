@@ -27,7 +27,7 @@ def main() -> None:
     commands.add_parser("run", help="migrate, seed and run the four services and the gateway until Ctrl-C")
     commands.add_parser("migrate", help="create the four databases if missing and migrate them to head")
     bench = commands.add_parser("bench", help="measure the gateway against direct gRPC and a bare ceiling")
-    scenarios = ["gateway", "catalog", "ledger", "purchase", "search", "messaging"]
+    scenarios = ["gateway", "catalog", "ledger", "purchase", "search", "messaging", "buy-orders"]
     bench.add_argument("named", nargs="?", choices=scenarios, metavar="scenario", help="the same as --scenario")
     bench.add_argument("--scenario", choices=scenarios, default="gateway")
     bench.add_argument("--items", type=int, default=1_000_000, help="catalog: items to load (default 1,000,000)")
@@ -36,7 +36,7 @@ def main() -> None:
         type=int,
         help="catalog: measured runs with the indexes (default 30); search: runs without (default 5)",
     )
-    bench.add_argument("--concurrency", type=int, help="concurrent clients (default 32; search 2)")
+    bench.add_argument("--concurrency", type=int, help="concurrent clients (default 32; search 2; buy-orders 8)")
     bench.add_argument("--seconds", type=float, help="measured seconds per target (default 10; purchase 20; search 8)")
     bench.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each (default 2)")
     bench.add_argument("--buyers", type=int, default=1_000, help="purchase: funded buyers (default 1,000)")
@@ -50,6 +50,7 @@ def main() -> None:
         default="postgres,elasticsearch,noindex",
         help="search: the targets to measure, of postgres,elasticsearch,noindex (default all)",
     )
+    bench.add_argument("--orders", type=int, default=100_000, help="buy-orders: open orders (default 100,000)")
     bench.add_argument("--clients", type=int, default=1_000, help="messaging: SSE clients (default 1,000)")
     bench.add_argument("--rate", type=float, default=150.0, help="messaging: messages sent a second (default 150)")
     breaking = commands.add_parser("breaking", help="buf breaking of protos/ against a git ref")
@@ -68,7 +69,7 @@ def main() -> None:
         if args.seconds is None:
             args.seconds = {"purchase": 20.0, "search": 8.0}.get(args.scenario, 10.0)
         if args.concurrency is None:
-            args.concurrency = 2 if args.scenario == "search" else 32
+            args.concurrency = {"search": 2, "buy-orders": 8}.get(args.scenario, 32)
         if args.runs is None:
             args.runs = 5 if args.scenario == "search" else 30
         if args.listings is None:
@@ -114,6 +115,10 @@ def main() -> None:
         from devstack.bench.messaging import bench as bench_messaging
 
         raise SystemExit(bench_messaging(args.clients, args.rate, args.seconds))
+    elif args.command == "bench" and args.scenario == "buy-orders":
+        from devstack.bench.buy_orders import bench as bench_buy_orders
+
+        raise SystemExit(bench_buy_orders(args.orders, args.concurrency, args.seconds, args.warmup))
     elif args.command == "bench" and args.scenario == "search":
         from devstack.bench.search import bench as bench_search
 

@@ -138,3 +138,26 @@ def test_a_search_request_becomes_the_query_string_of_get_v1_listings():
         ("near.radius_km", "10.0"),
         ("sort", "LISTING_SORT_DISTANCE"),
     ]
+
+
+def test_the_buy_orders_bench_writes_filters_the_kits_parser_reads_as_their_typed_rows():
+    from devstack.bench.buy_order_data import OrderGenerator
+    from servicekit.filters import parse_filters
+
+    categories = bench_categories_without_a_catalog()
+    queries, filters, orders = OrderGenerator(categories).batch(2_000)
+    again, _, _ = OrderGenerator(categories).batch(2_000)
+    assert queries[0] == again[0] and len(set(queries[2])) == len(categories)
+    attributes = {category.id: category.seed.attributes for category in categories}
+    category_of = dict(zip(queries[0], queries[2], strict=True))
+    rows = iter(zip(*filters, strict=True))
+    for order_id, written in zip(orders[0], orders[3], strict=True):
+        for parsed in parse_filters(attributes[category_of[order_id]], written.split("\n") if written else []):
+            _, _, key, minimum, maximum, strings, booleans = next(rows)
+            assert parsed.attribute.key == key
+            if parsed.values and isinstance(parsed.values[0], bool):
+                assert booleans == "{" + str(parsed.values[0]).lower() + "}"
+            elif parsed.values:
+                assert strings.strip("{}").replace('"', "").split(",") == list(parsed.values)
+            else:
+                assert (parsed.minimum, parsed.maximum) == (minimum, maximum)

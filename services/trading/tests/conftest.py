@@ -10,6 +10,7 @@ from servicekit.auth import Role
 from testkit.catalog import new_category
 from testkit.tokens import bearer, mint
 
+from .buy_order_support import RIFLE_ATTRIBUTES, SNEAKER_ATTRIBUTES
 from .trading_support import SHOE_ATTRIBUTES, SKIN_ATTRIBUTES, Person
 
 
@@ -49,3 +50,16 @@ async def shoes(stack) -> catalog_pb2.Category:
 async def skins(stack) -> catalog_pb2.Category:
     """A category of game items with a required wear from 0 to 1."""
     return await new_category(stack, *SKIN_ATTRIBUTES)
+
+
+# Buy orders: a category of their own for each test, since an order placed buys whatever matches on sale in it.
+@pytest.fixture
+async def rifles(stack) -> catalog_pb2.Category:
+    """Rifle skins: a required filterable wear from 0 to 1, a rarity and whether it has stickers."""
+    return await new_category(stack, *RIFLE_ATTRIBUTES)
+
+
+@pytest.fixture
+async def sneakers(stack) -> catalog_pb2.Category:
+    """Physical goods: a required filterable integer size."""
+    return await new_category(stack, *SNEAKER_ATTRIBUTES)

@@ -21,14 +21,16 @@ from servicekit.money import check_money
 from servicekit.pagination import page_request
 from servicekit.runtime_settings import SettingsStore
 from servicekit.values import values_from_proto
+from trading.domain.buy_orders import BuyOrderStatus, BuyOrderTerms
 from trading.domain.listings import Condition, Feed, ListingFields, mask_fields
 from trading.domain.offers import OfferStatus, OfferTerms
 from trading.domain.settings import TradingRuntimeSettings
 from trading.domain.streams import StreamFields, StreamStatus
 from trading.domain.transactions import TransactionStatus
-from trading.models import Transaction
+from trading.models import BuyOrder, Transaction
 from trading.repository.offers import OfferView
 from trading.resources import (
+    buy_order_to_proto,
     comment_to_proto,
     listing_to_proto,
     offer_to_proto,
@@ -37,7 +39,7 @@ from trading.resources import (
     transaction_to_proto,
 )
 from trading.search import FIRST_PAGE, Near, SearchBackend, SearchQuery, SearchSort
-from trading.service import listings, offers, purchases, search, streams, transactions
+from trading.service import buy_orders, listings, offers, purchases, search, streams, transactions
 from trading.service.purchases import Saga
 
 
@@ -164,6 +166,40 @@ def search_query_from_proto(request: pb.SearchListingsRequest) -> tuple[SearchQu
         page=page,
     )
     return query, violations
+
+
+def buy_order_terms_from_proto(order: resources_pb2.BuyOrder) -> tuple[BuyOrderTerms, list[FieldViolation]]:
+    """What the buyer wrote, and what is wrong with how it is written (reported with the rest)."""
+    violations: list[FieldViolation] = []
+    conditions = tuple(
+        enums.from_proto(resources_pb2.Condition, Condition, value, f"buy_order.conditions[{index}]", violations)
+        for index, value in enumerate(order.conditions)
+    )
+    if 0 in order.conditions:
+        violations.append(FieldViolation("buy_order.conditions", "CONDITION_UNSPECIFIED matches nothing: leave it out"))
+    expire_at = (
+        from_timestamp("buy_order.expire_time", order.expire_time, violations)
+        if order.HasField("expire_time")
+        else None
+    )
+    terms = BuyOrderTerms(
+        category_id=parse_optional_id("buy_order.category_id", order.category_id, violations),
+        game_id=parse_optional_id("buy_order.game_id", order.game_id, violations),
+        q=order.q,
+        attributes=tuple(order.attributes),
+        conditions=tuple(condition for condition in conditions if condition is not None),
+        near=check_location("buy_order.near", order.near, violations) if order.HasField("near") else None,
+        radius_km=order.radius_km,
+        max_price=check_money("buy_order.max_price", order.max_price, violations),
+        quantity=order.quantity or 1,
+        expire_at=expire_at,
+    )
+    return terms, violations
+
+
+def buy_order_answer(found: tuple[BuyOrder, list]) -> resources_pb2.BuyOrder:
+    order, fills = found
+    return buy_order_to_proto(order, fills)
 
 
 def reader_id() -> UUID | None:
@@ -434,3 +470,45 @@ class TradingApi(AdminMethods, pb_grpc.TradingServiceServicer):
         page = page_request(request.page_size, request.page_token)
         views, token = await streams.list_pinned_listings(self._db, stream_id, reader_id(), page)
         return pb.ListStreamListingsResponse(listings=[listing_to_proto(view) for view in views], next_page_token=token)
+
+    async def CreateBuyOrder(
+        self, request: pb.CreateBuyOrderRequest, context: ServicerContext
+    ) -> resources_pb2.BuyOrder:
+        terms, violations = buy_order_terms_from_proto(request.buy_order)
+        once = Once.of(request, buy_order_answer)
+        return buy_order_answer(
+            await buy_orders.create_buy_order(self._saga, require_caller(), terms, violations, once)
+        )
+
+    async def ListBuyOrders(
+        self, request: pb.ListBuyOrdersRequest, context: ServicerContext
+    ) -> pb.ListBuyOrdersResponse:
+        violations: list[FieldViolation] = []
+        status = enums.from_proto(resources_pb2.BuyOrderStatus, BuyOrderStatus, request.status, "status", violations)
+        if violations:
+            raise InvalidArgument(violations)
+        page = page_request(request.page_size, request.page_token)
+        orders, token = await buy_orders.list_buy_orders(self._saga, require_caller(), status, page)
+        return pb.ListBuyOrdersResponse(
+            buy_orders=[buy_order_to_proto(order) for order in orders], next_page_token=token
+        )
+
+    async def GetBuyOrder(self, request: pb.GetBuyOrderRequest, context: ServicerContext) -> resources_pb2.BuyOrder:
+        order_id = parse_id("buy_order_id", request.buy_order_id)
+        return buy_order_answer(await buy_orders.get_buy_order(self._saga, require_caller(), order_id))
+
+    async def CancelBuyOrder(
+        self, request: pb.CancelBuyOrderRequest, context: ServicerContext
+    ) -> resources_pb2.BuyOrder:
+        order_id = parse_id("buy_order_id", request.buy_order_id)
+        return buy_order_answer(await buy_orders.cancel_buy_order(self._saga, require_caller(), order_id))
+
+    async def ListCategoryBuyOrders(
+        self, request: pb.ListCategoryBuyOrdersRequest, context: ServicerContext
+    ) -> pb.ListCategoryBuyOrdersResponse:
+        category_id = parse_id("category_id", request.category_id)
+        page = page_request(request.page_size, request.page_token)
+        orders, token = await buy_orders.order_book(self._saga, category_id, page)
+        return pb.ListCategoryBuyOrdersResponse(
+            buy_orders=[buy_order_to_proto(order, in_book=True) for order in orders], next_page_token=token
+        )

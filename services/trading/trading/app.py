@@ -1,5 +1,6 @@
 """How the kit runs trading: its servicers, outbox, seed, settings, runtime settings, the offer sweeper, the
-purchase reconciler, and with Elasticsearch the listing indexer and `reindex`."""
+purchase reconciler, the buy-order matcher, sweeper and reconciler, and with Elasticsearch the listing
+indexer and `reindex`."""
 
 from collections.abc import Coroutine
 from datetime import timedelta
@@ -16,6 +17,7 @@ from trading import reindex
 from trading.api import TradingApi
 from trading.clients import Accounts, Catalog
 from trading.config import TradingSettings
+from trading.consumers import match_announced_listings
 from trading.domain.settings import TradingRuntimeSettings
 from trading.models import OutboxEvent
 from trading.search import SearchBackend
@@ -24,6 +26,7 @@ from trading.search.index import ListingIndex
 from trading.search.indexer import ListingIndexer
 from trading.search.postgres import PostgresSearch
 from trading.seed import seed
+from trading.service.buy_orders import reconcile_buy_orders, sweep_expired_buy_orders
 from trading.service.offers import sweep_expired_offers
 from trading.service.purchases import Saga, reconcile
 
@@ -83,6 +86,9 @@ def tasks(runtime: Runtime) -> list[Coroutine[Any, Any, None]]:
     return [
         every(settings.offer_sweep_seconds, lambda: sweep_expired_offers(runtime.db), "offer sweeper"),
         every(settings.reconcile_seconds, lambda: reconcile(purchases, grace), "purchase reconciler"),
+        every(settings.buy_order_match_seconds, lambda: match_announced_listings(purchases), "buy order matcher"),
+        every(settings.buy_order_sweep_seconds, lambda: sweep_expired_buy_orders(purchases), "buy order sweeper"),
+        every(settings.reconcile_seconds, lambda: reconcile_buy_orders(purchases, grace), "buy order reconciler"),
     ]
 
 

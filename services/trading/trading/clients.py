@@ -96,6 +96,10 @@ class Catalog:
         )
         return await ask("catalog", self._stub.TransferItem, request, self._timeout, REFUSED) is not None
 
+    async def game_exists(self, game_id: UUID) -> bool:
+        request = catalog_service_pb2.GetGameRequest(game_id=str(game_id))
+        return await ask("catalog", self._stub.GetGame, request, self._timeout) is not None
+
     async def category_exists(self, category_id: UUID) -> bool:
         request = catalog_service_pb2.GetCategoryRequest(category_id=str(category_id))
         return await ask("catalog", self._stub.GetCategory, request, self._timeout) is not None
@@ -153,27 +157,37 @@ class Accounts:
             return None
         return Point(answer.location.latitude, answer.location.longitude)
 
-    async def hold(self, key: str, user_id: UUID, amount: Money, transaction_id: UUID) -> Posting:
-        """Moves the amount from the user's available balance into a hold; Refused when the balance is short
-        (INSUFFICIENT_FUNDS) or accounts knows no such user (BUYER_NOT_FOUND)."""
+    async def hold(self, key: str, user_id: UUID, amount: Money, transaction_id: UUID | None) -> Posting:
+        """Moves the amount from the user's available balance into a hold (for the transaction, or for a buy
+        order when None); Refused when the balance is short (INSUFFICIENT_FUNDS) or accounts knows no such
+        user (BUYER_NOT_FOUND)."""
         request = accounts_service_pb2.HoldFundsRequest(
-            request_id=key, user_id=str(user_id), amount=amount.to_proto(), transaction_id=str(transaction_id)
+            request_id=key, user_id=str(user_id), amount=amount.to_proto(), transaction_id=str(transaction_id or "")
         )
         answer = await ask("accounts", self._stub.HoldFunds, request, self._timeout, REFUSED)
         if answer is None:
             raise Refused(grpc.StatusCode.NOT_FOUND, "BUYER_NOT_FOUND", "accounts knows no such user")
         return Posting(UUID(answer.hold.id), UUID(answer.posting.id))
 
-    async def capture(self, key: str, hold_id: UUID, seller_id: UUID, fee: Money) -> Posting:
-        """Pays all that is left of the hold: the seller the amount minus the fee, the platform the fee."""
+    async def capture(
+        self, key: str, hold_id: UUID, seller_id: UUID, fee: Money, amount: Money | None = None
+    ) -> Posting:
+        """Pays all that is left of the hold, or the amount of it: the seller the amount minus the fee, the
+        platform the fee."""
         request = accounts_service_pb2.CaptureFundsRequest(
-            request_id=key, hold_id=str(hold_id), seller_id=str(seller_id), fee=fee.to_proto()
+            request_id=key,
+            hold_id=str(hold_id),
+            seller_id=str(seller_id),
+            fee=fee.to_proto(),
+            amount=amount.to_proto() if amount else None,
         )
         answer = await ask("accounts", self._stub.CaptureFunds, request, self._timeout)
         return Posting(hold_id, UUID(answer.posting.id))
 
-    async def release(self, key: str, hold_id: UUID) -> Posting:
-        """Gives all that is left of the hold back to its buyer."""
-        request = accounts_service_pb2.ReleaseFundsRequest(request_id=key, hold_id=str(hold_id))
+    async def release(self, key: str, hold_id: UUID, amount: Money | None = None) -> Posting:
+        """Gives all that is left of the hold, or the amount of it, back to its buyer."""
+        request = accounts_service_pb2.ReleaseFundsRequest(
+            request_id=key, hold_id=str(hold_id), amount=amount.to_proto() if amount else None
+        )
         answer = await ask("accounts", self._stub.ReleaseFunds, request, self._timeout)
         return Posting(hold_id, UUID(answer.posting.id))

@@ -14,6 +14,10 @@ SAGA_FAULTS = ("reserve", "hold", "pay", "transfer", "capture", "close", "settle
 class TradingSettings(Settings):
     # How often the sweeper marks the offers past their expiry (they read as expired at once anyway).
     offer_sweep_seconds: float = 60.0
+    # How often the buy-order matcher reads the listings announced on sale (trading.consumers).
+    buy_order_match_seconds: float = 0.2
+    # How often the sweeper expires the open buy orders past their expiry and releases their holds.
+    buy_order_sweep_seconds: float = 60.0
     # How often the reconciler looks for purchases a crash or an unreachable context left half-way.
     reconcile_seconds: float = 10.0
     # How long a purchase may stay between two steps before the reconciler takes it over: longer than a
@@ -39,6 +43,8 @@ class TradingSettings(Settings):
             raise InvalidSetting(f"SAGA_FAULT must be one of {', '.join(SAGA_FAULTS)}, not {fault!r}")
         return {
             "offer_sweep_seconds": env_number("OFFER_SWEEP_SECONDS", cls.offer_sweep_seconds, 0.1),
+            "buy_order_match_seconds": env_number("BUY_ORDER_MATCH_SECONDS", cls.buy_order_match_seconds, 0.01),
+            "buy_order_sweep_seconds": env_number("BUY_ORDER_SWEEP_SECONDS", cls.buy_order_sweep_seconds, 0.1),
             "reconcile_seconds": env_number("RECONCILE_SECONDS", cls.reconcile_seconds, 0.1),
             "saga_grace_seconds": env_number("SAGA_GRACE_SECONDS", cls.saga_grace_seconds, 0.1),
             "saga_fault": fault,

@@ -14,10 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from marketplace.trading.v1 import events_pb2, resources_pb2
 from servicekit import enums, outbox
 from servicekit.money import Money
-from trading.models import Listing, Offer, OutboxEvent, Transaction
+from trading.domain.buy_orders import BuyOrderStatus
+from trading.models import BuyOrder, Listing, Offer, OutboxEvent, Transaction
 from trading.repository.listings import ListingView
 from trading.repository.streams import StreamView
-from trading.resources import listing_to_proto, stream_to_proto, transaction_to_proto
+from trading.resources import buy_order_to_proto, listing_to_proto, stream_to_proto, transaction_to_proto
 
 
 def _add(session: AsyncSession, event_type: str, subject_id: UUID, payload: Message) -> None:
@@ -137,3 +138,16 @@ def stream_changed(session: AsyncSession, view: StreamView) -> None:
         stream_id=stream.id, owner_id=stream.owner_id, status=stream.status, stream=stream
     )
     _add(session, "trading.stream.changed", view.stream.id, payload)
+
+
+def buy_order_changed(session: AsyncSession, order: BuyOrder) -> None:
+    """The order opened (its hold placed), was filled, cancelled or expired: the event is named after its
+    status (`trading.buy_order.created` for an open one)."""
+    payload = events_pb2.BuyOrderChanged(
+        buy_order_id=str(order.id),
+        buyer_id=str(order.buyer_id),
+        status=enums.to_proto(resources_pb2.BuyOrderStatus, order.status),
+        buy_order=buy_order_to_proto(order),
+    )
+    name = "created" if order.status is BuyOrderStatus.OPEN else order.status.value
+    _add(session, f"trading.buy_order.{name}", order.id, payload)

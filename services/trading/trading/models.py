@@ -5,9 +5,23 @@ import enum
 import uuid
 
 from geoalchemy2 import Geography, WKBElement
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, Enum, ForeignKey, Identity, Index, String, Text, text
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
-from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Identity,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSQUERY, TSVECTOR
+from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column, relationship
 
 from servicekit.audit import AuditEntryMixin
 from servicekit.db import created_now, new_metadata, updated_now, uuid_pk
@@ -16,8 +30,10 @@ from servicekit.outbox import OutboxEventMixin
 from servicekit.retention import OutboxConsumerMixin, PrunedPartitionMixin
 from servicekit.runtime_settings import RuntimeSettingMixin
 from servicekit.urls import MAX_URL
+from trading.domain.buy_orders import MAX_QUANTITY, BuyOrderStatus
 from trading.domain.listings import MAX_IMAGES, Condition, Feed, ListingStatus
 from trading.domain.offers import MAX_MESSAGE, OfferStatus
+from trading.domain.standing_queries import StandingQueryKind
 from trading.domain.streams import MAX_COMMENT, StreamStatus
 from trading.domain.streams import MAX_DESCRIPTION as MAX_STREAM_DESCRIPTION
 from trading.domain.streams import MAX_TITLE as MAX_STREAM_TITLE
@@ -28,8 +44,8 @@ class Base(DeclarativeBase):
     metadata = new_metadata()
 
 
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, values_callable=lambda members: [m.value for m in members])
+def _enum(cls: type[enum.Enum], name: str, **options) -> Enum:
+    return Enum(cls, name=name, values_callable=lambda members: [m.value for m in members], **options)
 
 
 class Listing(Base):
@@ -254,6 +270,8 @@ class Transaction(Base):
     hold_id: Mapped[uuid.UUID | None]
     hold_posting_id: Mapped[uuid.UUID | None]
     settle_posting_id: Mapped[uuid.UUID | None]
+    # The buy order it fills, drawing on that order's hold; none for buy-now and accepted offers.
+    buy_order_id: Mapped[uuid.UUID | None]
     created_at: Mapped[created_now]
     updated_at: Mapped[updated_now]
     paid_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True))
@@ -261,6 +279,166 @@ class Transaction(Base):
     item_transferred_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True))
     settled_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class StandingQuery(Base):
+    """What a listing must be to match a query kept open, typed so that indexes find the queries a
+    listing matches (trading.repository.standing_queries): a buy order's, one kind of them. Empty
+    columns ask nothing; the attribute filters are its rows of `standing_query_filters`."""
+
+    __tablename__ = "standing_queries"
+    __table_args__ = (
+        CheckConstraint("(location IS NULL) = (radius_m IS NULL)", name="circle_whole"),
+        CheckConstraint("radius_m > 0", name="radius_positive"),
+        CheckConstraint("(currency IS NULL) = (max_price_minor IS NULL)", name="price_cap_whole"),
+        CheckConstraint("max_price_minor > 0", name="max_price_positive"),
+        CheckConstraint("currency ~ '^[A-Z]{3}$'", name="currency_iso4217"),
+        CheckConstraint("cardinality(conditions) > 0", name="conditions_not_empty"),
+    )
+
+    id: Mapped[uuid_pk]
+    kind: Mapped[StandingQueryKind] = mapped_column(_enum(StandingQueryKind, "standing_query_kind"))
+    owner_id: Mapped[uuid.UUID]
+    # Matched while true: a buy order's while it is open.
+    open: Mapped[bool] = mapped_column(default=False)
+    category_id: Mapped[uuid.UUID | None]
+    game_id: Mapped[uuid.UUID | None]
+    # websearch_to_tsquery('simple', words), matched against the listing's search_document.
+    terms: Mapped[str | None] = mapped_column(TSQUERY)
+    conditions: Mapped[list[Condition] | None] = mapped_column(
+        ARRAY(_enum(Condition, "listing_condition", create_type=False))
+    )
+    currency: Mapped[str | None] = mapped_column(String(3))
+    max_price_minor: Mapped[int | None] = mapped_column(BigInteger)
+    # Not indexed: a listing is checked against the candidates' own circles, not looked up by a point.
+    location: Mapped[WKBElement | None] = mapped_column(
+        Geography(geometry_type="POINT", srid=4326, spatial_index=False)
+    )
+    radius_m: Mapped[float | None]
+    created_at: Mapped[created_now]
+
+
+# The open queries of a category (or of a game, for those without one) in a currency, the highest price cap
+# first, then oldest: a listing's best match is the first of them that its filters pass, read in this order
+# from its price up and no further than the matches asked for.
+Index(
+    "ix_standing_queries_open_category",
+    StandingQuery.kind,
+    StandingQuery.category_id,
+    StandingQuery.currency,
+    StandingQuery.max_price_minor.desc(),
+    StandingQuery.created_at,
+    StandingQuery.id,
+    postgresql_where=text("open"),
+)
+Index(
+    "ix_standing_queries_open_game",
+    StandingQuery.kind,
+    StandingQuery.game_id,
+    StandingQuery.currency,
+    StandingQuery.max_price_minor.desc(),
+    StandingQuery.created_at,
+    StandingQuery.id,
+    postgresql_where=text("open AND category_id IS NULL"),
+)
+
+
+class StandingQueryFilter(Base):
+    """One attribute filter of a standing query, typed: a number range (either bound may be open), or any
+    of a list of numbers, strings or booleans. A listing passes it when it has a value of the key that
+    the filter admits; one without the key fails it."""
+
+    __tablename__ = "standing_query_filters"
+    __table_args__ = (
+        CheckConstraint(
+            "num_nonnulls(numbers, strings, booleans) + (num_nonnulls(minimum, maximum) > 0)::int = 1",
+            name="one_kind",
+        ),
+        CheckConstraint("minimum <= maximum", name="range_not_empty"),
+    )
+
+    standing_query_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("standing_queries.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    key: Mapped[str] = mapped_column(Text)
+    minimum: Mapped[float | None]
+    maximum: Mapped[float | None]
+    numbers: Mapped[list[float] | None] = mapped_column(ARRAY(Float))
+    strings: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
+    booleans: Mapped[list[bool] | None] = mapped_column(ARRAY(Boolean))
+
+
+class BuyOrder(Base):
+    """A buyer's standing order to buy matching listings, with its hold on their wallet
+    (services/trading/README.md, "Buy orders"). What it matches is its standing query (same id).
+
+    `release_minor` is the order's own part of the hold to give back once it is cancelled or expired;
+    `settled_at` records that it was (or that nothing was to be): each fill settles its own part.
+    """
+
+    __tablename__ = "buy_orders"
+    __table_args__ = (
+        CheckConstraint(f"quantity BETWEEN 1 AND {MAX_QUANTITY}", name="quantity_range"),
+        CheckConstraint("quantity_filled BETWEEN 0 AND quantity", name="filled_within_quantity"),
+        CheckConstraint("(status = 'failed') = (failure_reason <> '')", name="failure_has_reason"),
+        CheckConstraint("status NOT IN ('open', 'filled') OR hold_id IS NOT NULL", name="open_with_hold"),
+        CheckConstraint("settled_at IS NULL OR status NOT IN ('pending', 'open')", name="settled_when_closed"),
+        Index("ix_buy_orders_buyer_id_created_at", "buyer_id", "created_at", "id"),
+        # The sweeper's scan: open orders by expiry.
+        Index("ix_buy_orders_open_expire_at", "expire_at", postgresql_where=text("status = 'open'")),
+        # The reconciler's: orders whose hold a crash left unplaced, unreleased or unmatched.
+        Index(
+            "ix_buy_orders_unfinished_updated_at",
+            "updated_at",
+            postgresql_where=text(
+                "(status = 'pending') OR (status IN ('cancelled', 'expired') AND settled_at IS NULL)"
+                " OR (status = 'open' AND matched_at IS NULL)"
+            ),
+        ),
+    )
+
+    # As on Listing: events are built from the flushed row without reading it again.
+    __mapper_args__ = {"eager_defaults": True}
+
+    id: Mapped[uuid.UUID] = mapped_column(ForeignKey("standing_queries.id"), primary_key=True)
+    buyer_id: Mapped[uuid.UUID]
+    status: Mapped[BuyOrderStatus] = mapped_column(
+        _enum(BuyOrderStatus, "buy_order_status"), default=BuyOrderStatus.PENDING
+    )
+    # The words and filters as the buyer wrote them (the standing query holds them parsed).
+    q: Mapped[str] = mapped_column(Text, default="", server_default="")
+    attributes: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default=text("'{}'::text[]"))
+    quantity: Mapped[int]
+    quantity_filled: Mapped[int] = mapped_column(default=0, server_default="0")
+    expire_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True))
+    failure_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    hold_id: Mapped[uuid.UUID | None]
+    hold_posting_id: Mapped[uuid.UUID | None]
+    # When the listings on sale at its opening were matched; a crash before leaves it to the reconciler.
+    matched_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True))
+    release_minor: Mapped[int | None] = mapped_column(BigInteger)
+    settled_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[created_now]
+    updated_at: Mapped[updated_now]
+    closed_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True))
+    query: Mapped[StandingQuery] = relationship(lazy="raise")
+
+
+class BuyOrderFill(Base):
+    """A listing bought for a buy order: the transaction, and the part of the order's hold it draws on
+    (the order's max price; 0 once a fill that did not go through gave its unit back to the order)."""
+
+    __tablename__ = "buy_order_fills"
+    __table_args__ = (
+        Index("ix_buy_order_fills_buy_order_id_created_at", "buy_order_id", "created_at", "transaction_id"),
+        CheckConstraint("held_minor >= 0", name="held_not_negative"),
+    )
+
+    transaction_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("transactions.id"), primary_key=True)
+    buy_order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("buy_orders.id"))
+    held_minor: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[created_now]
 
 
 class Stream(Base):

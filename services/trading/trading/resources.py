@@ -8,7 +8,7 @@ from servicekit.geo import point_from_wkb
 from servicekit.money import Money
 from servicekit.values import values_to_proto
 from trading.domain.listings import Condition, Feed
-from trading.models import StreamComment, Transaction
+from trading.models import BuyOrder, BuyOrderFill, StreamComment, Transaction
 from trading.repository.listings import ListingView
 from trading.repository.offers import OfferView
 from trading.repository.streams import StreamView
@@ -153,4 +153,44 @@ def comment_to_proto(comment: StreamComment) -> resources_pb2.StreamComment:
         author_id=str(comment.author_id),
         text=comment.text,
         create_time=timestamp(comment.created_at),
+    )
+
+
+def buy_order_to_proto(
+    order: BuyOrder, fills: list[tuple[BuyOrderFill, Transaction]] = (), *, in_book: bool = False
+) -> resources_pb2.BuyOrder:
+    """The order as its buyer sees it, with the fills given; `in_book`: as the order book shows it, without
+    its buyer, its hold and its place."""
+    query = order.query
+    near = None if in_book else point_from_wkb(query.location)
+    return resources_pb2.BuyOrder(
+        id=str(order.id),
+        buyer_id="" if in_book else str(order.buyer_id),
+        category_id=str(query.category_id or ""),
+        game_id=str(query.game_id or ""),
+        q=order.q,
+        attributes=order.attributes,
+        conditions=[enums.to_proto(resources_pb2.Condition, condition) for condition in query.conditions or ()],
+        near=near.to_proto() if near else None,
+        radius_km=query.radius_m / 1000.0 if near else 0.0,
+        max_price=Money(query.currency, query.max_price_minor).to_proto(),
+        quantity=order.quantity,
+        quantity_filled=order.quantity_filled,
+        expire_time=timestamp(order.expire_at),
+        status=enums.to_proto(resources_pb2.BuyOrderStatus, order.status),
+        failure_reason=order.failure_reason,
+        hold_id="" if in_book else str(order.hold_id or ""),
+        fills=[fill_to_proto(fill, transaction) for fill, transaction in fills],
+        create_time=timestamp(order.created_at),
+        update_time=timestamp(order.updated_at),
+    )
+
+
+def fill_to_proto(fill: BuyOrderFill, transaction: Transaction) -> resources_pb2.BuyOrderFill:
+    return resources_pb2.BuyOrderFill(
+        transaction_id=str(transaction.id),
+        listing_id=str(transaction.listing_id),
+        price=Money(transaction.currency, transaction.amount_minor).to_proto(),
+        status=enums.to_proto(resources_pb2.TransactionStatus, transaction.status),
+        create_time=timestamp(fill.created_at),
     )

@@ -17,6 +17,10 @@ from trading.domain.moves import moved
 MAX_TITLE = 200
 MAX_DESCRIPTION = 10_000
 MAX_IMAGES = 10
+# What a search or a standing query may ask of listings: the longest `q` read, in characters, and the
+# widest radius, half the earth's circumference (about anywhere from anywhere).
+MAX_QUERY = 500
+MAX_RADIUS_KM = 20_000.0
 
 
 class ListingStatus(enum.StrEnum):

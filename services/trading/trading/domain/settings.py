@@ -33,12 +33,28 @@ class TradingRuntimeSettings(RuntimeSettings):
         minimum=timedelta(days=1),
         maximum=timedelta(days=60),
     )
+    buy_order_default_lifetime: timedelta = setting(
+        timedelta(days=30),
+        "How long a buy order stays open when its buyer sets no expiry.",
+        minimum=timedelta(hours=1),
+        maximum=timedelta(days=365),
+    )
+    buy_order_max_lifetime: timedelta = setting(
+        timedelta(days=90),
+        "The longest a buyer may keep a buy order (and its hold) open.",
+        minimum=timedelta(hours=1),
+        maximum=timedelta(days=365),
+    )
     offers_enabled: Flag = setting(ON, "Buyers may make offers on listings.")
     streams_enabled: Flag = setting(ON, "Sellers may schedule and run live streams.")
     buy_orders_enabled: Flag = setting(ON, "Buyers may place buy orders.")
 
     def conflicts(self) -> dict[str, str]:
+        found = {}
         if self.offer_default_lifetime > self.offer_max_lifetime:
             limit = seconds_text(self.offer_max_lifetime)
-            return {"offer_default_lifetime": f"must not be longer than offer_max_lifetime ({limit})"}
-        return {}
+            found["offer_default_lifetime"] = f"must not be longer than offer_max_lifetime ({limit})"
+        if self.buy_order_default_lifetime > self.buy_order_max_lifetime:
+            limit = seconds_text(self.buy_order_max_lifetime)
+            found["buy_order_default_lifetime"] = f"must not be longer than buy_order_max_lifetime ({limit})"
+        return found

@@ -17,17 +17,13 @@ from uuid import UUID
 from servicekit.errors import FieldViolation, InvalidArgument
 from servicekit.filters import AttributeType, Filter
 from servicekit.pagination import DEFAULT_PAGE_SIZE, Page
-from trading.domain.listings import Feed
+from trading.domain.listings import MAX_QUERY, MAX_RADIUS_KM, Feed
 from trading.repository.listings import ListingView
 
 FIRST_PAGE = Page(size=DEFAULT_PAGE_SIZE)
-# The most a radius may be: half the earth's circumference, about anywhere from anywhere.
-MAX_RADIUS_KM = 20_000.0
 # How many ranges a number attribute's facet has.
 NUMBER_FACET_RANGES = 5
 CURRENCY = re.compile("[A-Z]{3}")
-# The longest `q` read, in characters.
-MAX_QUERY = 500
 # The most values a facet lists; the rest are left out (the most frequent stay).
 MAX_FACET_VALUES = 20
 # Up to how many matches the facets and the total are exact; past it, estimates. At 1,000,000 listings

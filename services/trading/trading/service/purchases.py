@@ -40,12 +40,14 @@ from servicekit.money import Money
 from servicekit.runtime_settings import SettingsStore
 from trading import events
 from trading.clients import Accounts, Catalog, Posting
+from trading.domain import buy_orders as buy_order_rules
 from trading.domain import transactions as domain
 from trading.domain.listings import Move, move
 from trading.domain.offers import ListingNotActive, OfferMove, OfferStatus
 from trading.domain.settings import TradingRuntimeSettings
 from trading.domain.transactions import FINAL, Step, TransactionStatus
 from trading.models import Listing, Offer, Transaction
+from trading.repository import buy_orders as buy_order_rows
 from trading.repository import listings as listing_rows
 from trading.repository import offers as offer_rows
 from trading.repository import transactions as repository
@@ -88,7 +90,7 @@ def _fee(transaction: Transaction) -> Money:
     return Money(transaction.currency, transaction.platform_fee_minor)
 
 
-def _start(
+def start(
     session: AsyncSession, saga: Saga, listing: Listing, buyer_id: UUID, amount: Money, offer_id: UUID | None = None
 ) -> Transaction:
     """Adds the reserved listing's pending transaction, at the fee of the moment."""
@@ -99,7 +101,7 @@ def _start(
     return transaction
 
 
-async def _started(session: AsyncSession, listing: Listing, transaction: Transaction) -> None:
+async def started(session: AsyncSession, listing: Listing, transaction: Transaction) -> None:
     """Writes the new transaction and tells of it and of the reserved listing."""
     await session.flush()
     events.transaction_changed(session, transaction)
@@ -115,8 +117,8 @@ async def buy_listing(saga: Saga, caller: Caller, listing_id: UUID, once: Once |
             if listing is None:
                 raise await _not_reserved(session, listing_id, caller)
             price = Money(listing.currency, listing.price_minor)
-            transaction = _start(session, saga, listing, caller.user_id, price)
-            await _started(session, listing, transaction)
+            transaction = start(session, saga, listing, caller.user_id, price)
+            await started(session, listing, transaction)
             await idempotency.complete(session, once, transaction)
     except Replayed as replayed:
         first = resources_pb2.Transaction.FromString(replayed.response)
@@ -147,11 +149,11 @@ async def accept_offer(saga: Saga, caller: Caller, offer_id: UUID, once: Once) -
             offers.check_active(listing)
             listing.status = move(listing.status, Move.RESERVE)
             amount = Money(offer.currency, offer.amount_minor)
-            transaction = _start(session, saga, listing, offer.buyer_id, amount, offer.id)
+            transaction = start(session, saga, listing, offer.buyer_id, amount, offer.id)
             await session.flush()
             await session.refresh(offer)
             events.offer_accepted(session, offer, transaction.id)
-            await _started(session, listing, transaction)
+            await started(session, listing, transaction)
             await idempotency.complete(session, once, (offer_rows.offer_view(offer, now), transaction))
     except IntegrityError as exc:
         if broken_constraint(exc, asyncpg.UniqueViolationError) != ONE_ACCEPTED_OFFER_PER_LISTING:
@@ -211,6 +213,12 @@ async def _read(db: Database, transaction_id: UUID) -> Transaction:
 async def _pay(saga: Saga, transaction: Transaction) -> Transaction:
     """Holds the buyer's funds and marks the transaction paid; fails it when the funds are short, cancels
     it (and answers UNAVAILABLE) when accounts does not answer."""
+    if transaction.buy_order_id is not None:
+        # A buy order's fill draws on the order's hold, placed when the order opened.
+        hold = Posting(transaction.hold_id, transaction.hold_posting_id)
+        paid = await advance(saga, transaction, Step.PAY, hold=hold)
+        saga.crash_after("pay")
+        return paid
     key = f"{transaction.id}:hold"
     try:
         placed = await saga.accounts.hold(key, transaction.buyer_id, _amount(transaction), transaction.id)
@@ -244,9 +252,7 @@ async def _deliver(saga: Saga, transaction: Transaction) -> Transaction:
             failure=domain.ITEM_NOT_TRANSFERABLE,
         )
     saga.crash_after("transfer")
-    captured = await saga.accounts.capture(
-        f"{transaction.id}:capture", transaction.hold_id, transaction.seller_id, _fee(transaction)
-    )
+    captured = await _capture(saga, transaction)
     saga.crash_after("capture")
     return await advance(saga, transaction, Step.COMPLETE, settled=True, settlement=captured, delivered=True)
 
@@ -258,9 +264,14 @@ async def _settle(saga: Saga, transaction: Transaction) -> Transaction:
     there was none."""
     hold_id, posting_id = transaction.hold_id, None
     if transaction.status is TransactionStatus.COMPLETED:
-        posting_id = (
-            await saga.accounts.capture(f"{transaction.id}:capture", hold_id, transaction.seller_id, _fee(transaction))
-        ).posting_id
+        posting_id = (await _capture(saga, transaction)).posting_id
+    elif transaction.buy_order_id is not None:
+        share = await _fill_share(saga.db, transaction)
+        if share:
+            released = await saga.accounts.release(
+                f"{transaction.id}:release", hold_id, Money(transaction.currency, share)
+            )
+            posting_id = released.posting_id
     else:
         if hold_id is None:
             try:
@@ -283,6 +294,27 @@ async def _settle(saga: Saga, transaction: Transaction) -> Transaction:
             await session.flush()
             events.transaction_changed(session, locked)
         return locked
+
+
+async def _capture(saga: Saga, transaction: Transaction) -> Posting:
+    """Pays the seller from the hold: all of it for a purchase of its own; for a buy order's fill the price,
+    and the rest of the fill's part of the order's hold (its max price) goes back to the buyer."""
+    key = f"{transaction.id}:capture"
+    if transaction.buy_order_id is None:
+        return await saga.accounts.capture(key, transaction.hold_id, transaction.seller_id, _fee(transaction))
+    captured = await saga.accounts.capture(
+        key, transaction.hold_id, transaction.seller_id, _fee(transaction), _amount(transaction)
+    )
+    rest = await _fill_share(saga.db, transaction) - transaction.amount_minor
+    if rest > 0:
+        await saga.accounts.release(f"{transaction.id}:release", transaction.hold_id, Money(transaction.currency, rest))
+    return captured
+
+
+async def _fill_share(db: Database, transaction: Transaction) -> int:
+    """What of its order's hold a fill draws on; 0 once it gave its unit back to the order."""
+    async with db.begin() as session:
+        return (await buy_order_rows.get_fill(session, transaction.id)).held_minor
 
 
 async def advance(saga: Saga, transaction: Transaction, how: Step, **changes: Any) -> Transaction:
@@ -363,8 +395,24 @@ async def _close_listing(
         listing.status = move(listing.status, Move.WITHDRAW if gone else Move.RELEASE)
         if transaction.offer_id is not None:
             await _void(session, transaction.offer_id)
+        if transaction.buy_order_id is not None:
+            await _give_back_unit(session, transaction)
     await session.flush()
     events.listing_changed(session, await listing_rows.view_of(session, listing, None), ["status"])
+
+
+async def _give_back_unit(session: AsyncSession, transaction: Transaction) -> None:
+    """A buy order's fill that did not go through gives its unit back to the order while the order can
+    still buy another listing with it (its part of the hold stays held for that); otherwise its part is
+    released when it settles. The order is locked after the listing and the transaction, as everywhere."""
+    order = await buy_order_rows.get_order(session, transaction.buy_order_id, for_update=True)
+    if not buy_order_rules.takes_back_unit(order.status, order.expire_at, _now()):
+        return
+    fill = await buy_order_rows.get_fill(session, transaction.id, for_update=True)
+    fill.held_minor = 0
+    order.quantity_filled -= 1
+    order.status = buy_order_rules.BuyOrderStatus.OPEN
+    order.query.open = True
 
 
 async def _void(session: AsyncSession, offer_id: UUID) -> None:
@@ -389,8 +437,9 @@ async def reconcile(saga: Saga, grace: timedelta) -> int:
 
 async def _reconcile_one(saga: Saga, transaction_id: UUID) -> None:
     transaction = await _read(saga.db, transaction_id)
-    if transaction.status is TransactionStatus.PENDING:
-        # Its request died or gave up before the funds were known to be held: undo it.
+    if transaction.status is TransactionStatus.PENDING and transaction.buy_order_id is None:
+        # Its request died or gave up before the funds were known to be held: undo it. (A buy order's
+        # fill has its funds held already: it goes on.)
         await advance(saga, transaction, Step.CANCEL, reason="not paid in time")
     elif domain.awaits_confirmation(transaction.status, transaction.item_id, transaction.auto_complete_at, _now()):
         await advance(saga, transaction, Step.COMPLETE, reason="not confirmed by the buyer in time")
