@@ -1,7 +1,7 @@
 """Create standing queries and buy orders: the typed predicates listings are matched against, the orders and their fills.
 
 Revision ID: ac46fdb27c31
-Revises: 6e2d8b4f1c73
+Revises: 9c4e7a2f5b18
 Create Date: 2026-12-02 13:18:22.723659
 """
 
@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql
 from servicekit import revisions
 
 revision: str = "ac46fdb27c31"
-down_revision: str | None = "6e2d8b4f1c73"
+down_revision: str | None = "9c4e7a2f5b18"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
