@@ -37,6 +37,7 @@ from sqlalchemy import (
     Index,
     LargeBinary,
     String,
+    bindparam,
     column,
     delete,
     func,
@@ -50,7 +51,7 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from servicekit.auth import current_call
 from servicekit.errors import FailedPrecondition
-from servicekit.statements import Handle, rows
+from servicekit.statements import Handle, Prepared, rows
 
 MAX_KEY_LENGTH = 200
 
@@ -118,24 +119,36 @@ class Once:
         return cls(request.request_id, call.principal, digest.hexdigest(), respond)
 
 
+# Every keyed write runs these: written and compiled once. (Bind names may not be column names in an
+# INSERT or UPDATE.)
+_CLAIM = Prepared.of(
+    insert(_KEYS)
+    .values(scope=bindparam("scope_value"), key=bindparam("key_value"), request_hash=bindparam("hash_value"))
+    .on_conflict_do_nothing()
+    .returning(_KEYS.c.key)
+)
+_ANSWERED = Prepared.of(
+    select(_KEYS.c.request_hash, _KEYS.c.response).where(
+        _KEYS.c.scope == bindparam("scope_value"), _KEYS.c.key == bindparam("key_value")
+    )
+)
+_COMPLETE = Prepared.of(
+    update(_KEYS)
+    .where(_KEYS.c.scope == bindparam("scope_value"), _KEYS.c.key == bindparam("key_value"))
+    .values(response=bindparam("response_value"))
+    .returning(_KEYS.c.key)
+)
+
+
 async def claim(handle: Handle, once: Once | None) -> None:
     """Claims the key for this transaction; raises Replayed when it answered this request before.
     Without a key (None, or an empty request_id) the request simply goes ahead."""
     if once is None or not once.key:
         return
-    inserted = await rows(
-        handle,
-        insert(_KEYS)
-        .values(scope=once.scope, key=once.key, request_hash=once.request_hash)
-        .on_conflict_do_nothing()
-        .returning(_KEYS.c.key),
-    )
-    if inserted:
+    key = {"scope_value": once.scope, "key_value": once.key}
+    if await rows(handle, _CLAIM, hash_value=once.request_hash, **key):
         return
-    [(request_hash, response)] = await rows(
-        handle,
-        select(_KEYS.c.request_hash, _KEYS.c.response).where(_KEYS.c.scope == once.scope, _KEYS.c.key == once.key),
-    )
+    [(request_hash, response)] = await rows(handle, _ANSWERED, **key)
     if request_hash != once.request_hash:
         raise IdempotencyKeyReused(
             "this request_id (Idempotency-Key) was used with another request: use a new key for a new request"
@@ -149,13 +162,7 @@ async def complete(handle: Handle, once: Once | None, result: Any) -> None:
     """Stores the response to the claimed key, in the same transaction as the effect."""
     if once is not None and once.key:
         response = once.respond(result).SerializeToString()
-        await rows(
-            handle,
-            update(_KEYS)
-            .where(_KEYS.c.scope == once.scope, _KEYS.c.key == once.key)
-            .values(response=response)
-            .returning(_KEYS.c.key),
-        )
+        await rows(handle, _COMPLETE, scope_value=once.scope, key_value=once.key, response_value=response)
 
 
 PRUNE_BATCH = 5000

@@ -7,6 +7,7 @@ jsonb as text, so JSON goes in through `json_text`.
 """
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -20,11 +21,29 @@ Handle = AsyncSession | asyncpg.Connection
 _ASYNCPG = asyncpg_dialect.dialect(paramstyle="numeric_dollar")
 
 
-async def rows(handle: Handle, statement: Executable) -> list:
-    """The rows the statement returns (none for one without RETURNING), in the handle's transaction."""
+@dataclass(frozen=True)
+class Prepared:
+    """A statement of a hot path written once with named bind parameters, compiled for asyncpg once."""
+
+    statement: Executable
+    sql: str
+    names: tuple[str, ...]
+
+    @classmethod
+    def of(cls, statement: Executable) -> "Prepared":
+        compiled = statement.compile(dialect=_ASYNCPG)
+        return cls(statement, str(compiled), tuple(compiled.positiontup or ()))
+
+
+async def rows(handle: Handle, statement: Executable | Prepared, **params: Any) -> list:
+    """The rows the statement returns (none for one without RETURNING), in the handle's transaction; a
+    Prepared one with its `params`."""
     if isinstance(handle, AsyncSession):
-        result = await handle.execute(statement)
+        executable = statement.statement if isinstance(statement, Prepared) else statement
+        result = await handle.execute(executable, params)
         return list(result) if result.returns_rows else []
+    if isinstance(statement, Prepared):
+        return await handle.fetch(statement.sql, *(params[name] for name in statement.names))
     compiled = statement.compile(dialect=_ASYNCPG)
     return await handle.fetch(str(compiled), *(compiled.params[name] for name in compiled.positiontup))
 
