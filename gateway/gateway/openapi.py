@@ -1,6 +1,7 @@
-"""The OpenAPI 3.1 document, derived from the same route table the gateway serves."""
+"""The OpenAPI 3.0 document, derived from the same route table the gateway serves, described by
+the proto comments. 3.0 because the bundled Swagger UI (4.15) reads no later version."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
@@ -14,23 +15,48 @@ from gateway.transcoding import IDEMPOTENCY_KEY_HEADER
 
 SECURITY_SCHEME = "bearerAuth"
 ERROR_SCHEMA = "Error"
+OPENAPI_VERSION = "3.0.3"
+# The gateway's and the backends' refusals, by HTTP status: (component name, description).
+ERROR_RESPONSES = {
+    "400": ("BadRequest", "Bad input: a google.rpc.BadRequest in `details` names each field and why."),
+    "401": ("Unauthenticated", "No bearer token where one is needed, or one that is not valid."),
+    "403": ("PermissionDenied", "The caller may not do this."),
+    "404": ("NotFound", "Not found, or not visible to the caller."),
+    "409": ("Conflict", "In conflict with the current state (FAILED_PRECONDITION, ABORTED, ALREADY_EXISTS)."),
+    "413": ("PayloadTooLarge", "The request body is over the gateway's limit (operations with a body)."),
+    "429": ("TooManyRequests", "Past a rate limit of the caller's address or token, or a quota of a service."),
+    "503": ("Unavailable", "The gateway has too many requests under way, or a service is unavailable."),
+}
+RATE_LIMIT_HEADERS = {
+    "RateLimit-Policy": "The rate limits that apply, as in draft-ietf-httpapi-ratelimit-headers: "
+    '`"reads-address";q=1200;w=60` (q requests per w seconds).',
+    "RateLimit": 'What is left of each: `"reads-address";r=199;t=1` (r requests now, full again in t seconds).',
+}
+RETRY_AFTER = {"Retry-After": "Seconds to wait before trying again."}
 # Query parameters cannot carry these: they are objects or lists of objects in JSON.
 NOT_IN_QUERY = frozenset(
     {"google.protobuf.Struct", "google.protobuf.ListValue", "google.protobuf.Any", "google.protobuf.Empty"}
 )
 
 
-def build_openapi(routes: RouteTable, title: str = "Marketplace API", version: str = "v1") -> dict[str, Any]:
-    schemas = SchemaSet()
+def build_openapi(
+    routes: RouteTable,
+    comments: Mapping[str, str] | None = None,
+    title: str = "Marketplace API",
+    version: str = "v1",
+) -> dict[str, Any]:
+    """The document of every route; comments (full name -> text, see gateway.comments) describe its parts."""
+    schemas = SchemaSet(comments)
     paths: dict[str, dict[str, Any]] = {}
     for route in routes.routes:
         paths.setdefault(openapi_path(route.template), {})[route.http_method.lower()] = _operation(route, schemas)
     components = {
         "schemas": {ERROR_SCHEMA: _error_schema(), **dict(sorted(schemas.components.items()))},
+        "responses": _error_responses(),
         "securitySchemes": {SECURITY_SCHEME: {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
     }
     return {
-        "openapi": "3.1.0",
+        "openapi": OPENAPI_VERSION,
         "info": {"title": title, "version": version},
         "paths": dict(sorted(paths.items())),
         "components": components,
@@ -55,17 +81,20 @@ def openapi_path(template: PathTemplate) -> str:
 
 def _operation(route: Route, schemas: SchemaSet) -> dict[str, Any]:
     rpc = route.rpc
+    comment = schemas.comments.get(rpc.descriptor.full_name, "")
+    errors = {status: name for status, (name, _) in ERROR_RESPONSES.items() if status != "413" or route.body}
     operation: dict[str, Any] = {
         "operationId": f"{rpc.service_name}_{rpc.name}" + (f"_{route.binding}" if route.binding else ""),
         "tags": [rpc.service_name],
-        "summary": rpc.name,
-        "description": f"gRPC `{rpc.grpc_path}`.",
+        "summary": summary(comment) or rpc.name,
+        "description": "\n\n".join(filter(None, [comment, f"gRPC `{rpc.grpc_path}`."])),
         "parameters": _path_parameters(route, schemas)
         + _query_parameters(route, schemas)
         + _idempotency_key_parameter(route),
         "responses": {
             "200": _success_response(route, schemas),
-            "default": {"description": "An error.", "content": _json(_ref(ERROR_SCHEMA))},
+            **{status: {"$ref": f"#/components/responses/{name}"} for status, name in errors.items()},
+            "default": {"description": "Another error.", "content": _json(_ref(ERROR_SCHEMA))},
         },
     }
     if route.body:
@@ -82,6 +111,7 @@ def _path_parameters(route: Route, schemas: SchemaSet) -> list[dict[str, Any]]:
             "name": path,
             "in": "path",
             "required": True,
+            **schemas.description(field_at(request, path).full_name),
             "schema": schemas.field_schema(field_at(request, path), with_behavior=False),
         }
         for path in route.path_fields
@@ -133,6 +163,7 @@ def _query_fields(
         parameter: dict[str, Any] = {
             "name": name,
             "in": "query",
+            **schemas.description(field.full_name),
             "schema": schemas.field_schema(field, with_behavior=False),
         }
         if field_required:
@@ -171,7 +202,28 @@ def _success_response(route: Route, schemas: SchemaSet) -> dict[str, Any]:
         if route.response_body
         else schemas.message_ref(reply)
     )
-    return {"description": f"A {reply.full_name}.", "content": _json(schema)}
+    return {"description": f"A {reply.full_name}.", "headers": _headers(RATE_LIMIT_HEADERS), "content": _json(schema)}
+
+
+def summary(comment: str) -> str:
+    """The comment's first sentence."""
+    first_line = comment.split("\n\n")[0].replace("\n", " ")
+    sentence, stop, _ = first_line.partition(". ")
+    return sentence + "." if stop else first_line
+
+
+def _error_responses() -> dict[str, Any]:
+    responses = {}
+    for status, (name, description) in ERROR_RESPONSES.items():
+        response: dict[str, Any] = {"description": description, "content": _json(_ref(ERROR_SCHEMA))}
+        if status in ("429", "503"):
+            response["headers"] = _headers(RETRY_AFTER | (RATE_LIMIT_HEADERS if status == "429" else {}))
+        responses[name] = response
+    return responses
+
+
+def _headers(descriptions: Mapping[str, str]) -> dict[str, Any]:
+    return {name: {"description": text, "schema": {"type": "string"}} for name, text in descriptions.items()}
 
 
 def _error_schema() -> Schema:
