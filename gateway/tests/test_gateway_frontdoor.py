@@ -4,21 +4,15 @@ gateway on uvicorn in front of the echo server. Limits are small and explicit in
 import asyncio
 import time
 
-import httpx
 import pytest
 
 from gateway.config import Settings
 from gateway.ratelimits import Limit, RouteClass
+from testkit.http import client_from
 
 THREE_A_MINUTE = Limit(requests=3, window_seconds=60, burst=3)
 NO_LIMITS = dict.fromkeys(RouteClass)
 ALLOWED_ORIGIN = "https://shop.example"
-
-
-def other_address_client(client: httpx.AsyncClient, address: str = "127.0.0.2") -> httpx.AsyncClient:
-    """A client of the same gateway connecting from another loopback address: another client to the gateway."""
-    transport = httpx.AsyncHTTPTransport(local_address=address)
-    return httpx.AsyncClient(base_url=client.base_url, transport=transport, timeout=10)
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -50,7 +44,7 @@ async def test_another_address_is_unaffected_by_a_limited_client(echo_server, st
     for _ in range(4):
         await client.get("/v1/rooms/r1")
 
-    async with other_address_client(client) as other:
+    async with client_from(client, "127.0.0.2") as other:
         response = await other.get("/v1/rooms/r1")
 
     assert (await client.get("/v1/rooms/r1")).status_code == 429
@@ -63,7 +57,7 @@ async def test_a_token_is_limited_from_every_address_and_other_tokens_are_not(ec
     for _ in range(3):
         await client.get("/v1/rooms/r1", headers=bearer("alice"))
 
-    async with other_address_client(client) as other:
+    async with client_from(client, "127.0.0.2") as other:
         same_token = await other.get("/v1/rooms/r1", headers=bearer("alice"))
         other_token = await other.get("/v1/rooms/r1", headers=bearer("bob"))
 
