@@ -1,8 +1,7 @@
 """A bound on the unary calls under way in one gateway process.
 
 Past it a request is answered 503 at once: queued behind the others it would wait for its
-deadline and keep its client and the backends busy for nothing. Server-Sent Events streams
-are not counted; they stay open for long and mostly wait.
+deadline and keep its client and the backends busy for nothing.
 """
 
 from collections.abc import Iterator
@@ -10,7 +9,7 @@ from contextlib import contextmanager
 
 import grpc
 
-from gateway.errors import GatewayError
+from gateway.errors import GatewayError, error_info
 
 # The work under way when the bound is met is a few backend deadlines at most, usually milliseconds.
 RETRY_AFTER_SECONDS = 1
@@ -28,6 +27,7 @@ class InFlight:
             raise GatewayError(
                 grpc.StatusCode.UNAVAILABLE,
                 f"the gateway has {self.limit} requests under way; retry shortly",
+                [error_info("OVERLOADED", retry_after_seconds=str(RETRY_AFTER_SECONDS))],
                 headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
             )
         self.count += 1

@@ -1,12 +1,14 @@
 """The ASGI app behind every routed path: resolve the route, transcode, call the backend, answer."""
 
+from contextlib import nullcontext
+
 import grpc
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 
 from gateway.backends import Backends
-from gateway.errors import GatewayError, error_response, status_of
+from gateway.errors import GatewayError, error_info, error_response, status_of
 from gateway.forwarding import client_address, forwarded_metadata
 from gateway.overload import InFlight
 from gateway.ratelimits import RateLimiter, route_class
@@ -74,14 +76,14 @@ class Proxy:
         route = resolved.route
         request.scope[ROUTE_TEMPLATE_KEY] = route.template.text
         self._take_rate_limit(route, request, rate_limit_headers)
-        if route.rpc.server_streaming:
-            message = await request_message(route, request, resolved.path_values, self.max_body_bytes)
-            apply_last_event_id(request, message)
-            metadata = forwarded_metadata(request, self.trusted_proxy_hops)
-            return await event_stream_response(self.backends.stream(route.rpc, message, metadata), self.stream_timings)
-        with self.in_flight.slot():
+        # Streams are not counted in flight: they stay open for long and mostly wait.
+        with nullcontext() if route.rpc.server_streaming else self.in_flight.slot():
             message = await request_message(route, request, resolved.path_values, self.max_body_bytes)
             metadata = forwarded_metadata(request, self.trusted_proxy_hops)
+            if route.rpc.server_streaming:
+                apply_last_event_id(request, message)
+                stream = self.backends.stream(route.rpc, message, metadata)
+                return await event_stream_response(stream, self.stream_timings)
             reply = await self.backends.call(route.rpc, message, metadata)
             return JSONResponse(response_json(route, reply))
 
@@ -94,8 +96,10 @@ class Proxy:
         )
         rate_limit_headers.update(verdict.headers)
         if not verdict.allowed:
+            retry_after = verdict.headers["Retry-After"]
             raise GatewayError(
                 grpc.StatusCode.RESOURCE_EXHAUSTED,
-                f"rate limit of {limited_class.value} requests reached; retry in {verdict.headers['Retry-After']} s",
+                f"rate limit of {limited_class.value} requests reached; retry in {retry_after} s",
+                [error_info("RATE_LIMITED", route_class=limited_class.value, retry_after_seconds=retry_after)],
                 http_status=429,
             )

@@ -34,6 +34,14 @@ async def test_a_client_past_its_read_limit_gets_429_with_retry_after_and_rateli
     ]
     assert refused.status_code == 429
     assert refused.json()["status"] == "RESOURCE_EXHAUSTED"
+    assert refused.json()["details"] == [
+        {
+            "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+            "reason": "RATE_LIMITED",
+            "domain": "gateway.marketplace",
+            "metadata": {"route_class": "reads", "retry_after_seconds": "20"},
+        }
+    ]
     assert refused.headers["retry-after"] == "20"  # one request a 20 s comes back
     assert refused.headers["ratelimit"] == '"reads-address";r=0;t=20'
     assert refused.headers["ratelimit-policy"] == '"reads-address";q=3;w=60'
@@ -118,6 +126,7 @@ async def test_past_its_bound_of_requests_in_flight_the_gateway_answers_503_at_o
 
     assert refused.status_code == 503
     assert refused.json()["status"] == "UNAVAILABLE"
+    assert refused.json()["details"][0]["reason"] == "OVERLOADED"
     assert refused.headers["retry-after"] == "1"
     assert waited < 0.15, "answered without waiting for the held request"
     assert (await held).status_code == 200
