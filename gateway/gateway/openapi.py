@@ -8,31 +8,23 @@ from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
 from gateway.decoding import is_leaf
 from gateway.descriptors import Access
+from gateway.openapi_errors import (
+    ERROR_RESPONSES,
+    ERROR_SCHEMA,
+    RATE_LIMIT_HEADERS,
+    error_responses,
+    error_schema,
+    header_objects,
+    ref,
+)
 from gateway.routing import Route, RouteTable, field_at
-from gateway.schemas import REF_PREFIX, WELL_KNOWN, Schema, SchemaSet, is_output_only, is_required
+from gateway.schemas import Schema, SchemaSet, is_output_only, is_required
 from gateway.templates import PathTemplate, SegmentKind
 from gateway.transcoding import IDEMPOTENCY_KEY_HEADER
 
 SECURITY_SCHEME = "bearerAuth"
-ERROR_SCHEMA = "Error"
 OPENAPI_VERSION = "3.0.3"
 # The gateway's and the backends' refusals, by HTTP status: (component name, description).
-ERROR_RESPONSES = {
-    "400": ("BadRequest", "Bad input: a google.rpc.BadRequest in `details` names each field and why."),
-    "401": ("Unauthenticated", "No bearer token where one is needed, or one that is not valid."),
-    "403": ("PermissionDenied", "The caller may not do this."),
-    "404": ("NotFound", "Not found, or not visible to the caller."),
-    "409": ("Conflict", "In conflict with the current state (FAILED_PRECONDITION, ABORTED, ALREADY_EXISTS)."),
-    "413": ("PayloadTooLarge", "The request body is over the gateway's limit (operations with a body)."),
-    "429": ("TooManyRequests", "Past a rate limit of the caller's address or token, or a quota of a service."),
-    "503": ("Unavailable", "The gateway has too many requests under way, or a service is unavailable."),
-}
-RATE_LIMIT_HEADERS = {
-    "RateLimit-Policy": "The rate limits that apply, as in draft-ietf-httpapi-ratelimit-headers: "
-    '`"reads-address";q=1200;w=60` (q requests per w seconds).',
-    "RateLimit": 'What is left of each: `"reads-address";r=199;t=1` (r requests now, full again in t seconds).',
-}
-RETRY_AFTER = {"Retry-After": "Seconds to wait before trying again."}
 # Query parameters cannot carry these: they are objects or lists of objects in JSON.
 NOT_IN_QUERY = frozenset(
     {"google.protobuf.Struct", "google.protobuf.ListValue", "google.protobuf.Any", "google.protobuf.Empty"}
@@ -51,8 +43,8 @@ def build_openapi(
     for route in routes.routes:
         paths.setdefault(openapi_path(route.template), {})[route.http_method.lower()] = _operation(route, schemas)
     components = {
-        "schemas": {ERROR_SCHEMA: _error_schema(), **dict(sorted(schemas.components.items()))},
-        "responses": _error_responses(),
+        "schemas": {ERROR_SCHEMA: error_schema(), **dict(sorted(schemas.components.items()))},
+        "responses": error_responses(),
         "securitySchemes": {SECURITY_SCHEME: {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
     }
     return {
@@ -94,7 +86,7 @@ def _operation(route: Route, schemas: SchemaSet) -> dict[str, Any]:
         "responses": {
             "200": _success_response(route, schemas),
             **{status: {"$ref": f"#/components/responses/{name}"} for status, name in errors.items()},
-            "default": {"description": "Another error.", "content": _json(_ref(ERROR_SCHEMA))},
+            "default": {"description": "Another error.", "content": _json(ref(ERROR_SCHEMA))},
         },
     }
     if route.body:
@@ -202,7 +194,11 @@ def _success_response(route: Route, schemas: SchemaSet) -> dict[str, Any]:
         if route.response_body
         else schemas.message_ref(reply)
     )
-    return {"description": f"A {reply.full_name}.", "headers": _headers(RATE_LIMIT_HEADERS), "content": _json(schema)}
+    return {
+        "description": f"A {reply.full_name}.",
+        "headers": header_objects(RATE_LIMIT_HEADERS),
+        "content": _json(schema),
+    }
 
 
 def summary(comment: str) -> str:
@@ -210,38 +206,6 @@ def summary(comment: str) -> str:
     first_line = comment.split("\n\n")[0].replace("\n", " ")
     sentence, stop, _ = first_line.partition(". ")
     return sentence + "." if stop else first_line
-
-
-def _error_responses() -> dict[str, Any]:
-    responses = {}
-    for status, (name, description) in ERROR_RESPONSES.items():
-        response: dict[str, Any] = {"description": description, "content": _json(_ref(ERROR_SCHEMA))}
-        if status in ("429", "503"):
-            response["headers"] = _headers(RETRY_AFTER | (RATE_LIMIT_HEADERS if status == "429" else {}))
-        responses[name] = response
-    return responses
-
-
-def _headers(descriptions: Mapping[str, str]) -> dict[str, Any]:
-    return {name: {"description": text, "schema": {"type": "string"}} for name, text in descriptions.items()}
-
-
-def _error_schema() -> Schema:
-    return {
-        "type": "object",
-        "description": "A gRPC status as JSON; `details` holds google.rpc.BadRequest, ErrorInfo and the like.",
-        "properties": {
-            "code": {"type": "integer", "description": "The gRPC status code number."},
-            "status": {"type": "string", "description": "The gRPC status code name, such as INVALID_ARGUMENT."},
-            "message": {"type": "string"},
-            "details": {"type": "array", "items": WELL_KNOWN["google.protobuf.Any"]},
-        },
-        "required": ["code", "status", "message", "details"],
-    }
-
-
-def _ref(name: str) -> Schema:
-    return {"$ref": REF_PREFIX + name}
 
 
 def _json(schema: Schema) -> dict[str, Any]:
