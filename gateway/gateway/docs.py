@@ -10,8 +10,7 @@ from swagger_ui_bundle import swagger_ui_path
 
 STATIC_PATH = "/docs/static"
 
-# The bundled Swagger UI (4.15) renders OpenAPI 3.0 only. The document uses no keyword that
-# 3.1 added, so the page relabels its version on load instead of serving a second document.
+# The bundled Swagger UI (4.15) renders OpenAPI 3.0 only, which is what /openapi.json is.
 PAGE = """<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -29,15 +28,6 @@ PAGE = """<!DOCTYPE html>
       dom_id: "#swagger-ui",
       deepLinking: true,
       persistAuthorization: true,
-      responseInterceptor: (response) => {{
-        if (response.url.endsWith("{openapi_url}") && response.ok) {{
-          const spec = JSON.parse(response.text);
-          spec.openapi = "3.0.3";
-          response.text = JSON.stringify(spec);
-          response.body = spec;
-        }}
-        return response;
-      }},
     }});
   </script>
 </body>

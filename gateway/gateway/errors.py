@@ -35,6 +35,7 @@ HTTP_STATUS = {
     grpc.StatusCode.DEADLINE_EXCEEDED: 504,
 }
 CODE_BY_NUMBER = {code.value[0]: code for code in grpc.StatusCode}
+ERROR_DOMAIN = "gateway.marketplace"
 
 
 class GatewayError(Exception):
@@ -69,6 +70,11 @@ def bad_request(violations: Iterable[tuple[str, str]]) -> GatewayError:
         f"invalid argument: {summary}",
         [error_details_pb2.BadRequest(field_violations=field_violations)],
     )
+
+
+def error_info(reason: str, **metadata: str) -> error_details_pb2.ErrorInfo:
+    """A google.rpc.ErrorInfo of the gateway's own, with a stable reason, as the services send theirs."""
+    return error_details_pb2.ErrorInfo(reason=reason, domain=ERROR_DOMAIN, metadata=metadata)
 
 
 def rich_status(code: grpc.StatusCode, message: str, details: Iterable[Message] = ()) -> status_pb2.Status:

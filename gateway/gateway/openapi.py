@@ -1,36 +1,54 @@
-"""The OpenAPI 3.1 document, derived from the same route table the gateway serves."""
+"""The OpenAPI 3.0 document, derived from the same route table the gateway serves, described by
+the proto comments. 3.0 because the bundled Swagger UI (4.15) reads no later version."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
 from gateway.decoding import is_leaf
 from gateway.descriptors import Access
+from gateway.openapi_errors import (
+    ERROR_RESPONSES,
+    ERROR_SCHEMA,
+    RATE_LIMIT_HEADERS,
+    error_responses,
+    error_schema,
+    header_objects,
+    ref,
+)
 from gateway.routing import Route, RouteTable, field_at
-from gateway.schemas import REF_PREFIX, WELL_KNOWN, Schema, SchemaSet, is_output_only, is_required
+from gateway.schemas import Schema, SchemaSet, is_output_only, is_required
 from gateway.templates import PathTemplate, SegmentKind
 from gateway.transcoding import IDEMPOTENCY_KEY_HEADER
 
 SECURITY_SCHEME = "bearerAuth"
-ERROR_SCHEMA = "Error"
+OPENAPI_VERSION = "3.0.3"
+# The gateway's and the backends' refusals, by HTTP status: (component name, description).
 # Query parameters cannot carry these: they are objects or lists of objects in JSON.
 NOT_IN_QUERY = frozenset(
     {"google.protobuf.Struct", "google.protobuf.ListValue", "google.protobuf.Any", "google.protobuf.Empty"}
 )
 
 
-def build_openapi(routes: RouteTable, title: str = "Marketplace API", version: str = "v1") -> dict[str, Any]:
-    schemas = SchemaSet()
+def build_openapi(
+    routes: RouteTable,
+    comments: Mapping[str, str] | None = None,
+    title: str = "Marketplace API",
+    version: str = "v1",
+) -> dict[str, Any]:
+    """The document of every route; comments (full name -> text, see gateway.comments) describe its parts."""
+    schemas = SchemaSet(comments)
     paths: dict[str, dict[str, Any]] = {}
     for route in routes.routes:
         paths.setdefault(openapi_path(route.template), {})[route.http_method.lower()] = _operation(route, schemas)
     components = {
-        "schemas": {ERROR_SCHEMA: _error_schema(), **dict(sorted(schemas.components.items()))},
+        "schemas": {ERROR_SCHEMA: error_schema(), **dict(sorted(schemas.components.items()))},
+        "responses": error_responses(),
         "securitySchemes": {SECURITY_SCHEME: {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
     }
     return {
-        "openapi": "3.1.0",
+        "openapi": OPENAPI_VERSION,
         "info": {"title": title, "version": version},
         "paths": dict(sorted(paths.items())),
         "components": components,
@@ -55,17 +73,20 @@ def openapi_path(template: PathTemplate) -> str:
 
 def _operation(route: Route, schemas: SchemaSet) -> dict[str, Any]:
     rpc = route.rpc
+    comment = schemas.comments.get(rpc.descriptor.full_name, "")
+    errors = {status: name for status, (name, _) in ERROR_RESPONSES.items() if status != "413" or route.body}
     operation: dict[str, Any] = {
         "operationId": f"{rpc.service_name}_{rpc.name}" + (f"_{route.binding}" if route.binding else ""),
         "tags": [rpc.service_name],
-        "summary": rpc.name,
-        "description": f"gRPC `{rpc.grpc_path}`.",
+        "summary": summary(comment) or rpc.name,
+        "description": "\n\n".join(filter(None, [comment, f"gRPC `{rpc.grpc_path}`."])),
         "parameters": _path_parameters(route, schemas)
         + _query_parameters(route, schemas)
         + _idempotency_key_parameter(route),
         "responses": {
             "200": _success_response(route, schemas),
-            "default": {"description": "An error.", "content": _json(_ref(ERROR_SCHEMA))},
+            **{status: {"$ref": f"#/components/responses/{name}"} for status, name in errors.items()},
+            "default": {"description": "Another error.", "content": _json(ref(ERROR_SCHEMA))},
         },
     }
     if route.body:
@@ -82,6 +103,7 @@ def _path_parameters(route: Route, schemas: SchemaSet) -> list[dict[str, Any]]:
             "name": path,
             "in": "path",
             "required": True,
+            **schemas.description(field_at(request, path).full_name),
             "schema": schemas.field_schema(field_at(request, path), with_behavior=False),
         }
         for path in route.path_fields
@@ -133,6 +155,7 @@ def _query_fields(
         parameter: dict[str, Any] = {
             "name": name,
             "in": "query",
+            **schemas.description(field.full_name),
             "schema": schemas.field_schema(field, with_behavior=False),
         }
         if field_required:
@@ -171,25 +194,18 @@ def _success_response(route: Route, schemas: SchemaSet) -> dict[str, Any]:
         if route.response_body
         else schemas.message_ref(reply)
     )
-    return {"description": f"A {reply.full_name}.", "content": _json(schema)}
-
-
-def _error_schema() -> Schema:
     return {
-        "type": "object",
-        "description": "A gRPC status as JSON; `details` holds google.rpc.BadRequest, ErrorInfo and the like.",
-        "properties": {
-            "code": {"type": "integer", "description": "The gRPC status code number."},
-            "status": {"type": "string", "description": "The gRPC status code name, such as INVALID_ARGUMENT."},
-            "message": {"type": "string"},
-            "details": {"type": "array", "items": WELL_KNOWN["google.protobuf.Any"]},
-        },
-        "required": ["code", "status", "message", "details"],
+        "description": f"A {reply.full_name}.",
+        "headers": header_objects(RATE_LIMIT_HEADERS),
+        "content": _json(schema),
     }
 
 
-def _ref(name: str) -> Schema:
-    return {"$ref": REF_PREFIX + name}
+def summary(comment: str) -> str:
+    """The comment's first sentence."""
+    first_line = comment.split("\n\n")[0].replace("\n", " ")
+    sentence, stop, _ = first_line.partition(". ")
+    return sentence + "." if stop else first_line
 
 
 def _json(schema: Schema) -> dict[str, Any]:

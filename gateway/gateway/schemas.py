@@ -1,10 +1,11 @@
 """JSON Schemas of proto messages as the canonical JSON mapping writes them, for OpenAPI.
 
 Component names are full proto names (`marketplace.trading.v1.Listing`), so that two
-contexts may both have a `Listing` without a clash. Keywords are those that OpenAPI 3.0
-and 3.1 read alike, so the bundled Swagger UI (3.0 only) renders the document too.
+contexts may both have a `Listing` without a clash. The document is OpenAPI 3.0, which
+the bundled Swagger UI reads: keywords beside a $ref go beside an allOf of it.
 """
 
+from collections.abc import Mapping
 from typing import Any
 
 from google.api import field_behavior_pb2
@@ -78,11 +79,27 @@ def is_output_only(field: FieldDescriptor) -> bool:
     return field_behavior_pb2.OUTPUT_ONLY in behaviors(field)
 
 
-class SchemaSet:
-    """Component schemas, added as the document refers to them."""
+def with_keywords(schema: Schema, **keywords: Any) -> Schema:
+    """The schema with more keywords; OpenAPI 3.0 ignores those beside a $ref, so they go beside an allOf of it."""
+    if not keywords:
+        return schema
+    if "$ref" in schema:
+        return {"allOf": [schema], **keywords}
+    return {**schema, **keywords}
 
-    def __init__(self) -> None:
+
+class SchemaSet:
+    """Component schemas, added as the document refers to them, described by the proto comments
+    (by full name, see gateway.comments)."""
+
+    def __init__(self, comments: Mapping[str, str] | None = None) -> None:
         self.components: dict[str, Schema] = {}
+        self.comments = comments or {}
+
+    def description(self, full_name: str) -> dict[str, str]:
+        """{"description": comment}, or nothing for a name without a comment."""
+        comment = self.comments.get(full_name)
+        return {"description": comment} if comment else {}
 
     def message_ref(self, message: Descriptor) -> Schema:
         if message.full_name in WELL_KNOWN:
@@ -94,7 +111,17 @@ class SchemaSet:
 
     def enum_ref(self, enum: EnumDescriptor) -> Schema:
         if enum.full_name not in self.components:
-            self.components[enum.full_name] = {"type": "string", "enum": [value.name for value in enum.values]}
+            values = [
+                f"- `{value.name}`"
+                + (f": {comment}" if (comment := self.comments.get(f"{enum.full_name}.{value.name}")) else "")
+                for value in enum.values
+            ]
+            description = "\n\n".join(filter(None, [self.comments.get(enum.full_name), "\n".join(values)]))
+            self.components[enum.full_name] = {
+                "type": "string",
+                "enum": [value.name for value in enum.values],
+                "description": description,
+            }
         return {"$ref": REF_PREFIX + enum.full_name}
 
     def message_schema(
@@ -102,27 +129,33 @@ class SchemaSet:
     ) -> Schema:
         """An object schema of the message's fields, leaving out the named top-level fields."""
         fields = [field for field in message.fields if field.name not in without]
-        schema: Schema = {"type": "object", "properties": {field.name: self.field_schema(field) for field in fields}}
+        schema: Schema = {
+            "type": "object",
+            **self.description(message.full_name),
+            "properties": {field.name: self.field_schema(field) for field in fields},
+        }
         names = [field.name for field in fields if is_required(field)]
         if required and names:
             schema["required"] = names
         return schema
 
     def field_schema(self, field: FieldDescriptor, with_behavior: bool = True) -> Schema:
-        """The field's schema; with_behavior adds readOnly, writeOnly and deprecated, which parameters do without."""
+        """The field's schema; with_behavior adds its description, readOnly, writeOnly and deprecated, which
+        a parameter carries itself or does without."""
         schema = self._value_schema(field)
         if field.is_repeated and not _is_map(field):
             schema = {"type": "array", "items": schema}
         if not with_behavior:
             return schema
         marks = behaviors(field)
+        keywords: dict[str, Any] = self.description(field.full_name)
         if field_behavior_pb2.OUTPUT_ONLY in marks:
-            schema = {**schema, "readOnly": True}
+            keywords["readOnly"] = True
         if field_behavior_pb2.INPUT_ONLY in marks:
-            schema = {**schema, "writeOnly": True}
+            keywords["writeOnly"] = True
         if field.GetOptions().deprecated:
-            schema = {**schema, "deprecated": True}
-        return schema
+            keywords["deprecated"] = True
+        return with_keywords(schema, **keywords)
 
     def _value_schema(self, field: FieldDescriptor) -> Schema:
         if _is_map(field):

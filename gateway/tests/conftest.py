@@ -22,6 +22,7 @@ from grpc_status import rpc_status
 from grpc_tools import protoc
 
 from gateway.app import create_app
+from gateway.comments import DESCRIPTOR_SET
 from gateway.config import Settings
 from testkit.http import serve_asgi
 
@@ -35,6 +36,7 @@ BACKEND_TIMEOUT_SECONDS = 0.5
 def echo_pb2(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
     """gwtest.echo.v1.echo_pb2, compiled for this test session."""
     out = tmp_path_factory.mktemp("echo_protos")
+    (out / "gwtest").mkdir()
     googleapis = Path(annotations_pb2.__file__).parents[2]  # the site-packages holding google/api/*.proto
     well_known = files("grpc_tools") / "_proto"
     args = [
@@ -45,6 +47,8 @@ def echo_pb2(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
         f"-I{googleapis}",
         f"--python_out={out}",
         f"--grpc_python_out={out}",
+        "--include_source_info",
+        f"--descriptor_set_out={out / 'gwtest' / DESCRIPTOR_SET}",
         str(ECHO_PROTO),
     ]
     assert protoc.main(args) == 0, "protoc failed on the echo proto"

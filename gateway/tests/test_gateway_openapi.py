@@ -2,6 +2,7 @@
 
 import pytest
 
+from gateway.comments import load_comments
 from gateway.descriptors import load_methods
 from gateway.openapi import build_openapi, openapi_path
 from gateway.routing import build_route_table
@@ -15,9 +16,14 @@ def echo_document(echo_methods):
     return build_openapi(build_route_table(echo_methods))
 
 
+@pytest.fixture
+def described_echo_document(echo_methods):
+    return build_openapi(build_route_table(echo_methods), load_comments("gwtest"))
+
+
 @pytest.fixture(scope="module")
 def marketplace_document():
-    return build_openapi(build_route_table(load_methods("marketplace")))
+    return build_openapi(build_route_table(load_methods("marketplace")), load_comments("marketplace"))
 
 
 def refs(node):
@@ -45,9 +51,9 @@ def test_every_route_is_an_operation_with_a_unique_id(echo_methods, echo_documen
 
 def test_every_reference_resolves(echo_document, marketplace_document):
     for document in (echo_document, marketplace_document):
-        schemas = document["components"]["schemas"]
         for ref in refs(document):
-            assert ref.removeprefix("#/components/schemas/") in schemas, ref
+            _, kind, name = ref.removeprefix("#/").split("/")
+            assert name in document["components"][kind], ref
 
 
 def test_public_methods_have_no_security_and_others_need_a_bearer_token(echo_document):
@@ -128,10 +134,7 @@ def test_message_schemas_carry_field_behavior_and_well_known_types(echo_document
     assert note["properties"]["id"] == {"type": "string", "readOnly": True}
     assert note["properties"]["create_time"] == {"type": "string", "format": "date-time", "readOnly": True}
     assert note["properties"]["labels"] == {"type": "object", "additionalProperties": {"type": "string"}}
-    assert schemas["gwtest.echo.v1.Mood"] == {
-        "type": "string",
-        "enum": ["MOOD_UNSPECIFIED", "MOOD_HAPPY", "MOOD_GRUMPY"],
-    }
+    assert schemas["gwtest.echo.v1.Mood"]["enum"] == ["MOOD_UNSPECIFIED", "MOOD_HAPPY", "MOOD_GRUMPY"]
     assert request["properties"]["update_mask"]["type"] == "string"
     assert request["properties"]["extra"] == {"type": "object", "additionalProperties": True}
     assert request["properties"]["maybe"] == {"type": "boolean"}
@@ -172,7 +175,7 @@ def test_openapi_paths_drop_variable_patterns():
 def test_the_marketplace_document_marks_public_methods(marketplace_document):
     paths = marketplace_document["paths"]
 
-    assert marketplace_document["openapi"] == "3.1.0"
+    assert marketplace_document["openapi"] == "3.0.3"
     assert "security" not in paths["/v1/users"]["post"]
     assert "security" not in paths["/v1/sessions"]["post"]
     assert "security" not in paths["/v1/users/{user_id}"]["get"]
@@ -183,8 +186,74 @@ def test_the_marketplace_document_marks_public_methods(marketplace_document):
 def test_the_marketplace_document_describes_money(marketplace_document):
     money = marketplace_document["components"]["schemas"]["marketplace.common.v1.Money"]
 
+    assert money["description"] == "An exact amount of money: integer minor units of an ISO 4217 currency."
     assert money["properties"] == {
-        "currency": {"type": "string"},
-        "amount_minor": {"type": "string", "format": "int64"},
+        "currency": {"type": "string", "description": 'The ISO 4217 currency code, such as "USD" or "EUR".'},
+        "amount_minor": {
+            "type": "string",
+            "format": "int64",
+            "description": "The amount in the currency's minor unit (cents for USD); never a float.",
+        },
     }
     assert money["required"] == ["currency"]
+
+
+def test_operations_are_described_by_their_rpcs_comments(described_echo_document):
+    operation = described_echo_document["paths"]["/v1/failures"]["post"]
+
+    assert operation["summary"] == "Fails with the gRPC code in `count`, the message in `text`, and rich details."
+    assert operation["description"].startswith("Fails with the gRPC code")
+    assert operation["description"].endswith("gRPC `/gwtest.echo.v1.EchoService/Fail`.")
+
+
+def test_fields_and_parameters_are_described_by_their_comments(described_echo_document):
+    schemas = described_echo_document["components"]["schemas"]
+    point = schemas["gwtest.echo.v1.Point"]
+    query = parameters(described_echo_document["paths"]["/v1/rooms/{room_id}"]["get"])
+
+    assert point["description"] == "A point with a radius."
+    assert point["properties"]["lat"] == {"type": "number", "format": "double", "description": "Degrees north."}
+    assert query["near.lat"]["description"] == "Degrees north."
+
+
+def test_enum_values_are_listed_with_their_comments(described_echo_document):
+    mood = described_echo_document["components"]["schemas"]["gwtest.echo.v1.Mood"]
+
+    assert mood["enum"] == ["MOOD_UNSPECIFIED", "MOOD_HAPPY", "MOOD_GRUMPY"]
+    assert (
+        mood["description"]
+        == "A mood, to test enums.\n\n- `MOOD_UNSPECIFIED`: Unset.\n- `MOOD_HAPPY`: Happy.\n- `MOOD_GRUMPY`: Grumpy."
+    )
+
+
+def test_a_described_reference_keeps_the_reference_under_all_of(described_echo_document):
+    request = described_echo_document["components"]["schemas"]["gwtest.echo.v1.EchoRequest"]
+
+    assert request["properties"]["mood"]["allOf"] == [{"$ref": ECHO + "Mood"}]
+    assert "description" in request["properties"]["mood"]
+
+
+def test_every_operation_lists_the_error_responses_and_bodies_may_be_too_large(echo_document):
+    responses = echo_document["components"]["responses"]
+    with_body = echo_document["paths"]["/v1/rooms/{room_id}/echoes"]["post"]["responses"]
+    without_body = echo_document["paths"]["/v1/rooms/{room_id}"]["get"]["responses"]
+
+    assert set(without_body) == {"200", "400", "401", "403", "404", "409", "429", "503", "default"}
+    assert set(with_body) == set(without_body) | {"413"}
+    assert with_body["429"] == {"$ref": "#/components/responses/TooManyRequests"}
+    assert responses["TooManyRequests"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Error"
+    }
+    assert set(responses["TooManyRequests"]["headers"]) == {"Retry-After", "RateLimit", "RateLimit-Policy"}
+    assert set(responses["Unavailable"]["headers"]) == {"Retry-After"}
+
+
+def test_the_marketplace_document_carries_the_proto_comments(marketplace_document):
+    buy = marketplace_document["paths"]["/v1/listings/{listing_id}:buy"]["post"]
+    status = marketplace_document["components"]["schemas"]["marketplace.trading.v1.ListingStatus"]
+
+    assert buy["summary"].startswith("Buys the listing at its price")
+    assert "Repeating a request_id repeats nothing." in buy["description"]
+    assert "LISTING_STATUS_SOLD" in status["enum"]
+    assert "- `LISTING_STATUS_SOLD`: " in status["description"]
+    assert buy["responses"]["429"] == {"$ref": "#/components/responses/TooManyRequests"}

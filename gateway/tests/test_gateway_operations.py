@@ -53,6 +53,7 @@ async def test_docs_serve_swagger_ui_from_the_package_reading_openapi_json(gatew
 
     assert page.status_code == 200
     assert 'url: "/openapi.json"' in page.text
+    assert "responseInterceptor" not in page.text  # the document is served as Swagger UI reads it
     assert "/docs/static/swagger-ui-bundle.js" in page.text
     assert "https://" not in page.text
     script = await gateway.get("/docs/static/swagger-ui-bundle.js")
@@ -64,7 +65,7 @@ async def test_openapi_json_is_served(gateway):
     response = await gateway.get("/openapi.json")
 
     assert response.status_code == 200
-    assert response.json()["openapi"] == "3.1.0"
+    assert response.json()["openapi"] == "3.0.3"
     assert "/v1/rooms/{room_id}" in response.json()["paths"]
 
 

@@ -27,6 +27,8 @@ from deploy_support import (
     where,
 )
 
+from gateway.config import Settings
+
 
 def kubernetes_validate():
     try:
@@ -353,6 +355,14 @@ def test_services_listen_on_every_address_of_their_pod(overlay, service):
 def test_the_gateway_gets_its_settings(overlay):
     container = main_container(overlay.get("Deployment", GATEWAY))
     assert {"GATEWAY_PORT", "BACKEND_TIMEOUT_SECONDS"} | ADDRS <= env_names(overlay, container)
+    front_door = {"RATE_LIMIT_SIGN_IN", "RATE_LIMIT_WRITES", "RATE_LIMIT_READS", "MAX_IN_FLIGHT", "MAX_BODY_BYTES"}
+    assert front_door | {"MAX_HEADER_BYTES", "CORS_ALLOWED_ORIGINS", "RATE_LIMIT_SIGN_IN_METHODS"} <= env_names(
+        overlay, container
+    )
+    settings = Settings.from_env({name: value for name, value in env_values(overlay, container).items() if value})
+    defaults = Settings()
+    assert settings.rate_limits == defaults.rate_limits, "the manifest's limits parse and are the documented ones"
+    assert settings.sign_in_methods == defaults.sign_in_methods
     assert overlay.config_data()["GATEWAY_PORT"] == str(GATEWAY_PORT)
 
 

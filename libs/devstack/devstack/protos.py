@@ -15,6 +15,9 @@ from grpc_tools import protoc
 from devstack.paths import CONTRACTS, GOOGLEAPIS, PROTOS
 
 GOOGLE_PACKAGES = ("api", "rpc")
+# The descriptors with their comments (source info), which the generated modules leave out; the
+# gateway reads them from this file beside the modules for its OpenAPI document.
+DESCRIPTOR_SET = "descriptor_set.binpb"
 
 
 def copy_google_protos(target: Path = GOOGLEAPIS) -> Path:
@@ -30,13 +33,14 @@ def copy_google_protos(target: Path = GOOGLEAPIS) -> Path:
 
 
 def generate(out: Path = CONTRACTS, protos: Path = PROTOS) -> None:
-    """Writes *_pb2.py, *_pb2.pyi and *_pb2_grpc.py for every proto under protos into out."""
+    """Writes *_pb2.py, *_pb2.pyi and *_pb2_grpc.py for every proto under protos into out, and their
+    descriptors with comments into out/marketplace/descriptor_set.binpb."""
     googleapis = copy_google_protos()
     well_known = files("grpc_tools") / "_proto"
     generated = out / "marketplace"
     if generated.exists():
         shutil.rmtree(generated)
-    out.mkdir(parents=True, exist_ok=True)
+    generated.mkdir(parents=True)
     args = [
         "grpc_tools.protoc",
         f"-I{protos}",
@@ -45,6 +49,8 @@ def generate(out: Path = CONTRACTS, protos: Path = PROTOS) -> None:
         f"--python_out={out}",
         f"--pyi_out={out}",
         f"--grpc_python_out={out}",
+        "--include_source_info",
+        f"--descriptor_set_out={generated / DESCRIPTOR_SET}",
         *(str(path) for path in sorted(protos.rglob("*.proto"))),
     ]
     if protoc.main(args) != 0:

@@ -1,8 +1,9 @@
-"""The benchmarks' own parts: the load generator's counts, CPU time from /proc, and the ceiling's rewrite of
-the sample purchase's rows."""
+"""The benchmarks' own parts: the load generator's counts, CPU time from /proc, the ceiling's rewrite of
+the sample purchase's rows, and the results file."""
 
 import asyncio
 import itertools
+import json
 import os
 import re
 import signal
@@ -12,8 +13,9 @@ import time
 
 import httpx
 
+from devstack.bench import results
 from devstack.bench.cpu import cpu_seconds
-from devstack.bench.load import Failed, measure
+from devstack.bench.load import Failed, Result, measure
 from devstack.bench.purchase_ceiling import Event, Key, Sample
 
 BURN = "import time\nend = time.process_time() + {seconds}\nwhile time.process_time() < end: pass\n"
@@ -161,3 +163,31 @@ def test_the_buy_orders_bench_writes_filters_the_kits_parser_reads_as_their_type
                 assert strings.strip("{}").replace('"', "").split(",") == list(parsed.values)
             else:
                 assert (parsed.minimum, parsed.maximum) == (minimum, maximum)
+
+
+def test_a_scenario_writes_its_figures_and_ratios_to_its_json_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(results, "RESULTS", tmp_path / "bench-results")
+    measured = Result(name="gateway", completed=4, errors=1, seconds=2.0, latencies=[0.001, 0.002, 0.003, 0.004])
+    empty = Result(name="ceiling", completed=0, errors=0, seconds=2.0, latencies=[])
+
+    path = results.write_results(
+        "gateway",
+        {"gateway": results.load_figures(measured), "ceiling": results.load_figures(empty)},
+        {"gateway/ceiling requests/s": 0.5},
+    )
+
+    document = json.loads(path.read_text())
+    assert path == tmp_path / "bench-results" / "gateway.json"
+    assert document["scenario"] == "gateway"
+    assert document["machine"]["cpu_cores"] == os.cpu_count()
+    assert document["figures"]["gateway"] == {
+        "per_second": 2.0,
+        "p50_ms": 2.0,
+        "p95_ms": 4.0,
+        "p99_ms": 4.0,
+        "completed": 4,
+        "errors": 1,
+        "failures": {},
+    }
+    assert document["figures"]["ceiling"]["p99_ms"] is None  # nothing measured: null, not NaN, which JSON lacks
+    assert document["ratios"] == {"gateway/ceiling requests/s": 0.5}

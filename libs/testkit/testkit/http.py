@@ -28,3 +28,10 @@ async def serve_asgi(app) -> AsyncIterator[httpx.AsyncClient]:
         server.should_exit = True
         await task
         sock.close()
+
+
+def client_from(client: httpx.AsyncClient, local_address: str) -> httpx.AsyncClient:
+    """A client of the same server connecting from another loopback address (127.0.0.2, ...): to the server,
+    another client, as rate limits by address see it."""
+    transport = httpx.AsyncHTTPTransport(local_address=local_address)
+    return httpx.AsyncClient(base_url=client.base_url, transport=transport, timeout=10)

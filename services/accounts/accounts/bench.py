@@ -32,6 +32,7 @@ from accounts.domain import passwords
 from accounts.repository.ledger_reads import invariant_violations
 from devstack.bench import in_private_stack
 from devstack.bench.load import Result, machine_summary, measure
+from devstack.bench.results import load_figures, write_results
 from devstack.keys import KeyFiles, ensure_keys
 from devstack.ports import free_port
 from devstack.postgres import create_database, database_url, drop_database, service_url
@@ -192,6 +193,13 @@ def report(
         str(ceiling.errors),
     )
     console.print(table)
+    figures = {
+        "service": {**load_figures(service), "postings_per_second": service_postings},
+        "ceiling": load_figures(ceiling),
+        "sign_in": load_figures(logins),
+        "invariant_violations": violations,
+    }
+    write_results("ledger", figures, {"service/ceiling postings/s": service_postings / ceiling.rate})
     console.print(
         f"service/ceiling: postings/s {service_postings / ceiling.rate:.2f}x "
         f"(the service's p99 is of a round: two calls, two postings)",

@@ -40,6 +40,7 @@ from catalog.repository.attributes import attributes_of_category
 from catalog.repository.items import filtered_items, list_items
 from catalog.repository.templates import replace_template_values
 from catalog.seed import seed_catalog
+from devstack.bench.results import write_results
 from servicekit.bulk import keys_rebuilt_after
 from servicekit.config import PoolSettings, Settings
 from servicekit.db import Database
@@ -265,12 +266,15 @@ async def bench(database_url: str, count: int, runs: int) -> None:
 def report(with_indexes: list[float], without_indexes: list[float], plan_with: str, plan_without: str, count: int):
     print(f"\ntyped filter on {count:,} items, page of {PAGE_SIZE}, newest first")
     print(f"{'value indexes':<14}{'runs':>6}{'p50 ms':>10}{'p95 ms':>10}{'mean ms':>10}")
+    figures: dict[str, object] = {"items": count, "page_size": PAGE_SIZE, "filter": FILTER}
     for name, timings in (("present", with_indexes), ("dropped", without_indexes)):
         p50, p95, mean = percentile(timings, 0.5), percentile(timings, 0.95), statistics.fmean(timings) * 1000
         print(f"{name:<14}{len(timings):>6}{p50:>10.1f}{p95:>10.1f}{mean:>10.1f}")
+        figures[f"indexes {name}"] = {"runs": len(timings), "p50_ms": p50, "p95_ms": p95, "mean_ms": mean}
     p50 = percentile(without_indexes, 0.5) / percentile(with_indexes, 0.5)
     p95 = percentile(without_indexes, 0.95) / percentile(with_indexes, 0.95)
     print(f"dropped/present: p50 {p50:.1f}x, p95 {p95:.1f}x")
+    write_results("catalog", figures, {"dropped/present p50": p50, "dropped/present p95": p95})
     print("\nEXPLAIN ANALYZE with the value indexes")
     print(plan_with)
     print("\nEXPLAIN ANALYZE with them dropped")

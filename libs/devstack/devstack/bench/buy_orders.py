@@ -37,6 +37,7 @@ from rich.table import Table
 from devstack.bench import BenchStack, in_bench_stack, run_on_server
 from devstack.bench.buy_order_data import load_orders
 from devstack.bench.load import Call, Result, http_clients, machine_summary, measure
+from devstack.bench.results import load_figures, write_results
 from devstack.bench.search_data import ListingGenerator, load_listings
 from devstack.paths import ROOT
 from devstack.postgres import service_url
@@ -50,7 +51,6 @@ from trading.domain.standing_queries import StandingQueryKind
 from trading.repository.standing_queries import queries_matching
 from trading.service.fills import CANDIDATES
 
-RESULTS = ROOT / "bench-results" / "buy-orders.json"
 LISTINGS = 20_000
 # Listing bodies made ahead for each creation run: more than the runs create.
 BODIES = 20_000
@@ -215,16 +215,7 @@ async def _bench(server: str, console: Console, orders: int, concurrency: int, s
             "holds": "made up: the orders were loaded in bulk with invented hold ids; no money was held in accounts",
             "listings_on_sale": LISTINGS,
             "concurrency": concurrency,
-            "creation": {
-                result.name: {
-                    "per_second": round(result.rate, 1),
-                    "p50_ms": round(result.p50, 1),
-                    "p99_ms": round(result.p99, 1),
-                    "errors": result.errors,
-                    "failures": result.failures,
-                }
-                for result in (without, with_orders, closed)
-            },
+            "creation": {result.name: load_figures(result) for result in (without, with_orders, closed)},
             "creation_slowdown": round(slowdown, 3),
             "fills_during_creation": fills_in_run,
             "fills_after_catching_up": fills,
@@ -242,9 +233,8 @@ async def _bench(server: str, console: Console, orders: int, concurrency: int, s
             },
             "targets": {"matching_p99_ms": TARGET_P99_MS, "creation_slowdown": TARGET_SLOWDOWN},
         }
-        RESULTS.parent.mkdir(exist_ok=True)
-        RESULTS.write_text(json.dumps(figures, indent=2) + "\n")
-        console.print(f"written to {RESULTS.relative_to(ROOT)}; whole scenario {time.monotonic() - started:.0f} s")
+        path = write_results("buy-orders", figures, {"creation with the orders / without": round(1 - slowdown, 3)})
+        console.print(f"written to {path.relative_to(ROOT)}; whole scenario {time.monotonic() - started:.0f} s")
         return 0
 
     return await in_bench_stack(

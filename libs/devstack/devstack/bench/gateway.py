@@ -23,6 +23,7 @@ from rich.table import Table
 
 from devstack.bench import BenchStack, in_bench_stack, run_on_server
 from devstack.bench.load import Call, Result, http_clients, machine_summary, measure
+from devstack.bench.results import load_figures, write_results
 from devstack.config import StackConfig
 from devstack.ports import free_port
 from devstack.services import python, wait_http_ok, wait_serving
@@ -105,14 +106,25 @@ def report(console: Console, results: list[Result], concurrency: int, seconds: f
     console.print(table)
     for name, path in TARGETS.items():
         console.print(f"  {name:8} {path}", soft_wrap=True)
-    gateway = by_name["gateway"]
+    found = ratios(by_name)
     for other in ("direct", "ceiling"):
-        base = by_name[other]
         console.print(
-            f"gateway/{other}: requests/s {gateway.rate / base.rate:.2f}x, "
-            f"p50 {gateway.p50 / base.p50:.2f}x, p99 {gateway.p99 / base.p99:.2f}x",
+            f"gateway/{other}: requests/s {found[f'gateway/{other} requests/s']:.2f}x, "
+            f"p50 {found[f'gateway/{other} p50']:.2f}x, p99 {found[f'gateway/{other} p99']:.2f}x",
             soft_wrap=True,
         )
+    write_results("gateway", {name: load_figures(result) for name, result in by_name.items()}, found)
+
+
+def ratios(by_name: dict[str, Result]) -> dict[str, float]:
+    gateway = by_name["gateway"]
+    found = {}
+    for other in ("direct", "ceiling"):
+        base = by_name[other]
+        found[f"gateway/{other} requests/s"] = gateway.rate / base.rate
+        found[f"gateway/{other} p50"] = gateway.p50 / base.p50
+        found[f"gateway/{other} p99"] = gateway.p99 / base.p99
+    return found
 
 
 def describe_machine(console: Console) -> None:

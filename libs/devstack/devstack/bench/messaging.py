@@ -34,6 +34,7 @@ from rich.table import Table
 from devstack.bench import BenchStack, in_bench_stack, run_on_server
 from devstack.bench.load import http_clients, machine_summary
 from devstack.bench.purchase_setup import LISTED_PER_SELLER, bearer, list_skins
+from devstack.bench.results import write_results
 from devstack.ports import free_port
 from devstack.services import gateway_env, python, service_env, wait_http_ok, wait_serving
 from devstack.stack import Child, Supervisor
@@ -41,7 +42,6 @@ from devstack.stack import Child, Supervisor
 SENDERS = 32  # HTTP connections the senders share
 CONNECTING = 100  # clients connecting at once
 DRAIN_SECONDS = 10.0  # how long deliveries may trail the last send
-RESULTS = Path("bench-results/messaging.json")
 TARGETS = {"clients": 1_000, "sends/s": 100, "p99 ms": 250, "gateway RSS MB": 300}
 
 
@@ -251,8 +251,7 @@ async def _bench(server: str, console: Console, clients: int, rate: float, secon
             "rss MB": memory,
         }
         report(console, figures)
-        RESULTS.parent.mkdir(exist_ok=True)
-        RESULTS.write_text(json.dumps({"scenario": "messaging", "targets": TARGETS, **figures}, indent=2))
+        write_results("messaging", {**figures, "targets": TARGETS})
         return 1 if figures["lost"] or figures["duplicated"] else 0
 
     return await in_bench_stack(

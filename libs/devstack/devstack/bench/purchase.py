@@ -40,6 +40,7 @@ from devstack.bench.cpu import cpu_seconds, own_cpu_seconds, postmaster_pid
 from devstack.bench.load import Call, Failed, Result, http_clients, machine_summary, measure
 from devstack.bench.purchase_ceiling import Event, Key, Sample, cache_accounts, measure_ceiling
 from devstack.bench.purchase_setup import SELLERS, bearer, prepare
+from devstack.bench.results import load_figures, write_results
 from devstack.postgres import service_url
 from devstack.stack import Supervisor
 from servicekit.config import PoolSettings
@@ -251,6 +252,12 @@ def report(
             console.print(f"  {result.name} error: {kind} x {count}", soft_wrap=True)
     ratio = gateway.result.rate / ceiling.result.rate if ceiling.result.rate else math.nan
     console.print(f"gateway/ceiling: purchases/s {ratio:.2f}x", soft_wrap=True)
+    figures = {
+        costed.result.name: {**load_figures(costed.result), "cpu_ms_per_purchase": costed.cpu_ms}
+        for costed in (gateway, ceiling)
+    }
+    checks = {"transactions_by_status": statuses, "broken": {name: len(rows) for name, rows in broken.items()}}
+    write_results("purchase", {**figures, **checks}, {"gateway/ceiling purchases/s": ratio})
     report_cpu(console, gateway, ceiling)
     console.print(f"transactions by status: {statuses}", soft_wrap=True)
     for name, rows in broken.items():

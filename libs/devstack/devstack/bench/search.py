@@ -19,11 +19,11 @@ to bench-results/search.json.
 import asyncio
 import contextlib
 import dataclasses
-import json
 import random
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from uuid import UUID
 
 import asyncpg
@@ -35,6 +35,7 @@ from rich.table import Table
 
 from devstack.bench import BenchStack, in_bench_stack, run_on_server
 from devstack.bench.load import Call, Result, error_kind, http_clients, machine_summary, measure
+from devstack.bench.results import load_figures, write_results
 from devstack.bench.search_data import ListingGenerator, load_listings
 from devstack.bench.search_queries import KINDS, QueryKind, Search, Vocabulary, http_params
 from devstack.config import StackConfig
@@ -54,7 +55,6 @@ from trading.search.elasticsearch import ElasticsearchSearch
 from trading.search.postgres import PostgresSearch
 from trading.service.search import search_listings
 
-RESULTS = ROOT / "bench-results" / "search.json"
 # What --targets names: PostgreSQL through the gateway and in process, the same of Elasticsearch, PostgreSQL
 # without its search indexes (last: it drops them).
 TARGETS = ("postgres", "elasticsearch", "noindex")
@@ -239,22 +239,11 @@ def report(console: Console, results: dict[str, dict[str, Result]], kinds: Seque
                 console.print(f"  [red]{target} {result.name}: {failure} x {count}[/]", soft_wrap=True)
 
 
-def write_results(results: dict[str, dict[str, Result]], facts: dict) -> None:
+def save_results(results: dict[str, dict[str, Result]], facts: dict) -> Path:
     figures = {
-        target: {
-            name: {
-                "p50_ms": result.p50,
-                "p95_ms": result.percentile(0.95),
-                "p99_ms": result.percentile(0.99),
-                "runs": result.completed,
-                "errors": result.errors,
-            }
-            for name, result in by_kind.items()
-        }
-        for target, by_kind in results.items()
+        target: {name: load_figures(result) for name, result in by_kind.items()} for target, by_kind in results.items()
     }
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps({**facts, "targets_p95_ms": GATEWAY_P95_MS, "figures": figures}, indent=2) + "\n")
+    return write_results("search", {**facts, "targets_p95_ms": GATEWAY_P95_MS, "by_target": figures})
 
 
 async def _bench(server: str, elasticsearch_url: str | None, console: Console, listings: int, load: Load) -> int:
@@ -321,8 +310,8 @@ async def _bench(server: str, elasticsearch_url: str | None, console: Console, l
             "load_seconds": round(loaded),
             "reindex_seconds": None if indexed is None else round(indexed),
         }
-        write_results(results, {"machine": machine, **facts, "concurrency": load.concurrency})
-        console.print(f"written to {RESULTS.relative_to(ROOT)}; whole scenario {time.monotonic() - started:.0f} s")
+        path = save_results(results, {"machine": machine, **facts, "concurrency": load.concurrency})
+        console.print(f"written to {path.relative_to(ROOT)}; whole scenario {time.monotonic() - started:.0f} s")
         return 0
 
     return await in_bench_stack(
