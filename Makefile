@@ -17,7 +17,7 @@ $(VENV)/.installed: requirements/dev.txt $(PACKAGES)
 
 proto: setup .build/proto.stamp
 
-.build/proto.stamp: $(PROTOS) $(VENV)/.installed
+.build/proto.stamp: $(PROTOS) $(VENV)/.installed libs/devstack/devstack/protos.py
 	$(BIN)/python -m devstack proto
 	mkdir -p .build && touch $@
 
