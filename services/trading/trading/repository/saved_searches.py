@@ -3,7 +3,7 @@
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import delete, func, select, tuple_
+from sqlalchemy import delete, func, literal, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -52,7 +52,7 @@ async def record_matches(session: AsyncSession, listing_id: UUID, saved_search_i
     if not saved_search_ids:
         return []
     searches = (
-        select(SavedSearch.id, func.cast(listing_id, SavedSearchMatch.listing_id.type))
+        select(SavedSearch.id, literal(listing_id, SavedSearchMatch.listing_id.type))
         .where(SavedSearch.id.in_(saved_search_ids))
         .with_for_update(key_share=True)
     )
