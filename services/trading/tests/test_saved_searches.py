@@ -1,11 +1,12 @@
 """Saved searches saved, listed, deleted and bounded, and told once of each listing on sale they match."""
 
+import asyncio
 import uuid
 
 import grpc
 import pytest
 
-from marketplace.common.v1 import location_pb2
+from marketplace.common.v1 import location_pb2, settings_pb2
 from marketplace.trading.v1 import events_pb2
 from marketplace.trading.v1 import resources_pb2 as T
 from marketplace.trading.v1 import trading_service_pb2 as pb
@@ -15,7 +16,7 @@ from testkit.catalog import new_item
 from testkit.databases import fetch
 from testkit.feeds import events_until
 from testkit.grpc import error_reason, field_violations, rpc_error
-from testkit.settings import reset_settings, settings_change
+from testkit.settings import plain_values, reset_settings, settings_change
 from testkit.tokens import bearer, mint
 from testkit.waiting import eventually
 
@@ -127,6 +128,29 @@ async def test_an_owner_keeps_at_most_the_runtime_settings_number_of_saved_searc
         await trading.CreateSavedSearch(saved(rifles.id), metadata=owner.auth)
     finally:
         await reset_settings(trading, admin)
+
+
+async def test_twenty_saves_at_once_keep_exactly_the_limit(stack, trading, rifles, signing_key):
+    admin = bearer(mint(signing_key, role=Role.ADMIN))
+    owner = await new_account(stack)
+    await trading.UpdateSettings(settings_change({"saved_search_limit": 3}), metadata=admin)
+    try:
+        await eventually(lambda: limit_seen(trading, admin), 3, 3)
+        results = await asyncio.gather(
+            *(trading.CreateSavedSearch(saved(rifles.id), metadata=owner.auth) for _ in range(20)),
+            return_exceptions=True,
+        )
+    finally:
+        await reset_settings(trading, admin)
+    refused = [result for result in results if isinstance(result, grpc.aio.AioRpcError)]
+    assert {error_reason(error) for error in refused} == {"SAVED_SEARCH_LIMIT_REACHED"} and len(refused) == 17
+    listed = await trading.ListSavedSearches(pb.ListSavedSearchesRequest(), metadata=owner.auth)
+    assert len(listed.saved_searches) == 3
+
+
+async def limit_seen(trading, admin) -> int:
+    settings = await trading.GetSettings(settings_pb2.GetSettingsRequest(), metadata=admin)
+    return int(plain_values(settings)["saved_search_limit"])
 
 
 async def test_only_the_owner_deletes_a_saved_search_and_every_call_needs_a_user(stack, trading, rifles):
