@@ -1,9 +1,12 @@
-"""The events messaging follows: trading's offers and transactions, through the kit's idempotent consumer.
+"""The events messaging follows: trading's offers, transactions, buy orders and saved-search matches, through
+the kit's idempotent consumer.
 
 Each event posts a message in the conversation of its buyer and seller about its listing (messaging.domain.notices)
 and tells the party it concerns live: an offer made to whoever must answer it, an offer accepted or otherwise ended
 to whoever made it, a transaction's step to both. A message carries the origin of its event, unique, so an event
-that comes again (a replay, a consumer that starts over) posts nothing and tells nobody again.
+that comes again (a replay, a consumer that starts over) posts nothing and tells nobody again. A buy order's
+moves and a saved search's matches post no message: they are told live only, and the consumer's record of
+the events it handled (`processed_events`, in the transaction that tells) keeps a replay from telling twice.
 """
 
 from collections.abc import Awaitable, Callable
@@ -63,11 +66,36 @@ async def transaction_changed(session: AsyncSession, event: events_pb2.Transacti
         await events.tell(session, [buyer_id, seller_id], transaction_changed=event)
 
 
+async def saved_search_matched(session: AsyncSession, event: events_pb2.SavedSearchMatched) -> None:
+    """Tells the search's owner; no message is posted (no conversation is about it yet)."""
+    await events.tell(session, [UUID(event.owner_id)], saved_search_matched=event)
+
+
+# The live kind of each status a buy order's event announces, named as trading names the event.
+BUY_ORDER_KINDS = {
+    resources_pb2.BUY_ORDER_STATUS_OPEN: "buy_order_created",
+    resources_pb2.BUY_ORDER_STATUS_FILLED: "buy_order_filled",
+    resources_pb2.BUY_ORDER_STATUS_CANCELLED: "buy_order_cancelled",
+    resources_pb2.BUY_ORDER_STATUS_EXPIRED: "buy_order_expired",
+}
+
+
+async def buy_order_changed(session: AsyncSession, event: events_pb2.BuyOrderChanged) -> None:
+    """Tells the buyer that their order opened, took its last unit, was cancelled or expired."""
+    if kind := BUY_ORDER_KINDS.get(event.status):
+        await events.tell(session, [UUID(event.buyer_id)], **{kind: event})
+
+
 HANDLERS: dict[str, tuple[type[ProtoMessage], Callable[[AsyncSession, object], Awaitable[None]]]] = {
     "trading.offer.made": (events_pb2.OfferMade, offer_made),
     "trading.offer.accepted": (events_pb2.OfferAccepted, offer_accepted),
     "trading.offer.changed": (events_pb2.OfferChanged, offer_changed),
     "trading.transaction.changed": (events_pb2.TransactionChanged, transaction_changed),
+    "trading.saved_search.matched": (events_pb2.SavedSearchMatched, saved_search_matched),
+    "trading.buy_order.created": (events_pb2.BuyOrderChanged, buy_order_changed),
+    "trading.buy_order.filled": (events_pb2.BuyOrderChanged, buy_order_changed),
+    "trading.buy_order.cancelled": (events_pb2.BuyOrderChanged, buy_order_changed),
+    "trading.buy_order.expired": (events_pb2.BuyOrderChanged, buy_order_changed),
 }
 
 

@@ -25,6 +25,7 @@ from trading.domain.buy_orders import BuyOrderStatus, BuyOrderTerms
 from trading.domain.listings import Condition, Feed, ListingFields, mask_fields
 from trading.domain.offers import OfferStatus, OfferTerms
 from trading.domain.settings import TradingRuntimeSettings
+from trading.domain.standing_queries import QueryTerms
 from trading.domain.streams import StreamFields, StreamStatus
 from trading.domain.transactions import TransactionStatus
 from trading.models import BuyOrder, Transaction
@@ -34,12 +35,22 @@ from trading.resources import (
     comment_to_proto,
     listing_to_proto,
     offer_to_proto,
+    saved_search_to_proto,
     search_result_to_proto,
     stream_to_proto,
     transaction_to_proto,
 )
 from trading.search import FIRST_PAGE, Near, SearchBackend, SearchQuery, SearchSort
-from trading.service import buy_orders, listings, offers, purchases, search, streams, transactions
+from trading.service import (
+    buy_orders,
+    listings,
+    offers,
+    purchases,
+    saved_searches,
+    search,
+    streams,
+    transactions,
+)
 from trading.service.purchases import Saga
 
 
@@ -168,6 +179,31 @@ def search_query_from_proto(request: pb.SearchListingsRequest) -> tuple[SearchQu
     return query, violations
 
 
+def query_terms_from_proto(
+    field: str,
+    message: resources_pb2.BuyOrder | resources_pb2.SavedSearch,
+    conditions: tuple[Condition, ...],
+    violations: list[FieldViolation],
+    cap_required: bool,
+) -> QueryTerms:
+    """What a buy order or a saved search asks of the listings (their fields share names); a price cap
+    that is not required may be left unset (None)."""
+    return QueryTerms(
+        category_id=parse_optional_id(f"{field}.category_id", message.category_id, violations),
+        game_id=parse_optional_id(f"{field}.game_id", message.game_id, violations),
+        q=message.q,
+        attributes=tuple(message.attributes),
+        conditions=conditions,
+        near=check_location(f"{field}.near", message.near, violations) if message.HasField("near") else None,
+        radius_km=message.radius_km,
+        max_price=(
+            check_money(f"{field}.max_price", message.max_price, violations)
+            if cap_required or message.HasField("max_price")
+            else None
+        ),
+    )
+
+
 def buy_order_terms_from_proto(order: resources_pb2.BuyOrder) -> tuple[BuyOrderTerms, list[FieldViolation]]:
     """What the buyer wrote, and what is wrong with how it is written (reported with the rest)."""
     violations: list[FieldViolation] = []
@@ -182,15 +218,9 @@ def buy_order_terms_from_proto(order: resources_pb2.BuyOrder) -> tuple[BuyOrderT
         if order.HasField("expire_time")
         else None
     )
+    known = tuple(condition for condition in conditions if condition is not None)
     terms = BuyOrderTerms(
-        category_id=parse_optional_id("buy_order.category_id", order.category_id, violations),
-        game_id=parse_optional_id("buy_order.game_id", order.game_id, violations),
-        q=order.q,
-        attributes=tuple(order.attributes),
-        conditions=tuple(condition for condition in conditions if condition is not None),
-        near=check_location("buy_order.near", order.near, violations) if order.HasField("near") else None,
-        radius_km=order.radius_km,
-        max_price=check_money("buy_order.max_price", order.max_price, violations),
+        query=query_terms_from_proto("buy_order", order, known, violations, cap_required=True),
         quantity=order.quantity or 1,
         expire_at=expire_at,
     )
@@ -512,3 +542,29 @@ class TradingApi(AdminMethods, pb_grpc.TradingServiceServicer):
         return pb.ListCategoryBuyOrdersResponse(
             buy_orders=[buy_order_to_proto(order, in_book=True) for order in orders], next_page_token=token
         )
+
+    async def CreateSavedSearch(
+        self, request: pb.CreateSavedSearchRequest, context: ServicerContext
+    ) -> resources_pb2.SavedSearch:
+        violations: list[FieldViolation] = []
+        terms = query_terms_from_proto("saved_search", request.saved_search, (), violations, cap_required=False)
+        search = await saved_searches.create_saved_search(
+            self._db, self._catalog, self._runtime_settings, require_caller(), terms, violations
+        )
+        return saved_search_to_proto(search)
+
+    async def ListSavedSearches(
+        self, request: pb.ListSavedSearchesRequest, context: ServicerContext
+    ) -> pb.ListSavedSearchesResponse:
+        page = page_request(request.page_size, request.page_token)
+        searches, token = await saved_searches.list_saved_searches(self._db, require_caller(), page)
+        return pb.ListSavedSearchesResponse(
+            saved_searches=[saved_search_to_proto(search) for search in searches], next_page_token=token
+        )
+
+    async def DeleteSavedSearch(
+        self, request: pb.DeleteSavedSearchRequest, context: ServicerContext
+    ) -> empty_pb2.Empty:
+        search_id = parse_id("saved_search_id", request.saved_search_id)
+        await saved_searches.delete_saved_search(self._db, require_caller(), search_id)
+        return empty_pb2.Empty()

@@ -1,4 +1,5 @@
-"""What trading follows of its own outbox besides search: the listings that buy orders may buy.
+"""What trading follows of its own outbox besides search: the listings that buy orders may buy and saved
+searches tell their owners of.
 
 Matching runs after the listing's transaction commits, never inside it: a listing created, published,
 changed while on sale, or back on sale after a purchase that did not go through is announced in the
@@ -8,7 +9,8 @@ each round and lets each listing be bought by the best order it matches (service
 is recorded after a batch's listings are handled, so a crash reads the batch again: a listing already
 bought is no longer active and matches nothing, and a fill the crash interrupted is the purchase
 reconciler's to finish or undo. Replicas read the same announcements; the listing's reservation lets
-one order buy it.
+one order buy it, and a saved search's row of the listing (`saved_search_matches`) lets one of them tell
+its owner, whichever replica or round reads the listing (service/saved_searches.py).
 """
 
 import asyncio
@@ -21,6 +23,7 @@ from servicekit.retention import record_position
 from trading.models import OutboxConsumer, OutboxEvent
 from trading.service.fills import fill_listing
 from trading.service.purchases import Saga
+from trading.service.saved_searches import tell_matching_searches
 
 CONSUMER = "trading/buy-order-matcher"
 # The announcements read per batch.
@@ -61,6 +64,8 @@ async def _fill_each(saga: Saga, listing_ids) -> None:
 
     async def fill(listing_id: UUID) -> None:
         async with slots:
+            # Told before it is bought: a saved search tells of a listing that went on sale, sold or not.
+            await tell_matching_searches(saga.db, listing_id)
             await fill_listing(saga, listing_id)
 
     await asyncio.gather(*(fill(listing_id) for listing_id in listing_ids))

@@ -15,7 +15,7 @@ from marketplace.trading.v1 import events_pb2, resources_pb2
 from servicekit import enums, outbox
 from servicekit.money import Money
 from trading.domain.buy_orders import BuyOrderStatus
-from trading.models import BuyOrder, Listing, Offer, OutboxEvent, Transaction
+from trading.models import BuyOrder, Listing, Offer, OutboxEvent, SavedSearch, Transaction
 from trading.repository.listings import ListingView
 from trading.repository.streams import StreamView
 from trading.resources import buy_order_to_proto, listing_to_proto, stream_to_proto, transaction_to_proto
@@ -151,3 +151,15 @@ def buy_order_changed(session: AsyncSession, order: BuyOrder) -> None:
     )
     name = "created" if order.status is BuyOrderStatus.OPEN else order.status.value
     _add(session, f"trading.buy_order.{name}", order.id, payload)
+
+
+def saved_search_matched(session: AsyncSession, search: SavedSearch, listing: Listing) -> None:
+    """A listing on sale matches the saved search, told once per search and listing."""
+    payload = events_pb2.SavedSearchMatched(
+        saved_search_id=str(search.id),
+        owner_id=str(search.owner_id),
+        listing_id=str(listing.id),
+        title=listing.title,
+        price=Money(listing.currency, listing.price_minor).to_proto(),
+    )
+    _add(session, "trading.saved_search.matched", search.id, payload)

@@ -441,6 +441,38 @@ class BuyOrderFill(Base):
     created_at: Mapped[created_now]
 
 
+class SavedSearch(Base):
+    """A search its owner keeps, told of each listing on sale that matches it (services/trading/README.md,
+    "Saved searches"). What it matches is its standing query (same id); deleting that deletes this."""
+
+    __tablename__ = "saved_searches"
+    __table_args__ = (
+        # The owner's list, newest first, and the count their bound reads.
+        Index("ix_saved_searches_owner_id_created_at", "owner_id", "created_at", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(ForeignKey("standing_queries.id", ondelete="CASCADE"), primary_key=True)
+    owner_id: Mapped[uuid.UUID]
+    # The words and filters as the owner wrote them (the standing query holds them parsed).
+    q: Mapped[str] = mapped_column(Text, default="", server_default="")
+    attributes: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default=text("'{}'::text[]"))
+    created_at: Mapped[created_now]
+    query: Mapped[StandingQuery] = relationship(lazy="raise")
+
+
+class SavedSearchMatch(Base):
+    """A listing a saved search was told of: at most one per saved search and listing, however often the
+    listing goes on sale again or drops its price."""
+
+    __tablename__ = "saved_search_matches"
+
+    saved_search_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("saved_searches.id", ondelete="CASCADE"), primary_key=True
+    )
+    listing_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("listings.id"), primary_key=True)
+    created_at: Mapped[created_now]
+
+
 class Stream(Base):
     """A live selling stream: announced for a time (scheduled), started (live), then ended."""
 

@@ -8,7 +8,7 @@ from servicekit.geo import point_from_wkb
 from servicekit.money import Money
 from servicekit.values import values_to_proto
 from trading.domain.listings import Condition, Feed
-from trading.models import BuyOrder, BuyOrderFill, StreamComment, Transaction
+from trading.models import BuyOrder, BuyOrderFill, SavedSearch, StreamComment, Transaction
 from trading.repository.listings import ListingView
 from trading.repository.offers import OfferView
 from trading.repository.streams import StreamView
@@ -193,4 +193,20 @@ def fill_to_proto(fill: BuyOrderFill, transaction: Transaction) -> resources_pb2
         price=Money(transaction.currency, transaction.amount_minor).to_proto(),
         status=enums.to_proto(resources_pb2.TransactionStatus, transaction.status),
         create_time=timestamp(fill.created_at),
+    )
+
+
+def saved_search_to_proto(search: SavedSearch) -> resources_pb2.SavedSearch:
+    query = search.query
+    near = point_from_wkb(query.location)
+    return resources_pb2.SavedSearch(
+        id=str(search.id),
+        category_id=str(query.category_id or ""),
+        game_id=str(query.game_id or ""),
+        q=search.q,
+        attributes=search.attributes,
+        near=near.to_proto() if near else None,
+        radius_km=query.radius_m / 1000.0 if near else 0.0,
+        max_price=Money(query.currency, query.max_price_minor).to_proto() if query.currency else None,
+        create_time=timestamp(search.created_at),
     )

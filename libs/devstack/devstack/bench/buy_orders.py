@@ -10,8 +10,10 @@ loaded with COPY into its trading database (search_data.py, not timed), then, on
                             apart; their holds made up, which the output says)
     creation, N orders      the same load again: each listing is now matched by the matcher against the
                             orders after its transaction commits, and bought when an order matches
-    creation, closed        the same load once more with every order closed (no longer matched): the
-                            machine's drift between runs shows against the first
+    creation, capped under  the same load with every order capped under any price (matched, buying
+    / closed                nothing) and with every order closed (no longer matched), PAIRS runs of each
+                            alternated, their medians compared: what matching alone costs creation,
+                            and the baseline after the orders (the machine's drift shows against the first)
     matching                trading's own query for the orders a listing matches
                             (trading.repository.standing_queries.queries_matching), in this process,
                             one listing after another over listings already on sale: every match
@@ -23,6 +25,7 @@ The figures are printed and written to bench-results/buy-orders.json.
 import asyncio
 import json
 import random
+import statistics
 import struct
 import time
 import uuid
@@ -58,6 +61,8 @@ SELLERS = 200
 MATCH_RUNS = 1_000
 TARGET_P99_MS = 20.0
 TARGET_SLOWDOWN = 0.10
+# Alternated pairs of creation runs: the orders capped under every price, then closed.
+PAIRS = 3
 
 
 def _point(ewkb: bytes) -> dict:
@@ -163,16 +168,37 @@ async def _bench(server: str, console: Console, orders: int, concurrency: int, s
             best, _ = await measure_matching(db, sample, CANDIDATES)
         finally:
             await db.dispose()
-        await _close_orders(trading_url)
-        console.print(f"[bold]creating listings[/] with every order closed: {warmup:g} + {seconds:g} s")
-        closed = await measure_creation("orders closed", stack, bodies[2 * BODIES :], concurrency, seconds, warmup)
-        supervisor.check_alive()
-        # Against both runs without orders, before and after: the machine's drift between runs counts in neither.
-        slowdown = 1 - with_orders.rate / ((without.rate + closed.rate) / 2)
+        # Matching without purchases against no orders at all, in alternated runs: the machine's drift (other
+        # work on its cores moved single runs by 30 %) falls on both alike.
+        await _cap_orders_under_every_price(trading_url)
+        fills_before_capped = await _fills(trading_url)
+        capped_runs, closed_runs = [], []
+        chunks = iter(range(2 * BODIES, 3 * BODIES, BODIES // (2 * PAIRS)))
+        for pair in range(1, PAIRS + 1):
+            for opened, runs, label in (
+                (True, capped_runs, "capped under every price"),
+                (False, closed_runs, "closed"),
+            ):
+                await _set_orders_open(trading_url, opened)
+                console.print(
+                    f"[bold]creating listings[/], orders {label} ({pair}/{PAIRS}): {warmup:g} + {seconds:g} s"
+                )
+                start = next(chunks)
+                chunk = bodies[start : start + BODIES // (2 * PAIRS)]
+                runs.append(
+                    await measure_creation(f"orders {label} ({pair})", stack, chunk, concurrency, seconds, warmup)
+                )
+                supervisor.check_alive()
+        fills_capped = await _fills(trading_url) - fills_before_capped
+        capped_rate = statistics.median(run.rate for run in capped_runs)
+        closed_rate = statistics.median(run.rate for run in closed_runs)
+        # Against the runs without orders before and after: the machine's drift between runs counts in neither.
+        slowdown = 1 - with_orders.rate / ((without.rate + closed_rate) / 2)
+        slowdown_capped = 1 - capped_rate / closed_rate
         table = Table(title=f"buy orders: {orders:,} open orders, {concurrency} clients")
         for column in ("measure", "per second", "p50 ms", "p99 ms", "errors"):
             table.add_column(column, justify="left" if column == "measure" else "right")
-        for result in (without, with_orders, closed):
+        for result in (without, with_orders, *capped_runs, *closed_runs):
             table.add_row(
                 f"listing creation, {result.name}",
                 f"{result.rate:.0f}",
@@ -200,8 +226,10 @@ async def _bench(server: str, console: Console, orders: int, concurrency: int, s
         )
         console.print(table)
         console.print(
-            f"creation {slowdown:+.1%} slower with the orders than the mean of the runs before and after them (target at "
-            f"most {TARGET_SLOWDOWN:.0%}); matching p99 "
+            f"creation {slowdown:+.1%} slower with the orders (their purchases included) than the mean of the runs "
+            f"without them before and after; with the orders capped under every price (matched, {fills_capped} "
+            f"bought) {slowdown_capped:+.1%}, median of {PAIRS} runs against {PAIRS} alternated with every order closed "
+            f"(target at most {TARGET_SLOWDOWN:.0%}); matching p99 "
             f"{percentile(every, 0.99):.1f} ms (target under {TARGET_P99_MS:g}); {found / len(sample):.1f} orders "
             f"matched per listing on sale; {fills} listings created with the orders were bought by one "
             f"({fills_in_run} during the run; the matcher caught up {behind:.1f} s after it). "
@@ -215,8 +243,13 @@ async def _bench(server: str, console: Console, orders: int, concurrency: int, s
             "holds": "made up: the orders were loaded in bulk with invented hold ids; no money was held in accounts",
             "listings_on_sale": LISTINGS,
             "concurrency": concurrency,
-            "creation": {result.name: load_figures(result) for result in (without, with_orders, closed)},
+            "creation": {
+                result.name: load_figures(result) for result in (without, with_orders, *capped_runs, *closed_runs)
+            },
             "creation_slowdown": round(slowdown, 3),
+            "creation_slowdown_orders_capped_under": round(slowdown_capped, 3),
+            "creation_per_second_medians": {"capped_under": round(capped_rate, 1), "closed": round(closed_rate, 1)},
+            "fills_with_orders_capped_under": fills_capped,
             "fills_during_creation": fills_in_run,
             "fills_after_catching_up": fills,
             "matcher_behind_seconds_after_creation": round(behind, 1),
@@ -233,7 +266,11 @@ async def _bench(server: str, console: Console, orders: int, concurrency: int, s
             },
             "targets": {"matching_p99_ms": TARGET_P99_MS, "creation_slowdown": TARGET_SLOWDOWN},
         }
-        path = write_results("buy-orders", figures, {"creation with the orders / without": round(1 - slowdown, 3)})
+        ratios = {
+            "creation with the orders / without": round(1 - slowdown, 3),
+            "creation with the orders capped under every price / closed": round(1 - slowdown_capped, 3),
+        }
+        path = write_results("buy-orders", figures, ratios)
         console.print(f"written to {path.relative_to(ROOT)}; whole scenario {time.monotonic() - started:.0f} s")
         return 0
 
@@ -301,10 +338,20 @@ async def _listed_to_bought(trading_url: str) -> list[float]:
     return sorted(float(row["ms"]) for row in rows)
 
 
-async def _close_orders(trading_url: str) -> None:
-    """Closes every order (its standing query no longer matched), as a cancel would, without their holds."""
+async def _set_orders_open(trading_url: str, opened: bool) -> None:
+    """Opens or closes every order (a closed one's standing query is no longer matched), without their holds."""
     connection = await asyncpg.connect(trading_url)
     try:
-        await connection.execute("UPDATE standing_queries SET open = false")
+        await connection.execute("UPDATE standing_queries SET open = $1", opened)
+    finally:
+        await connection.close()
+
+
+async def _cap_orders_under_every_price(trading_url: str) -> None:
+    """Lowers every open order's cap under any listing's price: the listings are still matched and announced
+    to the matcher, which buys nothing (creation's cost without the purchases a matching order makes)."""
+    connection = await asyncpg.connect(trading_url)
+    try:
+        await connection.execute("UPDATE standing_queries SET max_price_minor = 1 WHERE open")
     finally:
         await connection.close()

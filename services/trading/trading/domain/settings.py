@@ -45,6 +45,9 @@ class TradingRuntimeSettings(RuntimeSettings):
         minimum=timedelta(hours=1),
         maximum=timedelta(days=365),
     )
+    saved_search_limit: int = setting(
+        50, "The most saved searches one user keeps; past it, saving another is refused.", minimum=0, maximum=1000
+    )
     offers_enabled: Flag = setting(ON, "Buyers may make offers on listings.")
     streams_enabled: Flag = setting(ON, "Sellers may schedule and run live streams.")
     buy_orders_enabled: Flag = setting(ON, "Buyers may place buy orders.")

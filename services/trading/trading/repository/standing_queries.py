@@ -145,19 +145,17 @@ async def queries_matching(
         query.category_id == listing.category_id,
         and_(query.category_id.is_(None), query.game_id == listing.game_id),
     )
+    caps = [and_(query.currency == listing.currency, query.max_price_minor >= listing.price_minor)]
+    if not kind.always_capped:
+        caps.append(query.max_price_minor.is_(None))
     order = (query.max_price_minor.desc(), query.created_at, query.id)
     branches = [
         select(query.id, query.max_price_minor, query.created_at)
-        .where(
-            query.kind == kind,
-            scope,
-            query.currency == listing.currency,
-            query.max_price_minor >= listing.price_minor,
-            *matches(query, listing),
-        )
+        .where(query.kind == kind, scope, cap, *matches(query, listing))
         .order_by(*order)
         .limit(limit)
         for scope in scopes
+        for cap in caps
     ]
     both = union_all(*branches).subquery()
     stmt = select(both.c.id).order_by(both.c.max_price_minor.desc(), both.c.created_at, both.c.id).limit(limit)

@@ -19,19 +19,19 @@ from servicekit import idempotency
 from servicekit.auth import Caller
 from servicekit.calls import Refused
 from servicekit.errors import FieldViolation, InvalidArgument, Unavailable
-from servicekit.filters import parse_filters
 from servicekit.idempotency import Once, Replayed
 from servicekit.money import Money
 from servicekit.pagination import Page, page_result
 from trading import events
 from trading.domain import buy_orders as domain
 from trading.domain.buy_orders import BuyOrderStatus, BuyOrderTerms
-from trading.domain.standing_queries import Predicates, StandingQueryKind
+from trading.domain.standing_queries import StandingQueryKind
 from trading.models import BuyOrder, BuyOrderFill, Transaction
 from trading.repository import buy_orders as repository
 from trading.repository import standing_queries
 from trading.service.fills import fill_order
 from trading.service.purchases import Saga
+from trading.service.standing_queries import read_predicates
 
 log = logging.getLogger(__name__)
 
@@ -41,36 +41,6 @@ RECONCILE_BATCH = 200
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-async def _predicates(saga: Saga, terms: BuyOrderTerms, violations: list[FieldViolation]) -> Predicates:
-    """The order's predicates, its filters parsed against the category's definitions (catalog's); every
-    problem found is added to violations."""
-    filters = []
-    if terms.category_id is not None:
-        if terms.game_id is not None:
-            violations.append(FieldViolation("buy_order.game_id", "give category_id or game_id, not both"))
-        attributes = await saga.catalog.category_attributes(terms.category_id)
-        if attributes is None:
-            violations.append(FieldViolation("buy_order.category_id", "is not a catalog category"))
-        elif terms.attributes:
-            try:
-                filters = parse_filters(attributes, terms.attributes, "buy_order.attributes")
-            except InvalidArgument as exc:
-                violations += exc.violations
-            violations += domain.impossible_ranges(filters)
-    elif terms.game_id is not None and not await saga.catalog.game_exists(terms.game_id):
-        violations.append(FieldViolation("buy_order.game_id", "is not a catalog game"))
-    return Predicates(
-        category_id=terms.category_id,
-        game_id=None if terms.category_id else terms.game_id,
-        words=" ".join(terms.q.split()),
-        filters=tuple(filters),
-        conditions=terms.conditions,
-        near=terms.near,
-        radius_km=terms.radius_km if terms.near else None,
-        max_price=terms.max_price,
-    )
 
 
 async def create_buy_order(
@@ -85,7 +55,7 @@ async def create_buy_order(
         terms, _now(), settings.buy_order_default_lifetime, settings.buy_order_max_lifetime
     )
     violations = violations + found
-    predicates = await _predicates(saga, terms, violations)
+    predicates = await read_predicates(saga.catalog, terms.query, "buy_order", violations)
     if violations:
         raise InvalidArgument(violations)
     try:
@@ -100,8 +70,8 @@ async def create_buy_order(
                 id=order_id,
                 buyer_id=caller.user_id,
                 status=BuyOrderStatus.PENDING,
-                q=terms.q,
-                attributes=list(terms.attributes),
+                q=terms.query.q,
+                attributes=list(terms.query.attributes),
                 quantity=terms.quantity,
                 expire_at=expire_at,
             )
