@@ -2,11 +2,11 @@
 
 A search is a few statements in one read-only transaction: the page (by relevance, the listings with every
 word in their title, then the other full-text matches, then the typos, each part read only when those before
-do not fill the page; by distance, after finding its farthest listing), the
-facets of the listing's own columns with the total (one GROUPING SETS query), and the attribute facets
-(one query over listing_attribute_values). The facets read at most `exact_total_limit` + 1 matches: when there are no
-more, they and the total are exact; past it they count that subset of the matches, scaled to the
-planner's estimate of them all, which is the total.
+do not fill the page; by distance, after finding its farthest listing), the ids of the matches the facets
+count (at most `exact_total_limit` + 1), the facets of the listing's own columns with the total (one
+GROUPING SETS query) and the attribute facets (one query over listing_attribute_values), both over those ids.
+When there are no more matches than the limit, the facets and the total are exact; past it they count that
+subset of the matches, scaled to an estimate of them all, which is the total.
 """
 
 from collections.abc import Callable, Collection, Sequence
@@ -112,7 +112,8 @@ class PostgresSearch:
                 )
             dense = await _dense(session, filters, self._dense_filter_values)
             hits, token = await _page(session, query, filters, dense, reader_id)
-            counted, facets, total = await self._counted_facets(session, query, filters, matching)
+            counted = await self._counted(session, query, filters, matching)
+            facets, total = await _column_facets(session, counted)
             if total > self._exact_total_limit:
                 estimate = await _estimated_matches(session, query, matching)
                 counted.scale = max(total, estimate) / total
@@ -120,36 +121,44 @@ class PostgresSearch:
             facets += [counted.scaled(facet) for facet in await _attribute_facets(session, counted, facet_attributes)]
         return SearchResult(hits=hits, facets=facets, total_size=total, next_page_token=token)
 
-    async def _counted_facets(
+    async def _counted(
         self,
         session: AsyncSession,
         query: SearchQuery,
         filters: Sequence[Filter[SearchAttribute]],
         matching: list[ColumnElement[bool]],
-    ) -> tuple["Counted", list[Facet], int]:
-        """The column facets and total of the counted matches. With words, the full-text matches are
-        counted first: when they alone pass the limit, the counts are estimates whatever the typos add, and
-        the typos' candidates (thousands of titles to compare) are not read."""
-        if query.words:
-            full_text = Counted(match_conditions(query, filters, _full_text(query)), self._exact_total_limit)
-            facets, total = await _column_facets(session, full_text)
-            if total > self._exact_total_limit:
-                return full_text, facets, total
-        counted = Counted(matching, self._exact_total_limit)
-        return counted, *await _column_facets(session, counted)
+    ) -> "Counted":
+        """The matches the facets count, read once for all of them. With words, the full-text matches first:
+        when they alone pass the limit, the counts are estimates whatever the typos add, and the typos'
+        candidates (thousands of titles to compare) are not read."""
+        wanted = self._exact_total_limit + 1
+        if not query.words:
+            return Counted(await _ids(session, matching, wanted))
+        full_text = await _ids(session, match_conditions(query, filters, _full_text(query)), wanted)
+        if len(full_text) == wanted:
+            return Counted(full_text)
+        typos = and_(_typos(query), ~_full_text(query))
+        return Counted(
+            full_text + await _ids(session, match_conditions(query, filters, typos), wanted - len(full_text))
+        )
+
+
+async def _ids(session: AsyncSession, matching: list[ColumnElement[bool]], limit: int) -> list[UUID]:
+    """Up to `limit` matching listings' ids, in the order the plan finds them."""
+    return list(await session.scalars(select(Listing.id).where(*matching).limit(limit)))
 
 
 class Counted:
-    """The matches the facets count: at most `limit` + 1 of them, in the order the plan finds them, and the
-    factor their counts are scaled by to stand for all (1 while they are all)."""
+    """The matches the facets count: the ids of at most the exact limit + 1 of them, and the factor their
+    counts are scaled by to stand for all (1 while they are all)."""
 
-    def __init__(self, matching: list[ColumnElement[bool]], limit: int) -> None:
-        self.matching = matching
-        self.limit = limit
+    def __init__(self, ids: list[UUID]) -> None:
+        self.ids = ids
         self.scale = 1.0
 
-    def select(self, *columns: ColumnElement) -> Select:
-        return select(*columns).where(*self.matching).limit(self.limit + 1)
+    def has_id(self, column: ColumnElement) -> ColumnElement[bool]:
+        # One array parameter: probed in the primary key, where a join would hash every row of the other side.
+        return column == any_(cast(literal(self.ids, ARRAY(Uuid)), ARRAY(Uuid)))
 
     def scaled(self, facet: Facet) -> Facet:
         if self.scale == 1.0:
@@ -429,7 +438,11 @@ async def _within_page_distance(
 
 async def _column_facets(session: AsyncSession, counted: Counted) -> tuple[list[Facet], int]:
     """The facets of game, category, condition and feed, and the count, in one scan of the counted matches."""
-    matched = counted.select(Listing.game_id, Listing.category_id, Listing.condition, Listing.feed).subquery()
+    matched = (
+        select(Listing.game_id, Listing.category_id, Listing.condition, Listing.feed)
+        .where(counted.has_id(Listing.id))
+        .subquery()
+    )
     columns = [matched.c[name] for name in COLUMN_FACETS]
     stmt = select(func.grouping(*columns), *columns, func.count()).group_by(
         text("GROUPING SETS ((game_id), (category_id), (condition), (feed), ())")
@@ -457,10 +470,8 @@ async def _attribute_facets(
     if not attributes:
         return []
     by_key = {attribute.key: attribute for attribute in attributes}
-    # The matches' ids as one array: probed in the values' primary key, where a join would hash every
-    # value of the keys (1.8 million rows for a category of 30 % at 1,000,000 listings, 650 ms).
-    matched = counted.select(Listing.id).subquery()
-    matched_ids = cast(select(func.array_agg(matched.c.id)).scalar_subquery(), ARRAY(Uuid))
+    # The matches' ids probed in the values' primary key, where a join would hash every value of the keys
+    # (1.8 million rows for a category of 30 % at 1,000,000 listings, 650 ms).
     values = (
         select(
             Values.key,
@@ -470,7 +481,7 @@ async def _attribute_facets(
             func.min(Values.value_number).over(partition_by=Values.key).label("seen_low"),
             func.max(Values.value_number).over(partition_by=Values.key).label("seen_high"),
         )
-        .where(Values.listing_id == any_(matched_ids), Values.key.in_(list(by_key)))
+        .where(counted.has_id(Values.listing_id), Values.key.in_(list(by_key)))
         .subquery()
     )
     low = _defined_or_seen(values, by_key, lambda a: a.min_value, values.c.seen_low)
