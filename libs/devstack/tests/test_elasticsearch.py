@@ -3,6 +3,7 @@ official async client searches, and nothing left behind when it stops or fails t
 
 import os
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -14,7 +15,15 @@ import httpx
 import pytest
 from elasticsearch import AsyncElasticsearch
 
-from devstack.elasticsearch import START_TIMEOUT, ElasticsearchError, elasticsearch_node, last_lines, sha512_of, unpack
+from devstack.elasticsearch import (
+    START_TIMEOUT,
+    STOP_TIMEOUT,
+    ElasticsearchError,
+    elasticsearch_node,
+    last_lines,
+    sha512_of,
+    unpack,
+)
 from devstack.ports import free_port
 from testkit.processes import alive, children_of, started
 
@@ -98,7 +107,7 @@ def test_a_download_unlike_the_pinned_one_is_deleted_and_nothing_unpacked(tmp_pa
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.timeout(START_TIMEOUT + 60)
+@pytest.mark.timeout(START_TIMEOUT + STOP_TIMEOUT + 120)
 def test_the_foreground_node_answers_with_its_heap_and_ctrl_c_leaves_nothing_behind(tmp_path):
     port = free_port()
     argv = [sys.executable, "-m", "devstack", "elasticsearch", "--port", str(port), "--quick-start"]
@@ -121,7 +130,12 @@ def test_the_foreground_node_answers_with_its_heap_and_ctrl_c_leaves_nothing_beh
 
         os.killpg(node.process.pid, signal.SIGINT)
 
-        assert node.process.wait(timeout=60) == 0, node.output()
+        # A node that ignores its SIGTERM is killed after STOP_TIMEOUT: the command ends within that and a minute.
+        try:
+            code = node.process.wait(timeout=STOP_TIMEOUT + 60)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"Ctrl-C did not stop it:\n{node.output()}")
+        assert code == 0, node.output()
         assert not [pid for pid in descendants if alive(pid)]
         assert not os.path.exists(folder)
         with pytest.raises(httpx.ConnectError):
