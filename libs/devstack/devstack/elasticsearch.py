@@ -332,7 +332,9 @@ def elasticsearch_node(
 
 def serve(port: int | None, quick_start: bool = False) -> int:
     """`python -m devstack elasticsearch`: a node in the foreground until Ctrl-C or SIGTERM."""
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    # SIGINT too: a shell's background job starts with it ignored, and Python then leaves it so.
+    for stop in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop, signal.default_int_handler)
     try:
         with elasticsearch_node(port, quick_start=quick_start) as node:
             print(f"Elasticsearch {VERSION} at {node.url}, its files in {node.folder} (Ctrl-C stops it)", flush=True)
