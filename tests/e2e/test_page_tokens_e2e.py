@@ -10,7 +10,15 @@ FOREIGN_TOKEN = encode_token(("Dota 2", "not-a-time"))
 
 
 @pytest.mark.parametrize(
-    "path", ["/v1/conversations", "/v1/wallets/me/entries", "/v1/verifications", "/v1/users/me/items"]
+    "path",
+    [
+        "/v1/conversations",
+        "/v1/wallets/me/entries",
+        "/v1/verifications",
+        "/v1/users/me/items",
+        "/v1/buy-orders",
+        "/v1/saved-searches",
+    ],
 )
 async def test_a_token_of_another_list_is_400_not_500(api, path):
     person = await signed_up(api)
