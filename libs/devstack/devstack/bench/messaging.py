@@ -22,7 +22,6 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from uuid import UUID
 
 import grpc
@@ -33,6 +32,7 @@ from rich.table import Table
 
 from devstack.bench import BenchStack, in_bench_stack, run_on_server
 from devstack.bench.load import http_clients, machine_summary
+from devstack.bench.memory import children_rss_mb
 from devstack.bench.purchase_setup import LISTED_PER_SELLER, bearer, list_skins
 from devstack.bench.results import write_results
 from devstack.ports import free_port
@@ -179,13 +179,6 @@ async def send_messages(
     return sent, failures
 
 
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return math.nan
-
-
 def percentile(values: list[float], fraction: float) -> float:
     if not values:
         return math.nan
@@ -222,9 +215,9 @@ async def _bench(server: str, console: Console, clients: int, rate: float, secon
         while not expected <= deliveries.received.keys() and time.perf_counter() < deadline:
             await asyncio.sleep(0.1)
         memory = {
-            child.name: rss_mb(child.pid)
-            for child in supervisor.children
-            if "gateway" in child.name or "messaging" in child.name
+            name: megabytes
+            for name, megabytes in children_rss_mb(supervisor).items()
+            if "gateway" in name or "messaging" in name
         }
         for reader in readers:
             reader.cancel()
