@@ -79,32 +79,39 @@ class _WrappingInterceptor(ServerInterceptor):
 
 
 class LoggingInterceptor(_WrappingInterceptor):
-    """One line per RPC: method, status, duration and request id."""
+    """One line per RPC: method, status, duration and request id; nothing at all when INFO is off."""
 
-    def _log(self, method: str, context: ServicerContext, started: float) -> None:
+    def _log(self, method: str, context: ServicerContext, request_id: str | None, started: float) -> None:
         code = context.code() or grpc.StatusCode.OK
         log.info(
             "rpc method=%s status=%s duration_ms=%.1f request_id=%s",
             method,
             code.name if isinstance(code, grpc.StatusCode) else code,
             (time.perf_counter() - started) * 1000,
-            metadata_value(context, REQUEST_ID_KEY) or "-",
+            request_id or "-",
         )
 
     async def around(self, method, request, context, call):
-        started = time.perf_counter()
+        if not log.isEnabledFor(logging.INFO):
+            return await call()
+        request_id, started = metadata_value(context, REQUEST_ID_KEY), time.perf_counter()
         try:
             return await call()
         finally:
-            self._log(method, context, started)
+            self._log(method, context, request_id, started)
 
     async def around_stream(self, method, request, context, call):
-        started = time.perf_counter()
+        if not log.isEnabledFor(logging.INFO):
+            async for message in call():
+                yield message
+            return
+        # Read now: a stream the client left is closed later, when its metadata may already be freed.
+        request_id, started = metadata_value(context, REQUEST_ID_KEY), time.perf_counter()
         try:
             async for message in call():
                 yield message
         finally:
-            self._log(method, context, started)
+            self._log(method, context, request_id, started)
 
 
 class ErrorInterceptor(_WrappingInterceptor):

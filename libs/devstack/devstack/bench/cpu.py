@@ -6,9 +6,20 @@ A process's time counts its threads, and the children it has waited for (Postgre
 reaped by the postmaster when a connection closes), plus the children still running.
 """
 
+import asyncio
 import os
-from collections.abc import Mapping
+import time
+from collections.abc import Awaitable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+
+import asyncpg
+from rich.table import Table
+
+from devstack.bench.load import Result
+
+LOAD_GENERATOR = "load generator"
+IDLE_SECONDS = 5.0
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -56,3 +67,66 @@ def own_cpu_seconds() -> float:
 def postmaster_pid(data_directory: str) -> int:
     """The server's main process, from the pid file in its data folder (SHOW data_directory)."""
     return int(Path(data_directory, "postmaster.pid").read_text().split()[0])
+
+
+async def postgres_pid(database_url: str) -> int | None:
+    """The server's postmaster when it runs on this machine and its data folder can be read, else None."""
+    connection = await asyncpg.connect(database_url)
+    try:
+        data_directory = await connection.fetchval("SHOW data_directory")
+    finally:
+        await connection.close()
+    try:
+        return postmaster_pid(data_directory)
+    except (OSError, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class Costed:
+    """A target's result, and the CPU milliseconds each process spent per call, net of what it spends idle
+    (the event feeds' polling, the periodic jobs)."""
+
+    result: Result
+    cpu_ms: dict[str, float]
+
+
+async def idle_cpu(processes: Mapping[str, int]) -> dict[str, float]:
+    """CPU seconds per second each process spends while nothing is asked of it."""
+    before = cpu_seconds(processes)
+    await asyncio.sleep(IDLE_SECONDS)
+    after = cpu_seconds(processes)
+    return {name: (after[name] - before[name]) / IDLE_SECONDS for name in processes}
+
+
+async def costed(processes: Mapping[str, int], target: Awaitable[Result]) -> Costed:
+    """Runs the target, with the CPU time of each process beyond its idle rate, and of this one (the load
+    generator), per call the target made (warm-up included)."""
+    idle = await idle_cpu(processes)
+    cpu_before, own_before, started = cpu_seconds(processes), own_cpu_seconds(), time.monotonic()
+    result = await target
+    own, elapsed = own_cpu_seconds() - own_before, time.monotonic() - started
+    cpu_after = cpu_seconds(processes)
+    spent = {name: cpu_after[name] - cpu_before[name] - idle[name] * elapsed for name in processes}
+    spent[LOAD_GENERATOR] = own
+    return Costed(result, {name: 1000 * max(0.0, cpu) / max(1, result.calls) for name, cpu in spent.items()})
+
+
+def cpu_table(unit: str, by_target: Mapping[str, Costed]) -> Table:
+    """CPU milliseconds per call by process and target, and the rate the machine's cores would allow at that cost."""
+    table = Table(title=f"CPU ms per {unit}, beyond the idle stack's (warm-up included)")
+    table.add_column("process")
+    for target in by_target:
+        table.add_column(target, justify="right")
+    for name in dict.fromkeys(name for costed in by_target.values() for name in costed.cpu_ms):
+        table.add_row(
+            name, *(f"{costed.cpu_ms[name]:.2f}" if name in costed.cpu_ms else "" for costed in by_target.values())
+        )
+    totals = [sum(costed.cpu_ms.values()) for costed in by_target.values()]
+    table.add_row("total", *(f"{total:.2f}" for total in totals))
+    cores = os.cpu_count() or 1
+    table.add_row(
+        f"{unit}s/s {cores} cores allow", *(f"{cores * 1000 / total:,.0f}" if total else "" for total in totals)
+    )
+    table.add_row(f"{unit}s counted", *(f"{costed.result.calls:,}" for costed in by_target.values()))
+    return table

@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from devstack.bench import BenchStack, in_bench_stack, run_on_server
+from devstack.bench.cpu import IDLE_SECONDS, Costed, costed, cpu_table, postgres_pid
 from devstack.bench.load import Call, Result, http_clients, machine_summary, measure
 from devstack.bench.results import load_figures, write_results
 from devstack.config import StackConfig
@@ -79,13 +80,24 @@ async def measure_grpc(
 
 
 async def run_targets(
-    config: StackConfig, game_id: str, ceiling_url: str, concurrency: int, seconds: float, warmup: float
-) -> list[Result]:
-    return [
-        await measure_http("gateway", config.gateway_url, f"/v1/games/{game_id}", concurrency, seconds, warmup),
-        await measure_grpc("direct", config.address("catalog"), game_id, concurrency, seconds, warmup),
-        await measure_http("ceiling", ceiling_url, "/echo", concurrency, seconds, warmup),
-    ]
+    config: StackConfig,
+    processes: dict[str, int],
+    game_id: str,
+    ceiling_url: str,
+    concurrency: int,
+    seconds: float,
+    warmup: float,
+) -> dict[str, Costed]:
+    """Each target, with the CPU each process spent per request on it."""
+    gateway = measure_http("gateway", config.gateway_url, f"/v1/games/{game_id}", concurrency, seconds, warmup)
+    direct = measure_grpc("direct", config.address("catalog"), game_id, concurrency, seconds, warmup)
+    ceiling = measure_http("ceiling", ceiling_url, "/echo", concurrency, seconds, warmup)
+    served = {name: processes[name] for name in ("gateway", "catalog", "PostgreSQL") if name in processes}
+    return {
+        "gateway": await costed(served, gateway),
+        "direct": await costed({name: pid for name, pid in served.items() if name != "gateway"}, direct),
+        "ceiling": await costed({name: processes[name] for name in ("ceiling", "echo")}, ceiling),
+    }
 
 
 TARGETS = {
@@ -95,7 +107,8 @@ TARGETS = {
 }
 
 
-def report(console: Console, results: list[Result], concurrency: int, seconds: float, warmup: float) -> None:
+def report(console: Console, costs: dict[str, Costed], concurrency: int, seconds: float, warmup: float) -> None:
+    results = [costed.result for costed in costs.values()]
     by_name = {result.name: result for result in results}
     console.print(f"[bold]{concurrency} concurrent clients, {seconds:g} s measured after {warmup:g} s warm-up[/]")
     table = Table()
@@ -113,7 +126,11 @@ def report(console: Console, results: list[Result], concurrency: int, seconds: f
             f"p50 {found[f'gateway/{other} p50']:.2f}x, p99 {found[f'gateway/{other} p99']:.2f}x",
             soft_wrap=True,
         )
-    write_results("gateway", {name: load_figures(result) for name, result in by_name.items()}, found)
+    console.print(cpu_table("request", costs))
+    figures = {
+        name: {**load_figures(costed.result), "cpu_ms_per_request": costed.cpu_ms} for name, costed in costs.items()
+    }
+    write_results("gateway", figures, found)
 
 
 def ratios(by_name: dict[str, Result]) -> dict[str, float]:
@@ -155,10 +172,14 @@ async def _bench(server: str, console: Console, concurrency: int, seconds: float
         console.print(f"up in {time.monotonic() - started:.0f} s")
         game_id = await create_game(stack.config.gateway_url, stack.keys.token(uuid.uuid4(), Role.ADMIN))
         describe_machine(console)
-        console.print(f"[bold]measuring[/] gateway, direct, ceiling: about {3 * (seconds + warmup):.0f} s")
-        results = await run_targets(stack.config, game_id, ceiling_url, concurrency, seconds, warmup)
+        duration = 3 * (seconds + warmup + IDLE_SECONDS)
+        console.print(f"[bold]measuring[/] gateway, direct, ceiling: about {duration:.0f} s")
+        processes = {child.name: child.pid for child in supervisor.children}
+        if (postmaster := await postgres_pid(stack.database_url("catalog"))) is not None:
+            processes["PostgreSQL"] = postmaster
+        costs = await run_targets(stack.config, processes, game_id, ceiling_url, concurrency, seconds, warmup)
         supervisor.check_alive()
-        report(console, results, concurrency, seconds, warmup)
+        report(console, costs, concurrency, seconds, warmup)
         return 0
 
     return await in_bench_stack(console, server, run, failures=(TimeoutError, httpx.HTTPError, grpc.aio.AioRpcError))

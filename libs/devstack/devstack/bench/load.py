@@ -46,6 +46,7 @@ class Result:
     seconds: float
     latencies: list[float]  # seconds, sorted
     failures: dict[str, int] = field(default_factory=dict)  # errors by kind
+    calls: int = 0  # every call that returned, warm-up included: what the processes' CPU time was spent on
 
     @property
     def rate(self) -> float:
@@ -74,8 +75,10 @@ async def measure(name: str, clients: Sequence[Call], *, seconds: float, warmup:
     window_start, window_end = start + warmup, start + warmup + seconds
     latencies: list[float] = []
     failures: Counter[str] = Counter()
+    calls = 0
 
     async def client(call: Call) -> None:
+        nonlocal calls
         while (sent := clock()) < window_end:
             try:
                 await call()
@@ -83,6 +86,7 @@ async def measure(name: str, clients: Sequence[Call], *, seconds: float, warmup:
             except Exception as error:
                 failure = error_kind(error)
             done = clock()
+            calls += 1
             if window_start <= done <= window_end:
                 if failure is None:
                     latencies.append(done - sent)
@@ -98,6 +102,7 @@ async def measure(name: str, clients: Sequence[Call], *, seconds: float, warmup:
         seconds=seconds,
         latencies=latencies,
         failures=dict(failures),
+        calls=calls,
     )
 
 

@@ -19,12 +19,9 @@ no purchase left short of completed. A broken one fails the bench.
 import asyncio
 import itertools
 import math
-import os
 import random
-import time
 import uuid
-from collections.abc import Awaitable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from uuid import UUID
 
 import asyncpg
@@ -36,7 +33,7 @@ from rich.table import Table
 from accounts.repository.ledger import Ledger
 from accounts.repository.ledger_reads import invariant_violations
 from devstack.bench import BenchStack, in_bench_stack, run_on_server
-from devstack.bench.cpu import cpu_seconds, own_cpu_seconds, postmaster_pid
+from devstack.bench.cpu import Costed, costed, cpu_table, postgres_pid
 from devstack.bench.load import Call, Failed, Result, http_clients, machine_summary, measure
 from devstack.bench.purchase_ceiling import Event, Key, Sample, cache_accounts, measure_ceiling
 from devstack.bench.purchase_setup import SELLERS, bearer, prepare
@@ -145,63 +142,6 @@ async def sample_purchase(stack: BenchStack, listing_id: UUID, buyer_id: UUID) -
             await connection.close()
 
 
-LOAD_GENERATOR = "load generator"
-IDLE_SECONDS = 5.0
-
-
-@dataclass(frozen=True)
-class Costed:
-    """A target's result, and the CPU milliseconds each process spent per purchase it completed, net of what
-    it spends idle (the event feeds' polling, the periodic jobs)."""
-
-    result: Result
-    purchases: int
-    cpu_ms: dict[str, float]
-
-
-async def completed_purchases(stack: BenchStack) -> int:
-    connection = await asyncpg.connect(stack.database_url("trading"))
-    try:
-        return await connection.fetchval("SELECT count(*) FROM transactions WHERE status = 'completed'")
-    finally:
-        await connection.close()
-
-
-async def postgres_pid(stack: BenchStack) -> int | None:
-    """The server's postmaster when it runs on this machine and its data folder can be read, else None."""
-    connection = await asyncpg.connect(stack.database_url("trading"))
-    try:
-        data_directory = await connection.fetchval("SHOW data_directory")
-    finally:
-        await connection.close()
-    try:
-        return postmaster_pid(data_directory)
-    except (OSError, ValueError):
-        return None
-
-
-async def idle_cpu(processes: dict[str, int]) -> dict[str, float]:
-    """CPU seconds per second each process spends while nothing is asked of it."""
-    before = cpu_seconds(processes)
-    await asyncio.sleep(IDLE_SECONDS)
-    after = cpu_seconds(processes)
-    return {name: (after[name] - before[name]) / IDLE_SECONDS for name in processes}
-
-
-async def costed(stack: BenchStack, processes: dict[str, int], target: Awaitable[Result]) -> Costed:
-    """Runs the target, counting the purchases it completed (warm-up included) and the CPU time meanwhile
-    of the processes beyond their idle rate, and of this one (the load generator)."""
-    idle = await idle_cpu(processes)
-    before, cpu_before = await completed_purchases(stack), cpu_seconds(processes)
-    own_before, started = own_cpu_seconds(), time.monotonic()
-    result = await target
-    own, elapsed = own_cpu_seconds() - own_before, time.monotonic() - started
-    cpu_after, purchases = cpu_seconds(processes), await completed_purchases(stack) - before
-    spent = {name: cpu_after[name] - cpu_before[name] - idle[name] * elapsed for name in processes}
-    spent[LOAD_GENERATOR] = own
-    return Costed(result, purchases, {name: 1000 * max(0.0, cpu) / max(1, purchases) for name, cpu in spent.items()})
-
-
 OWNED_BY_OTHERS = """
 SELECT bought.item_id, bought.buyer_id, items.owner_id
 FROM unnest($1::uuid[], $2::uuid[]) AS bought(item_id, buyer_id) LEFT JOIN items ON items.id = bought.item_id
@@ -258,7 +198,7 @@ def report(
     }
     checks = {"transactions_by_status": statuses, "broken": {name: len(rows) for name, rows in broken.items()}}
     write_results("purchase", {**figures, **checks}, {"gateway/ceiling purchases/s": ratio})
-    report_cpu(console, gateway, ceiling)
+    console.print(cpu_table("purchase", {"gateway": gateway, "ceiling": ceiling}))
     console.print(f"transactions by status: {statuses}", soft_wrap=True)
     for name, rows in broken.items():
         console.print(f"[red]FAILED: {name}: {rows[:5]}{' ...' if len(rows) > 5 else ''}[/]", soft_wrap=True)
@@ -268,23 +208,6 @@ def report(
             "is its buyer's; every purchase completed)",
             soft_wrap=True,
         )
-
-
-def report_cpu(console: Console, gateway: Costed, ceiling: Costed) -> None:
-    """CPU milliseconds per purchase by process, and the rate the machine's cores would allow at that cost."""
-    table = Table(title="CPU ms per purchase, beyond the idle stack's (warm-up included)")
-    for column in ("process", "gateway", "ceiling"):
-        table.add_column(column, justify="left" if column == "process" else "right")
-    for name in dict.fromkeys([*gateway.cpu_ms, *ceiling.cpu_ms]):
-        table.add_row(
-            name, *(f"{costed.cpu_ms[name]:.1f}" if name in costed.cpu_ms else "" for costed in (gateway, ceiling))
-        )
-    totals = [sum(costed.cpu_ms.values()) for costed in (gateway, ceiling)]
-    table.add_row("total", *(f"{total:.1f}" for total in totals))
-    cores = os.cpu_count() or 1
-    table.add_row(f"purchases/s {cores} cores allow", *(f"{cores * 1000 / total:,.0f}" for total in totals))
-    table.add_row("purchases counted", *(f"{costed.purchases:,}" for costed in (gateway, ceiling)))
-    console.print(table)
 
 
 def describe(console: Console, concurrency: int, seconds: float, warmup: float, buyers: int, listings: int) -> None:
@@ -304,12 +227,12 @@ async def _bench(
         sample = await sample_purchase(stack, fresh[0], buyer_ids[0])
         for_gateway, for_ceiling = iter(fresh[1 : listings + 1]), iter(fresh[listings + 1 :])
         processes = {child.name: child.pid for child in supervisor.children}
-        if (postmaster := await postgres_pid(stack)) is not None:
+        if (postmaster := await postgres_pid(stack.database_url("trading"))) is not None:
             processes["PostgreSQL"] = postmaster
         describe(console, concurrency, seconds, warmup, buyers, listings)
         console.print(f"[bold]measuring[/] gateway, then ceiling: about {2 * (seconds + warmup):.0f} s")
         load = measure_gateway(stack, for_gateway, buyer_ids, concurrency, seconds, warmup)
-        gateway = await costed(stack, processes, load)
+        gateway = await costed(processes, load)
         supervisor.check_alive()
         await supervisor.stop_all()  # the ceiling has the machine and the connections to itself
         ledger_db = Database(service_url(stack.server, stack.config.database("accounts")), PoolSettings(size=1))
@@ -320,7 +243,7 @@ async def _bench(
             await ledger_db.dispose()
         urls = {context: stack.database_url(context) for context in ("trading", "accounts", "catalog")}
         load = measure_ceiling(urls, ledger, sample, for_ceiling, buyer_ids, concurrency, seconds, warmup)
-        ceiling = await costed(stack, {"PostgreSQL": postmaster} if postmaster else {}, load)
+        ceiling = await costed({"PostgreSQL": postmaster} if postmaster else {}, load)
         broken, statuses = await check(stack)
         report(console, gateway, ceiling, broken, statuses)
         return 1 if broken else 0

@@ -2,12 +2,24 @@
 
 from uuid import UUID
 
-from sqlalchemy import func, select, tuple_
+import asyncpg
+from sqlalchemy import bindparam, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.models import Category, Game
 from catalog.repository.common import Lock, locked
 from servicekit.pagination import Page
+from servicekit.statements import Prepared, rows
+
+# Every game page reads one: on a bare connection without a session or a transaction, which
+# measured a third of the catalog's CPU per GetGame.
+_GAME = Prepared.of(select(Game.__table__).where(Game.__table__.c.id == bindparam("game_id")))
+
+
+async def read_game(connection: asyncpg.Connection, game_id: UUID) -> Game | None:
+    """The game as it is now, detached from any session."""
+    found = await rows(connection, _GAME, game_id=game_id)
+    return Game(**found[0]) if found else None
 
 
 async def get_game(session: AsyncSession, game_id: UUID, lock: Lock = None) -> Game | None:

@@ -49,8 +49,11 @@ async def create_game(db: Database, caller: Caller, fields: GameFields, once: On
 
 
 async def get_game(db: Database, game_id: UUID) -> Game:
-    async with db.read() as session:
-        return await game_for(session, game_id)
+    async with db.connection() as connection:
+        game = await repository.read_game(connection, game_id)
+    if game is None:
+        raise GameNotFound(f"game {game_id} does not exist")
+    return game
 
 
 async def list_games(db: Database, page: Page) -> tuple[list[Game], str]:
