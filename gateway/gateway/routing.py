@@ -8,7 +8,7 @@ from google.api import http_pb2
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
 from gateway.descriptors import Access, RpcMethod
-from gateway.templates import PathTemplate, TemplateError, parse_template
+from gateway.templates import PathTemplate, SegmentKind, TemplateError, decode_segment, parse_template
 
 METHODS_WITHOUT_BODY = frozenset({"GET", "DELETE"})
 
@@ -42,17 +42,32 @@ class MethodNotAllowed:
     allowed: tuple[str, ...]
 
 
+# Routes are grouped by their first literal segments (`v1`, `games`), so that a request tries only
+# the templates that can fit it: trying every one measured as the gateway's largest routing cost.
+PREFIX_SEGMENTS = 2
+Prefix = tuple[str | None, ...]  # a literal, or None where any segment fits
+
+
 class RouteTable:
     """Routes in precedence order; for the request's method, the first template that matches wins."""
 
     def __init__(self, routes: Iterable[Route]) -> None:
         self.routes = tuple(sorted(routes, key=lambda route: route.template.precedence))
+        prefixes = [(_prefix(route.template), route) for route in self.routes]
+        literal = {prefix for prefix, _ in prefixes if None not in prefix}
+        self._by_prefix = {key: tuple(route for prefix, route in prefixes if _fits(prefix, key)) for key in literal}
+        # A path whose first segments are no route's literals can only fit a template with wildcards there.
+        self._elsewhere = tuple(route for prefix, route in prefixes if None in prefix)
 
     def resolve(self, http_method: str, raw_path: str) -> Resolved | MethodNotAllowed | None:
         """The route and path values for a request; MethodNotAllowed when only other methods
         fit the path; None when nothing does."""
+        parts = raw_path[1:].split("/", PREFIX_SEGMENTS)[:PREFIX_SEGMENTS]
+        # Literals hold no ":", so a verb is never part of what they compare with.
+        key = tuple(decode_segment(part.partition(":")[0]) for part in parts)
+        key += ("",) * (PREFIX_SEGMENTS - len(key))
         allowed = []
-        for route in self.routes:
+        for route in self._by_prefix.get(key, self._elsewhere):
             values = route.template.match(raw_path)
             if values is None:
                 continue
@@ -60,6 +75,22 @@ class RouteTable:
                 return Resolved(route, values)
             allowed.append(route.http_method)
         return MethodNotAllowed(tuple(sorted(set(allowed)))) if allowed else None
+
+
+def _prefix(template: PathTemplate) -> Prefix:
+    """The template's first segments as the prefix key: "" past its end, None from a wildcard on."""
+    prefix: list[str | None] = []
+    for segment in template.segments[:PREFIX_SEGMENTS]:
+        if segment.kind is not SegmentKind.LITERAL:
+            break
+        prefix.append(segment.literal)
+    else:
+        prefix += [""] * (PREFIX_SEGMENTS - len(prefix))
+    return tuple(prefix + [None] * (PREFIX_SEGMENTS - len(prefix)))
+
+
+def _fits(prefix: Prefix, key: Prefix) -> bool:
+    return all(wanted is None or wanted == part for wanted, part in zip(prefix, key, strict=True))
 
 
 def build_route_table(methods: Iterable[RpcMethod]) -> RouteTable:

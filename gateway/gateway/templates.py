@@ -80,7 +80,7 @@ class PathTemplate:
         elif len(parts) != len(self.segments):
             return None
         for segment, part in zip(self.segments, parts, strict=False):
-            if segment.kind is SegmentKind.LITERAL and _decode(part) != segment.literal:
+            if segment.kind is SegmentKind.LITERAL and decode_segment(part) != segment.literal:
                 return None
             if segment.kind is SegmentKind.SINGLE and not part:
                 return None
@@ -89,14 +89,14 @@ class PathTemplate:
             end = len(parts) if ends_with_multi and variable.end == len(self.segments) else variable.end
             covered = parts[variable.start : end]
             if len(covered) == 1 and self.segments[variable.start].kind is SegmentKind.SINGLE:
-                values[variable.field_path] = _decode(covered[0])
+                values[variable.field_path] = decode_segment(covered[0])
             else:
                 # http.proto: multi-segment values keep "%2F" encoded so that slashes stay distinguishable.
-                values[variable.field_path] = "/".join(_decode(part, keep_slash=True) for part in covered)
+                values[variable.field_path] = "/".join(decode_segment(part, keep_slash=True) for part in covered)
         return values
 
 
-def _decode(part: str, keep_slash: bool = False) -> str:
+def decode_segment(part: str, keep_slash: bool = False) -> str:
     if keep_slash:
         part = re.sub("%2[Ff]", "%252F", part)
     # surrogateescape keeps invalid UTF-8 visible, so that setting the field reports it.

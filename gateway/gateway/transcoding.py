@@ -7,6 +7,7 @@ field may come from the query string (`near.lat=52.5`, `attributes=a&attributes=
 """
 
 import json
+from functools import cache
 from typing import Any
 
 import grpc
@@ -124,6 +125,8 @@ def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def _merge_query(route: Route, message: Message, items: list[tuple[str, str]]) -> list[Violation]:
+    if not items:
+        return []
     if route.body == "*":
         # http.proto: with body "*" every field not in the path is in the body; none is left for the query.
         return [(key, f"{BOUND_BY_BODY}: this method reads every field from the body") for key, _ in items]
@@ -169,8 +172,22 @@ def _query_key_names(key: str) -> list[str] | None:
     return names
 
 
+@cache
+def _plain_text_fields(message: Descriptor, field_paths: tuple[str, ...]) -> bool:
+    """Whether every path names a top-level string field, which takes the path's text as it is."""
+    fields = [message.fields_by_name.get(field_path) for field_path in field_paths]
+    return all(field is not None and field.type == FieldDescriptor.TYPE_STRING for field in fields)
+
+
 def _merge_path(message: Message, path_values: dict[str, str]) -> list[Violation]:
     """Sets the path variables' fields, parsed like query values; they override what the body said."""
+    if _plain_text_fields(message.DESCRIPTOR, tuple(path_values)):
+        try:
+            for field_path, value in path_values.items():
+                setattr(message, field_path, value)
+            return []
+        except ValueError:
+            pass  # text that is not UTF-8: the walk below names the field
     tree: dict[str, Any] = {}
     for field_path, value in path_values.items():
         *parents, leaf = field_path.split(".")

@@ -215,3 +215,20 @@ def test_custom_methods_use_their_kind(echo_pb2):
     routes = build_route_table([echo_method(echo_pb2, rule)])
 
     assert resolve(routes, "HEAD", "/v1/rooms/r").route.rpc.name == "Inspect"
+
+
+def test_routes_grouped_by_their_first_literals_still_meet_wildcards_and_encoded_paths(echo_pb2):
+    rooms = echo_method(echo_pb2, http_pb2.HttpRule(get="/v1/rooms/{room_id}"), "Inspect")
+    anything = echo_method(echo_pb2, http_pb2.HttpRule(get="/{text}/lobby"), "GetLobby")
+    top = echo_method(echo_pb2, http_pb2.HttpRule(post="/v1:ping", body="*"), "DeleteRoom")
+    routes = build_route_table([rooms, anything, top])
+
+    assert resolve(routes, "GET", "/v1/rooms/r").route.rpc.name == "Inspect"
+    # A literal may come percent-encoded; it is the same segment.
+    assert resolve(routes, "GET", "/v1/r%6Foms/r").route.rpc.name == "Inspect"
+    # A wildcard first segment fits under any first literal, and under none.
+    assert resolve(routes, "GET", "/v1/lobby").path_values == {"text": "v1"}
+    assert resolve(routes, "GET", "/other/lobby").path_values == {"text": "other"}
+    assert resolve(routes, "POST", "/v1:ping").route.rpc.name == "DeleteRoom"
+    assert routes.resolve("GET", "/v1/rooms/r/more") is None
+    assert routes.resolve("DELETE", "/v1/rooms/r") == MethodNotAllowed(("GET",))

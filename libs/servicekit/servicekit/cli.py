@@ -5,6 +5,7 @@ import argparse
 import asyncio
 import logging
 
+import uvloop
 from alembic import command
 
 from servicekit import drift, erd, squawk
@@ -61,7 +62,7 @@ def main(spec: ServiceSpec, argv: list[str] | None = None) -> None:
         statement_timeout=settings.migration_statement_timeout,
     )
     if args.command == "serve":
-        asyncio.run(serve(spec, settings))
+        uvloop.run(serve(spec, settings))
     elif args.command == "migrate":
         migrate(config, spec.name, args.to)
     elif args.command == "seed" and spec.seed is not None:

@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 
 import grpc
 import uvicorn
+import uvloop
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1._async import HealthServicer
 from starlette.applications import Starlette
@@ -62,7 +63,8 @@ def main() -> None:
     http.add_argument("backend")
     args = parser.parse_args()
     if args.command == "grpc":
-        asyncio.run(serve_grpc(args.port))
+        # The event loop the services run on (servicekit.cli), as uvicorn runs the HTTP side on it.
+        uvloop.run(serve_grpc(args.port))
     else:
         # The same server and settings as `python -m gateway serve` with LOG_LEVEL=warning.
         uvicorn.run(create_app(args.backend), host="127.0.0.1", port=args.port, log_level="warning")
