@@ -185,6 +185,29 @@ async def start_elasticsearch_stack(
     return config, indexed
 
 
+# After a bulk load, Elasticsearch merges segments in the background for a while: a search measured
+# meanwhile shares the cores with the merges, which a search measured later does not.
+MERGES_SETTLE_SECONDS = 3.0
+MERGES_WAIT_SECONDS = 600.0
+
+
+async def merges_settled(elasticsearch_url: str) -> float:
+    """Waits until the node has merged nothing for MERGES_SETTLE_SECONDS (MERGES_WAIT_SECONDS at most); the
+    seconds it waited."""
+    started = time.monotonic()
+    quiet_since = None
+    async with AsyncElasticsearch(elasticsearch_url) as client:
+        while time.monotonic() - started < MERGES_WAIT_SECONDS:
+            stats = await client.nodes.stats(metric="indices", index_metric="merge")
+            merging = sum(node["indices"]["merges"]["current"] for node in stats["nodes"].values())
+            now = time.monotonic()
+            quiet_since = None if merging else (quiet_since or now)
+            if quiet_since is not None and now - quiet_since >= MERGES_SETTLE_SECONDS:
+                break
+            await asyncio.sleep(0.5)
+    return time.monotonic() - started
+
+
 async def broad_share(stack: BenchStack, vocabulary: Vocabulary) -> tuple[int, int]:
     """How many active listings the broad search matches, of how many."""
     connection = await asyncpg.connect(stack.database_url("trading"))
@@ -272,7 +295,8 @@ async def _bench(server: str, elasticsearch_url: str | None, console: Console, l
         indexed = None
         if elasticsearch_url is not None:
             es_config, indexed = await start_elasticsearch_stack(console, supervisor, stack, elasticsearch_url)
-            console.print(f"indexed {active:,} listings in {indexed:.0f} s")
+            console.print(f"indexed {active:,} listings in {indexed:.0f} s", soft_wrap=True)
+            console.print(f"Elasticsearch's merges settled after {await merges_settled(elasticsearch_url):.0f} s")
             results["gateway, Elasticsearch"] = await measure_gateway(
                 console, "gateway, Elasticsearch", es_config.gateway_url, kinds, load
             )
