@@ -62,6 +62,11 @@ class PoolSettings:
     # dropped); one in steady use is not: asyncpg's check is three round trips.
     ping_idle_seconds: float = 10.0
     statement_timeout_ms: int = 30_000
+    # The planner's cost of reading a page out of order. PostgreSQL's 4 (a sequential read being 1) is a
+    # spinning disk's; on SSDs and a cached working set 1.1 is the usual setting. At 4 the planner walked
+    # trading's listings by primary key, 18,000 of them for a page of a word that 1,700 listings hold, where
+    # the word's index finds those 1,700 at once (320 ms against 70).
+    random_page_cost: float = 1.1
 
     @classmethod
     def from_env(cls) -> "PoolSettings":
@@ -72,6 +77,7 @@ class PoolSettings:
             recycle_seconds=int(env("DB_POOL_RECYCLE_SECONDS", str(cls.recycle_seconds))),
             ping_idle_seconds=float(env("DB_POOL_PING_IDLE_SECONDS", str(cls.ping_idle_seconds))),
             statement_timeout_ms=int(env("DB_STATEMENT_TIMEOUT_MS", str(cls.statement_timeout_ms))),
+            random_page_cost=float(env("DB_RANDOM_PAGE_COST", str(cls.random_page_cost))),
         )
 
 

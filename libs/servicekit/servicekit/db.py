@@ -60,7 +60,12 @@ class Database:
             max_overflow=pool.overflow,
             pool_timeout=pool.timeout_seconds,
             pool_recycle=pool.recycle_seconds,
-            connect_args={"server_settings": {"statement_timeout": str(pool.statement_timeout_ms)}},
+            connect_args={
+                "server_settings": {
+                    "statement_timeout": str(pool.statement_timeout_ms),
+                    "random_page_cost": str(pool.random_page_cost),
+                }
+            },
         )
         _ping_when_idle(self.engine, pool.ping_idle_seconds)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
