@@ -8,16 +8,19 @@ from sqlalchemy import Select
 from sqlalchemy.dialects import postgresql
 
 
-async def plan_without_seqscan(database_url: str, stmt: Select, analyze: Sequence[str] = ()) -> str:
+async def plan_without_seqscan(
+    database_url: str, stmt: Select, analyze: Sequence[str] = (), also_off: Sequence[str] = ()
+) -> str:
     """EXPLAIN of the statement, its values written in, on the database at `database_url` (SQLAlchemy's form),
-    after an ANALYZE of the tables in `analyze`."""
+    after an ANALYZE of the tables in `analyze`; with the plans of `also_off` (`indexscan`, say) off as well."""
     # Rendered for a driver that escapes % as %%; asyncpg takes the statement as written.
     sql = str(stmt.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})).replace("%%", "%")
     connection = await asyncpg.connect(database_url.replace("+asyncpg", ""))
     try:
         for table in analyze:
             await connection.execute(f"ANALYZE {table}")
-        await connection.execute("SET enable_seqscan = off")
+        for plan in ("seqscan", *also_off):
+            await connection.execute(f"SET enable_{plan} = off")
         return "\n".join(row[0] for row in await connection.fetch(f"EXPLAIN {sql}"))
     finally:
         await connection.close()

@@ -1,5 +1,5 @@
 """The PostgreSQL search backend's conditions can use their indexes: the stored document's through `@@`,
-the trigram one only through `%>>`, the GIST one
+the title words' trigram one through `%` and then the title's own, the GIST one
 only through ST_DWithin on geography, the value ones only through the typed column of the filter. On the
 tests' few rows any plan is cheap, so each condition alone (without the status one, which other indexes
 serve) is planned with sequential scans off: a plan without the index means it cannot serve it."""
@@ -11,7 +11,7 @@ from sqlalchemy import func, literal_column, select
 
 from servicekit.filters import AttributeType, Filter
 from testkit.plans import plan_without_seqscan
-from trading.models import Listing
+from trading.models import Listing, TitleWord
 from trading.search import Near, SearchAttribute, SearchQuery
 from trading.search.postgres import TITLE_DOCUMENT, match_conditions
 
@@ -32,7 +32,7 @@ async def plan_of(stack, query: SearchQuery, filters=()) -> str:
 @pytest.mark.parametrize(
     ("query", "filters", "indexes"),
     [
-        (SearchQuery(text="red sneakers"), (), ["ix_listings_search_document_stored", "ix_listings_title_trgm"]),
+        (SearchQuery(text="red sneakers"), (), ["ix_listings_search_document_stored", "ix_listings_title_document"]),
         (SearchQuery(near=Near(52.5, 13.4, 10)), (), ["idx_listings_location"]),
         (SearchQuery(), [Filter(SIZE, minimum=40.0, maximum=44.0)], ["ix_listing_attribute_values_number"]),
         (SearchQuery(), [Filter(COLOUR, values=("red",))], ["ix_listing_attribute_values_string"]),
@@ -71,6 +71,16 @@ async def test_a_categorys_page_checks_a_dense_filter_per_listing_through_the_va
     )
     assert "ix_listings_active_category_created_at" in plan and "Sort" not in plan, plan
     assert "pk_listing_attribute_values" in plan and "ix_listing_attribute_values_number" not in plan, plan
+
+
+async def test_a_typo_finds_its_like_words_through_the_title_words_trigram_index(stack):
+    """On the tests' few words a scan of the primary key is as cheap: index scans are off too, as a plan
+    without the trigram index would then mean it cannot serve `%`."""
+    stmt = select(TitleWord.word).where(TitleWord.word.op("%")("sneakres"))
+    plan = await plan_without_seqscan(
+        stack.database_urls["trading"], stmt, analyze=("title_words",), also_off=("indexscan", "indexonlyscan")
+    )
+    assert "ix_title_words_word_trgm" in plan, plan
 
 
 async def test_the_titles_words_have_their_index(stack):

@@ -62,7 +62,6 @@ class Listing(Base):
         CheckConstraint(f"char_length(thumbnail_url) <= {MAX_URL}", name="thumbnail_url_length"),
         Index("ix_listings_status_created_at", "status", "created_at"),
         Index("ix_listings_search_document_stored", "search_document", postgresql_using="gin"),
-        Index("ix_listings_title_trgm", "title", postgresql_using="gin", postgresql_ops={"title": "gin_trgm_ops"}),
         # The listings with every word of a search in their title, which come first by relevance.
         Index("ix_listings_title_document", text("to_tsvector('simple'::regconfig, title)"), postgresql_using="gin"),
         # A category's page of active listings, newest or cheapest first, read in order: a search by
@@ -119,6 +118,18 @@ class Listing(Base):
     # listings_search_document on every insert and change of either. 'simple' does not stem, as the
     # Elasticsearch distribution the tests run has no stemmers either. Deferred: only a search reads it.
     search_document: Mapped[str | None] = deferred(mapped_column(TSVECTOR))
+
+
+class TitleWord(Base):
+    """Every distinct word of the listings' titles, added by triggers as listings are written (never
+    removed: a word no title holds any more finds no listing). A typo is looked up among them."""
+
+    __tablename__ = "title_words"
+    __table_args__ = (
+        Index("ix_title_words_word_trgm", "word", postgresql_using="gin", postgresql_ops={"word": "gin_trgm_ops"}),
+    )
+
+    word: Mapped[str] = mapped_column(Text, primary_key=True)
 
 
 class ListingAttributeValue(Base):

@@ -60,7 +60,7 @@ from trading.service.search import search_listings
 TARGETS = ("postgres", "elasticsearch", "noindex")
 SEARCH_INDEXES = (
     "ix_listings_search_document_stored",
-    "ix_listings_title_trgm",
+    "ix_title_words_word_trgm",
     "idx_listings_location",
     "ix_listings_active_category_created_at",
     "ix_listings_active_category_price",

@@ -34,7 +34,7 @@ from sqlalchemy import (
     text,
     tuple_,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.util import ClauseAdapter
 
@@ -43,7 +43,7 @@ from servicekit.filters import AttributeType, Filter, value_condition
 from servicekit.geo import SRID
 from servicekit.pagination import BigInt, page_result
 from trading.domain.listings import ListingStatus
-from trading.models import Listing, ListingAttributeValue
+from trading.models import Listing, ListingAttributeValue, TitleWord
 from trading.repository.listings import ListingView, view_columns
 from trading.search import (
     DENSE_FILTER_VALUES,
@@ -62,10 +62,10 @@ from trading.search import (
     scalar_value,
 )
 
-# How alike a word of q must be to a word of the title to be its typo (pg_trgm's strict_word_similarity),
+# How alike a word of q must be to a word of the title to be its typo (pg_trgm's similarity of the two),
 # by the word's length, as Elasticsearch's fuzziness AUTO allows no edit to words of 1 or 2 characters, one
 # to words of 3 to 5 and two to longer ones: a short word is exact; one edit of a word of four letters is
-# 0.5 alike at most, two of a longer word about 0.35 ("sneakres" is 0.38 alike "Used sneakers").
+# 0.5 alike at most, two of a longer word about 0.35 ("sneakres" is 0.38 alike "sneakers").
 EXACT_WORD_LENGTH = 2
 SHORT_WORD_LENGTH = 5
 SHORT_WORD_SIMILARITY = 0.5
@@ -105,11 +105,9 @@ class PostgresSearch:
         matching = match_conditions(query, filters)
         async with self._db.read() as session:
             if query.words:
-                # For this transaction only: the trigram index answers `%>>` at this threshold.
+                # For this transaction only: the trigram index of the titles' words answers `%` at this threshold.
                 threshold = min(_typo_similarity(word) for word in query.words.split())
-                await session.execute(
-                    select(func.set_config("pg_trgm.strict_word_similarity_threshold", str(threshold), True))
-                )
+                await session.execute(select(func.set_config("pg_trgm.similarity_threshold", str(threshold), True)))
             dense = await _dense(session, filters, self._dense_filter_values)
             hits, token = await _page(session, query, filters, dense, reader_id)
             counted = await self._counted(session, query, filters, matching)
@@ -270,16 +268,20 @@ def _typo_similarity(word: str) -> float:
 
 
 def _typos(query: SearchQuery) -> ColumnElement[bool]:
-    """Every word of q like a word of the title, each at its length's similarity: `%>>` at the lowest of
-    them (the transaction's threshold, which the trigram index answers), the stricter ones checked again."""
-    words = query.words.split()
-    lowest = min(_typo_similarity(word) for word in words)
-    conditions = []
-    for word in words:
-        conditions.append(Listing.title.op("%>>")(word))
-        if _typo_similarity(word) > lowest:
-            conditions.append(func.strict_word_similarity(word, Listing.title) >= _typo_similarity(word))
-    return and_(*conditions)
+    """Every word of q like a word of some title, each at its length's similarity, and that word in the
+    listing's title: the like words found among title_words by their trigram index (`%` at the lowest
+    similarity, the transaction's threshold), then the listings through the title's full-text index."""
+    return and_(*(TITLE_DOCUMENT.op("@@", is_comparison=True)(_like_words(word)) for word in query.words.split()))
+
+
+def _like_words(word: str) -> ColumnElement:
+    """The title words like `word`, as one tsquery of their alternatives; NULL (no match) when there are none."""
+    alternatives = func.string_agg(func.quote_literal(TitleWord.word), literal(" | "))
+    return (
+        select(cast(alternatives, TSQUERY))
+        .where(TitleWord.word.op("%")(word), func.similarity(TitleWord.word, word) >= _typo_similarity(word))
+        .scalar_subquery()
+    )
 
 
 def _order(query: SearchQuery) -> tuple[list[ColumnElement], bool, tuple[type, ...]]:
