@@ -59,7 +59,12 @@ def search_backend(runtime: Runtime) -> SearchBackend:
     index = listing_index(runtime)
     if index is None:
         settings = runtime.settings
-        return PostgresSearch(runtime.db, settings.search_exact_total_limit, settings.search_dense_filter_values)
+        return PostgresSearch(
+            runtime.db,
+            settings.search_exact_total_limit,
+            settings.search_dense_filter_values,
+            settings.search_sparse_part_matches,
+        )
     return ElasticsearchSearch(runtime.db, index.client, index.alias, runtime.settings.search_exact_total_limit)
 
 
