@@ -27,7 +27,7 @@ def main() -> None:
     commands.add_parser("run", help="migrate, seed and run the four services and the gateway until Ctrl-C")
     commands.add_parser("migrate", help="create the four databases if missing and migrate them to head")
     bench = commands.add_parser("bench", help="measure the gateway against direct gRPC and a bare ceiling")
-    scenarios = ["gateway", "catalog", "ledger", "purchase", "search", "messaging", "buy-orders"]
+    scenarios = ["gateway", "catalog", "ledger", "purchase", "search", "messaging", "buy-orders", "memory"]
     bench.add_argument("named", nargs="?", choices=scenarios, metavar="scenario", help="the same as --scenario")
     bench.add_argument("--scenario", choices=scenarios, default="gateway")
     bench.add_argument("--items", type=int, default=1_000_000, help="catalog: items to load (default 1,000,000)")
@@ -119,6 +119,10 @@ def main() -> None:
         from devstack.bench.buy_orders import bench as bench_buy_orders
 
         raise SystemExit(bench_buy_orders(args.orders, args.concurrency, args.seconds, args.warmup))
+    elif args.command == "bench" and args.scenario == "memory":
+        from devstack.bench.memory_burst import bench as bench_memory
+
+        raise SystemExit(bench_memory(args.concurrency, args.seconds, args.warmup))
     elif args.command == "bench" and args.scenario == "search":
         from devstack.bench.search import bench as bench_search
 
