@@ -6,16 +6,14 @@ import asyncio
 import logging
 
 import uvloop
-from alembic import command
 
-from servicekit import drift, erd, squawk
 from servicekit.config import Settings
-from servicekit.migrations import alembic_config, migrate
 from servicekit.runtime import Runtime
 from servicekit.server import ServiceSpec, serve
 
-# Client libraries that log every request at INFO: a poll would fill the log.
-CHATTY_LOGGERS = ("elastic_transport",)
+# Libraries that log at INFO what nobody reads: a client's every request (a poll would fill the log), and
+# Alembic's setting up of its plugins when a command imports it.
+CHATTY_LOGGERS = ("elastic_transport", "alembic.runtime.plugins")
 
 
 def configure_logging(level: str) -> None:
@@ -48,25 +46,40 @@ def main(spec: ServiceSpec, argv: list[str] | None = None) -> None:
     commands.add_parser("verify-schema", help="compare the database with the models; exit 1 when they differ")
     commands.add_parser("lint-migrations", help="squawk over the SQL of every revision; exit 1 on an unexcused finding")
     for name, own in spec.commands.items():
-        commands.add_parser(name, help=(own.__doc__ or "").strip().splitlines()[0], add_help=False)
+        commands.add_parser(name, help=own.help, add_help=False)
     args, rest = parser.parse_known_args(argv)
     if rest and args.command not in spec.commands:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
 
     settings = spec.settings.from_env(spec.name)
     configure_logging(settings.log_level)
+    if args.command == "serve":
+        uvloop.run(serve(spec, settings))
+    elif args.command == "seed":
+        if spec.seed is not None:
+            asyncio.run(_seed(spec, settings))
+    elif args.command in spec.commands:
+        spec.commands[args.command].run(settings, rest)
+    else:
+        _schema_command(spec, settings, args)
+
+
+def _schema_command(spec: ServiceSpec, settings: Settings, args: argparse.Namespace) -> None:
+    """The commands of the schema and its history. Alembic (with Mako and Pygments) is imported here only: a
+    serving process has no use for it, and it held 11 MB of each one's memory."""
+    from alembic import command
+
+    from servicekit import drift, erd, squawk
+    from servicekit.migrations import alembic_config, migrate
+
     config = alembic_config(
         spec.root,
         settings.database_url,
         lock_timeout=settings.migration_lock_timeout,
         statement_timeout=settings.migration_statement_timeout,
     )
-    if args.command == "serve":
-        uvloop.run(serve(spec, settings))
-    elif args.command == "migrate":
+    if args.command == "migrate":
         migrate(config, spec.name, args.to)
-    elif args.command == "seed" and spec.seed is not None:
-        asyncio.run(_seed(spec, settings))
     elif args.command == "docs":
         path = erd.path_of(spec.root)
         path.parent.mkdir(exist_ok=True)
@@ -78,5 +91,3 @@ def main(spec: ServiceSpec, argv: list[str] | None = None) -> None:
         raise SystemExit(asyncio.run(drift.main(settings.database_url, spec.name, spec.outbox.metadata)))
     elif args.command == "lint-migrations":
         raise SystemExit(squawk.main(config, spec.name))
-    elif args.command in spec.commands:
-        spec.commands[args.command](settings, rest)

@@ -1,6 +1,7 @@
 """The grpc.aio server of a service: interceptors, health, reflection, graceful stop."""
 
 import asyncio
+import importlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
@@ -49,6 +50,19 @@ class Follower(Protocol):
 
 
 @dataclass(frozen=True)
+class Command:
+    """A command of a service beyond serve, migrate and seed: `main(settings, argv)` of a module of its own,
+    imported when the command runs, so that a serving process does not hold what only the command uses (a
+    bench's devstack, reindex's Elasticsearch and progress bars)."""
+
+    module: str
+    help: str
+
+    def run(self, settings: Settings, argv: list[str]) -> None:
+        importlib.import_module(self.module).main(settings, argv)
+
+
+@dataclass(frozen=True)
 class ServiceSpec:
     """Everything the kit needs to run, migrate and seed one service."""
 
@@ -66,8 +80,8 @@ class ServiceSpec:
     runtime_settings: type[RuntimeSettings] | None = None
     # Background jobs it runs while it serves (servicekit.periodic), cancelled when it stops.
     tasks: Callable[[Runtime], Sequence[Coroutine[Any, Any, None]]] = field(default=lambda runtime: ())
-    # Commands beyond serve, migrate and seed (`python -m catalog bench ...`): name -> main(settings, argv).
-    commands: Mapping[str, Callable[[Settings, list[str]], None]] = field(default_factory=dict)
+    # Commands beyond serve, migrate and seed (`python -m catalog bench ...`), by name.
+    commands: Mapping[str, Command] = field(default_factory=dict)
 
 
 @dataclass

@@ -10,7 +10,7 @@ from accounts.models import LEDGER_ENTRIES, OutboxEvent
 from accounts.seed import seed
 from marketplace.accounts.v1 import accounts_service_pb2, accounts_service_pb2_grpc
 from servicekit.runtime import Runtime
-from servicekit.server import Registration, ServiceSpec
+from servicekit.server import Command, Registration, ServiceSpec
 
 
 def servicers(runtime: Runtime) -> list[Registration]:
@@ -31,14 +31,6 @@ def servicers(runtime: Runtime) -> list[Registration]:
     ]
 
 
-def bench(settings: AccountsSettings, argv: list[str]) -> None:
-    """Measure the ledger: Hold then Capture over gRPC beside the same posting in bare SQL."""
-    # Imported on use: the bench drives a private stack with devstack, which the service's image lacks.
-    from accounts.bench import main
-
-    main(settings, argv)
-
-
 SPEC = ServiceSpec(
     name="accounts",
     root=Path(__file__).resolve().parent.parent,
@@ -48,5 +40,10 @@ SPEC = ServiceSpec(
     partitioned=[LEDGER_ENTRIES],
     settings=AccountsSettings,
     runtime_settings=AccountsRuntimeSettings,
-    commands={"bench": bench},
+    # The bench drives a private stack with devstack, which the service's image lacks.
+    commands={
+        "bench": Command(
+            "accounts.bench", "Measure the ledger: Hold then Capture over gRPC beside the same posting in bare SQL."
+        )
+    },
 )

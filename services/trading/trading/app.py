@@ -5,15 +5,12 @@ indexer and `reindex`."""
 from collections.abc import Coroutine
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
-
-from elasticsearch import AsyncElasticsearch
+from typing import TYPE_CHECKING, Any
 
 from marketplace.trading.v1 import trading_service_pb2, trading_service_pb2_grpc
 from servicekit.periodic import every
 from servicekit.runtime import Runtime
-from servicekit.server import Follower, Registration, ServiceSpec
-from trading import reindex
+from servicekit.server import Command, Follower, Registration, ServiceSpec
 from trading.api import TradingApi
 from trading.clients import Accounts, Catalog
 from trading.config import TradingSettings
@@ -21,14 +18,14 @@ from trading.consumers import match_announced_listings
 from trading.domain.settings import TradingRuntimeSettings
 from trading.models import OutboxEvent
 from trading.search import SearchBackend
-from trading.search.elasticsearch import ElasticsearchSearch
-from trading.search.index import ListingIndex
-from trading.search.indexer import ListingIndexer
 from trading.search.postgres import PostgresSearch
 from trading.seed import seed
 from trading.service.buy_orders import reconcile_buy_orders, sweep_expired_buy_orders
 from trading.service.offers import sweep_expired_offers
 from trading.service.purchases import Saga, reconcile
+
+if TYPE_CHECKING:
+    from trading.search.index import ListingIndex
 
 
 def saga(runtime: Runtime) -> Saga:
@@ -42,11 +39,16 @@ def saga(runtime: Runtime) -> Saga:
     )
 
 
-def listing_index(runtime: Runtime) -> ListingIndex | None:
+def listing_index(runtime: Runtime) -> "ListingIndex | None":
     """The Elasticsearch index of listings when ELASTICSEARCH_URL is set, one client for the process."""
     settings = runtime.settings
     if not settings.elasticsearch_url:
         return None
+    # Imported only with Elasticsearch: its client and HTTP stacks hold 22 MB that a process searching PostgreSQL has no use for.
+    from elasticsearch import AsyncElasticsearch
+
+    from trading.search.index import ListingIndex
+
     return runtime.shared(
         "listing index",
         lambda: ListingIndex(AsyncElasticsearch(settings.elasticsearch_url), settings.elasticsearch_index),
@@ -65,13 +67,19 @@ def search_backend(runtime: Runtime) -> SearchBackend:
             settings.search_dense_filter_values,
             settings.search_sparse_part_matches,
         )
+    from trading.search.elasticsearch import ElasticsearchSearch
+
     return ElasticsearchSearch(runtime.db, index.client, index.alias, runtime.settings.search_exact_total_limit)
 
 
 def followers(runtime: Runtime) -> list[Follower]:
     """With Elasticsearch, the indexer that keeps it equal to PostgreSQL."""
     index = listing_index(runtime)
-    return [] if index is None else [ListingIndexer(runtime.db, index)]
+    if index is None:
+        return []
+    from trading.search.indexer import ListingIndexer
+
+    return [ListingIndexer(runtime.db, index)]
 
 
 def servicers(runtime: Runtime) -> list[Registration]:
@@ -107,5 +115,10 @@ SPEC = ServiceSpec(
     runtime_settings=TradingRuntimeSettings,
     tasks=tasks,
     consumers=followers,
-    commands={"reindex": reindex.main},
+    commands={
+        "reindex": Command(
+            "trading.reindex",
+            "rebuild the Elasticsearch index of listings from PostgreSQL into a new index and swap the alias",
+        )
+    },
 )
