@@ -7,6 +7,7 @@ import logging
 
 import uvloop
 
+from servicekit import malloc
 from servicekit.config import Settings
 from servicekit.runtime import Runtime
 from servicekit.server import ServiceSpec, serve
@@ -53,6 +54,7 @@ def main(spec: ServiceSpec, argv: list[str] | None = None) -> None:
 
     settings = spec.settings.from_env(spec.name)
     configure_logging(settings.log_level)
+    malloc.set_mmap_threshold(settings.malloc_mmap_threshold)
     if args.command == "serve":
         uvloop.run(serve(spec, settings))
     elif args.command == "seed":

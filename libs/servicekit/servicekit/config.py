@@ -110,6 +110,9 @@ class Settings:
     idempotency_key_retention_hours: int = 168
     # How often partitions are made ahead and the outbox pruned (servicekit.partitions).
     partition_maintenance_seconds: float = 3600.0
+    # Blocks this large or larger are mapped apart and given back when freed (servicekit.malloc); glibc's own
+    # variable, which the kit sets at process start, to glibc's starting value unless the environment names one.
+    malloc_mmap_threshold: int = 128 * 1024
     addresses: dict[str, str] = field(default_factory=dict)
     pool: PoolSettings = field(default_factory=PoolSettings)
 
@@ -157,6 +160,7 @@ class Settings:
             partition_maintenance_seconds=env_number(
                 "PARTITION_MAINTENANCE_SECONDS", cls.partition_maintenance_seconds, 1.0
             ),
+            malloc_mmap_threshold=env_number("MALLOC_MMAP_THRESHOLD_", cls.malloc_mmap_threshold, 0),
             addresses={context: service_address(context) for context in CONTEXTS if context != service},
             pool=PoolSettings.from_env(),
             **cls.own_from_env(),
