@@ -15,6 +15,7 @@ from marketplace.trading.v1 import resources_pb2 as trading_resources
 from servicekit import enums
 from servicekit.errors import FieldViolation, InvalidArgument, NotFound, rich_status
 from servicekit.geo import check_location, point_from_wkb
+from servicekit.idempotency import Once
 from servicekit.ids import parse_id
 from servicekit.money import check_money
 from servicekit.pagination import MAX_PAGE_SIZE, decode_token, encode_token, page_request, page_result
@@ -136,3 +137,17 @@ def test_a_link_is_a_bounded_printable_http_url(url):
 def test_a_good_link_or_none_at_all_passes():
     assert url_violation("logo_url", "https://cdn.example.com/a.png") is None
     assert url_violation("logo_url", "") is None
+
+
+def test_the_response_to_a_keyed_write_is_made_once_for_its_result():
+    made = []
+
+    def respond(result: tuple[int]) -> money_pb2.Money:
+        made.append(result)
+        return money_pb2.Money(currency="USD", amount_minor=result[0])
+
+    once = Once("key", "anonymous", "hash", respond)
+    result = (5,)
+    assert once.response(result) is once.response(result)
+    assert made == [result]
+    assert once.response((6,)).amount_minor == 6
