@@ -51,7 +51,9 @@ def service_address(context: str) -> str:
 class PoolSettings:
     """A service's database connections. A call waits `timeout_seconds` at most for a free connection
     and a statement runs `statement_timeout_ms` at most: a saturated or stuck database answers
-    UNAVAILABLE at once instead of holding the caller until its deadline."""
+    UNAVAILABLE at once instead of holding the caller until its deadline. The engine holds `size`
+    connections and `overflow` more under load; the hot paths' bare connections are a pool of at most
+    `size` beside it (servicekit.db)."""
 
     size: int = 10
     overflow: int = 10

@@ -31,11 +31,21 @@ RENEW_BEFORE_SECONDS = 60
 
 
 class ServiceKeys:
-    """The published public keys of every service: verifies service tokens sent to `audience`."""
+    """The published public keys of every service: verifies service tokens sent to `audience`.
+
+    A caller sends the same token for minutes (ServiceIdentity), and checking its signature took half
+    of a ledger call's time in accounts (0.3 ms of 0.6 for a call that does nothing else): a token
+    verified once is trusted again until it expires. Nothing else can change its verdict, since these
+    keys are fixed for the life of the process.
+    """
+
+    # Valid tokens only, so only our services' keys make entries: a few per calling replica.
+    MAX_VERIFIED = 1024
 
     def __init__(self, keys: dict[str, dict], *, audience: str) -> None:
         self._keys = {service: keys_by_id(document) for service, document in keys.items()}
         self._audience = audience
+        self._verified: dict[str, tuple[str, float]] = {}  # token -> service, the last instant it is valid
 
     @classmethod
     def from_file(cls, path: Path | None, *, audience: str) -> "ServiceKeys":
@@ -43,12 +53,15 @@ class ServiceKeys:
 
     def verify(self, token: str) -> str:
         """The name of the service that signed the token, or UNAUTHENTICATED."""
+        service, valid_until = self._verified.get(token, ("", 0.0))
+        if time.time() < valid_until:
+            return service
         try:
             service = jwt.decode(token, options={"verify_signature": False}).get("iss")
             key = self._keys.get(service, {}).get(jwt.get_unverified_header(token).get("kid"))
             if key is None:
                 raise Unauthenticated("the service token is signed by an unknown key")
-            jwt.decode(
+            claims = jwt.decode(
                 token,
                 key.key,
                 algorithms=ALGORITHMS,
@@ -61,6 +74,10 @@ class ServiceKeys:
             raise Unauthenticated("the service token has expired") from exc
         except (jwt.InvalidTokenError, ValueError) as exc:
             raise Unauthenticated("the service token is not valid") from exc
+        if len(self._verified) >= self.MAX_VERIFIED:
+            self._verified.clear()
+        # As long as jwt.decode would honour it (until exp + leeway), and no longer.
+        self._verified[token] = (service, int(claims["exp"]) + CLOCK_SKEW_SECONDS)
         return service
 
 

@@ -1,20 +1,23 @@
-"""The kit's pure parts: pagination tokens, required fields, enums, money, locations, errors."""
+"""The kit's pure parts: pagination tokens, required fields, enums, money, locations, errors, timestamps."""
 
 import enum
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from geoalchemy2 import WKBElement
 from google.protobuf import field_mask_pb2
+from google.protobuf.timestamp_pb2 import Timestamp
 from google.rpc import code_pb2, error_details_pb2
 
 from marketplace.catalog.v1 import catalog_service_pb2, resources_pb2
 from marketplace.common.v1 import location_pb2, money_pb2
 from marketplace.trading.v1 import resources_pb2 as trading_resources
 from servicekit import enums
+from servicekit.convert import timestamp
 from servicekit.errors import FieldViolation, InvalidArgument, NotFound, rich_status
 from servicekit.geo import check_location, point_from_wkb
+from servicekit.idempotency import Once
 from servicekit.ids import parse_id
 from servicekit.money import check_money
 from servicekit.pagination import MAX_PAGE_SIZE, decode_token, encode_token, page_request, page_result
@@ -136,3 +139,32 @@ def test_a_link_is_a_bounded_printable_http_url(url):
 def test_a_good_link_or_none_at_all_passes():
     assert url_violation("logo_url", "https://cdn.example.com/a.png") is None
     assert url_violation("logo_url", "") is None
+
+
+def test_a_timestamp_is_made_as_protobuf_makes_it_from_a_datetime():
+    times = [
+        datetime(2026, 12, 2, 16, 1, 2, 345678, tzinfo=UTC),
+        datetime(1969, 12, 31, 23, 59, 59, 1, tzinfo=UTC),  # before the epoch: seconds down, nanos up
+        datetime(2026, 12, 2, 18, 30, tzinfo=timezone(timedelta(hours=5, minutes=30))),
+        datetime(1, 1, 1),  # naive: taken as UTC
+        datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+    ]
+    for time in times:
+        expected = Timestamp()
+        expected.FromDatetime(time)
+        assert timestamp(time) == expected, time
+    assert timestamp(None) is None
+
+
+def test_the_response_to_a_keyed_write_is_made_once_for_its_result():
+    made = []
+
+    def respond(result: tuple[int]) -> money_pb2.Money:
+        made.append(result)
+        return money_pb2.Money(currency="USD", amount_minor=result[0])
+
+    once = Once("key", "anonymous", "hash", respond)
+    result = (5,)
+    assert once.response(result) is once.response(result)
+    assert made == [result]
+    assert once.response((6,)).amount_minor == 6

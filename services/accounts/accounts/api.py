@@ -365,22 +365,18 @@ class AccountsApi(AdminMethods, pb_grpc.AccountsServiceServicer):
     async def HoldFunds(self, request: pb.HoldFundsRequest, context: ServicerContext) -> pb.HoldFundsResponse:
         (user_id, transaction_id), amount = escrow_from_proto(request, ("user_id", "transaction_id"))
         once = Once.of(request, lambda result: pb.HoldFundsResponse(**escrow_to_proto(*result)))
-        hold, posting = await ledger.hold_funds(self._ledger, once, user_id, amount, transaction_id)
-        return pb.HoldFundsResponse(**escrow_to_proto(hold, posting))
+        return once.response(await ledger.hold_funds(self._ledger, once, user_id, amount, transaction_id))
 
     async def CaptureFunds(self, request: pb.CaptureFundsRequest, context: ServicerContext) -> pb.CaptureFundsResponse:
         (hold_id, seller_id), amount = escrow_from_proto(request, ("hold_id", "seller_id"))
         once = Once.of(request, lambda result: pb.CaptureFundsResponse(**escrow_to_proto(*result)))
-        hold, posting = await ledger.capture_funds(
-            self._ledger, once, hold_id, seller_id, amount, fee_from_proto(request)
-        )
-        return pb.CaptureFundsResponse(**escrow_to_proto(hold, posting))
+        fee = fee_from_proto(request)
+        return once.response(await ledger.capture_funds(self._ledger, once, hold_id, seller_id, amount, fee))
 
     async def ReleaseFunds(self, request: pb.ReleaseFundsRequest, context: ServicerContext) -> pb.ReleaseFundsResponse:
         (hold_id,), amount = escrow_from_proto(request, ("hold_id",))
         once = Once.of(request, lambda result: pb.ReleaseFundsResponse(**escrow_to_proto(*result)))
-        hold, posting = await ledger.release_funds(self._ledger, once, hold_id, amount)
-        return pb.ReleaseFundsResponse(**escrow_to_proto(hold, posting))
+        return once.response(await ledger.release_funds(self._ledger, once, hold_id, amount))
 
     async def CreateVerification(
         self, request: pb.CreateVerificationRequest, context: ServicerContext

@@ -10,8 +10,10 @@ other, under the same closed-loop load of N concurrent callers between random pa
               both accounts in id order; insert the posting with its two entries; COMMIT
 
 Both run against the same schema, so both pay for what the database enforces (the triggers
-that keep balances and check that postings balance). Then the ledger's invariant check, and
-the sign-in rate (CreateSession over gRPC), which argon2id makes slow on purpose.
+that keep balances and check that postings balance). Each target's cost is also told in CPU
+milliseconds per posting, by process (the service, the database's own backends, the load
+generator): steadier than throughput on a machine others share. Then the ledger's invariant
+check, and the sign-in rate (CreateSession over gRPC), which argon2id makes slow on purpose.
 """
 
 import argparse
@@ -31,6 +33,7 @@ from accounts.config import AccountsSettings
 from accounts.domain import passwords
 from accounts.repository.ledger_reads import invariant_violations
 from devstack.bench import in_private_stack
+from devstack.bench.cpu import Costed, costed, cpu_table, postgres_pid
 from devstack.bench.load import Result, machine_summary, measure
 from devstack.bench.results import load_figures, write_results
 from devstack.keys import KeyFiles, ensure_keys
@@ -169,9 +172,8 @@ async def measure_logins(stub, users: list[uuid.UUID], concurrency: int, seconds
     return await measure("sign-in", [sign_in] * concurrency, seconds=seconds, warmup=warmup)
 
 
-def report(
-    console: Console, service: Result, ceiling: Result, logins: Result, violations: dict, concurrency: int
-) -> None:
+def report(console: Console, costs: dict[str, Costed], logins: Result, violations: dict, concurrency: int) -> None:
+    service, ceiling = (costed.result for costed in costs.values())
     service_postings = 2 * service.rate
     table = Table()
     for column in ("target", "postings/s", "rounds/s", "p50 ms", "p99 ms", "errors"):
@@ -193,9 +195,11 @@ def report(
         str(ceiling.errors),
     )
     console.print(table)
+    console.print(cpu_table("posting", costs))
+    service_cpu, ceiling_cpu = ({"cpu_ms_per_posting": costed.cpu_ms} for costed in costs.values())
     figures = {
-        "service": {**load_figures(service), "postings_per_second": service_postings},
-        "ceiling": load_figures(ceiling),
+        "service": {**load_figures(service), "postings_per_second": service_postings, **service_cpu},
+        "ceiling": {**load_figures(ceiling), **ceiling_cpu},
         "sign_in": load_figures(logins),
         "invariant_violations": violations,
     }
@@ -252,7 +256,7 @@ async def _bench(server: str, console: Console, concurrency: int, seconds: float
         )
         console.print("[bold]migrating and starting accounts[/]")
         await supervisor.run_once("accounts:migrate", python("accounts", "migrate"), accounts_env)
-        await supervisor.start("accounts", python("accounts", "serve"), accounts_env)
+        service_process = await supervisor.start("accounts", python("accounts", "serve"), accounts_env)
         address = f"127.0.0.1:{port}"
         await wait_serving(supervisor, address, time.monotonic() + 120)
         # As trading calls it: its token opens the internal hold and capture methods.
@@ -266,8 +270,18 @@ async def _bench(server: str, console: Console, concurrency: int, seconds: float
             await fund(stub, keys, users)
             describe_machine(console, concurrency, seconds, warmup)
             console.print(f"[bold]measuring[/] service, ceiling, sign-in: about {3 * (seconds + warmup):.0f} s")
-            service = await measure_service(stub, users, concurrency, seconds, warmup)
-            ceiling = await measure_ceiling(raw_url, concurrency, seconds, warmup)
+            postmaster = await postgres_pid(raw_url)
+            database = (postmaster, DATABASE) if postmaster else None
+            costs = {
+                # A round is two postings: the hold, then its capture.
+                "service": await costed(
+                    {"accounts": service_process.pid},
+                    measure_service(stub, users, concurrency, seconds, warmup),
+                    per_call=2,
+                    database=database,
+                ),
+                "ceiling": await costed({}, measure_ceiling(raw_url, concurrency, seconds, warmup), database=database),
+            }
             logins = await measure_logins(stub, users, concurrency, seconds, warmup)
         supervisor.check_alive()
         connection = await asyncpg.connect(raw_url)
@@ -275,7 +289,7 @@ async def _bench(server: str, console: Console, concurrency: int, seconds: float
             violations = await invariant_violations(connection)
         finally:
             await connection.close()
-        report(console, service, ceiling, logins, violations, concurrency)
+        report(console, costs, logins, violations, concurrency)
         return 0 if not violations else 1
 
     async def drop() -> None:
