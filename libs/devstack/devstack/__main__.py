@@ -27,7 +27,7 @@ def main() -> None:
     commands.add_parser("run", help="migrate, seed and run the four services and the gateway until Ctrl-C")
     commands.add_parser("migrate", help="create the four databases if missing and migrate them to head")
     bench = commands.add_parser("bench", help="measure the gateway against direct gRPC and a bare ceiling")
-    scenarios = ["gateway", "catalog", "ledger", "purchase", "search", "messaging", "buy-orders", "memory"]
+    scenarios = ["gateway", "catalog", "ledger", "purchase", "search", "messaging", "buy-orders", "memory", "soak"]
     bench.add_argument("named", nargs="?", choices=scenarios, metavar="scenario", help="the same as --scenario")
     bench.add_argument("--scenario", choices=scenarios, default="gateway")
     bench.add_argument("--items", type=int, default=1_000_000, help="catalog: items to load (default 1,000,000)")
@@ -36,14 +36,19 @@ def main() -> None:
         type=int,
         help="catalog: measured runs with the indexes (default 30); search: runs without (default 5)",
     )
-    bench.add_argument("--concurrency", type=int, help="concurrent clients (default 32; search 2; buy-orders 8)")
-    bench.add_argument("--seconds", type=float, help="measured seconds per target (default 10; purchase 20; search 8)")
-    bench.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each (default 2)")
-    bench.add_argument("--buyers", type=int, default=1_000, help="purchase: funded buyers (default 1,000)")
+    bench.add_argument(
+        "--concurrency", type=int, help="concurrent clients (default 32; search 2; buy-orders 8; soak 16)"
+    )
+    bench.add_argument(
+        "--seconds", type=float, help="measured seconds per target (default 10; purchase 20; search 8; soak 600)"
+    )
+    bench.add_argument("--warmup", type=float, help="unmeasured seconds before each (default 2; soak 120)")
+    bench.add_argument("--buyers", type=int, default=1_000, help="purchase, soak: funded buyers (default 1,000)")
     bench.add_argument(
         "--listings",
         type=int,
-        help="purchase: fresh listings per target (default: 1,000 a second run); search: listings (default 1,000,000)",
+        help="purchase: fresh listings per target (default: 1,000 a second run); search: listings (default 1,000,000); "
+        "soak: listings to search (default 100,000)",
     )
     bench.add_argument(
         "--targets",
@@ -67,13 +72,15 @@ def main() -> None:
     if args.command == "bench":
         args.scenario = args.named or args.scenario
         if args.seconds is None:
-            args.seconds = {"purchase": 20.0, "search": 8.0}.get(args.scenario, 10.0)
+            args.seconds = {"purchase": 20.0, "search": 8.0, "soak": 600.0}.get(args.scenario, 10.0)
+        if args.warmup is None:
+            args.warmup = 120.0 if args.scenario == "soak" else 2.0
         if args.concurrency is None:
-            args.concurrency = {"search": 2, "buy-orders": 8}.get(args.scenario, 32)
+            args.concurrency = {"search": 2, "buy-orders": 8, "soak": 16}.get(args.scenario, 32)
         if args.runs is None:
             args.runs = 5 if args.scenario == "search" else 30
         if args.listings is None:
-            args.listings = 1_000_000 if args.scenario == "search" else 0
+            args.listings = {"search": 1_000_000, "soak": 100_000}.get(args.scenario, 0)
     if args.command == "proto":
         from devstack.protos import generate
 
@@ -123,6 +130,10 @@ def main() -> None:
         from devstack.bench.memory_burst import bench as bench_memory
 
         raise SystemExit(bench_memory(args.concurrency, args.seconds, args.warmup))
+    elif args.command == "bench" and args.scenario == "soak":
+        from devstack.bench.soak import bench as bench_soak
+
+        raise SystemExit(bench_soak(args.concurrency, args.seconds, args.warmup, args.buyers, args.listings))
     elif args.command == "bench" and args.scenario == "search":
         from devstack.bench.search import bench as bench_search
 

@@ -1,5 +1,5 @@
 """The benchmarks' own parts: the load generator's counts, CPU time from /proc, the ceiling's rewrite of
-the sample purchase's rows, and the results file."""
+the sample purchase's rows, the soak's expected answers, and the results file."""
 
 import asyncio
 import itertools
@@ -163,6 +163,37 @@ def test_the_buy_orders_bench_writes_filters_the_kits_parser_reads_as_their_type
                 assert strings.strip("{}").replace('"', "").split(",") == list(parsed.values)
             else:
                 assert (parsed.minimum, parsed.maximum) == (minimum, maximum)
+
+
+def test_the_soak_expects_only_the_sign_ins_429_rate_limited_and_counts_any_other_failure_as_an_error():
+    from devstack.bench.load import expect_ok
+    from devstack.bench.soak import SIGN_IN, Log
+
+    def answered(status: int, reason: str):
+        async def call() -> None:
+            request = httpx.Request("POST", "http://bench/v1/sessions")
+            body = {"code": 8, "message": "", "details": [{"reason": reason}]}
+            expect_ok(httpx.Response(status, json=body, request=request))
+
+        return call
+
+    log = Log()
+    answers = [
+        (SIGN_IN, 429, "RATE_LIMITED"),
+        (SIGN_IN, 429, "TOO_MANY_FAILED_SIGN_INS"),  # accounts' own throttling: not what the soak provokes
+        ("buy", 429, "RATE_LIMITED"),
+        ("buy", 200, ""),
+    ]
+    loop = asyncio.new_event_loop()
+    try:
+        for kind, status, reason in answers:
+            loop.run_until_complete(log.timed(kind, answered(status, reason)))
+    finally:
+        loop.close()
+    [warmup] = log.periods
+    assert warmup.limited == 1
+    assert warmup.failures == {(SIGN_IN, "HTTP 429 TOO_MANY_FAILED_SIGN_INS"): 1, ("buy", "HTTP 429 RATE_LIMITED"): 1}
+    assert warmup.completed == {"buy": 1}
 
 
 def test_a_scenario_writes_its_figures_and_ratios_to_its_json_file(tmp_path, monkeypatch):

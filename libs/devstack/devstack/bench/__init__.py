@@ -78,7 +78,7 @@ async def in_private_stack(
 class BenchStack:
     """The four services and the gateway of a bench, on free ports, with databases bench_<context> and keys
     of their own. Servers log at WARNING: one log line per request would otherwise be part of what is measured.
-    The gateway's rate limits are off."""
+    The gateway's rate limits are off but those a bench sets (`start_stack`)."""
 
     server: str
     config: StackConfig
@@ -102,17 +102,21 @@ async def start_stack(
     state_dir: Path,
     *,
     seed: Mapping[str, Mapping[str, str]] | None = None,
+    rate_limits: Mapping[str, str] | None = None,
 ) -> BenchStack:
-    """Makes the bench databases anew, migrates (and seeds those in `seed`) and starts the stack."""
+    """Makes the bench databases anew, migrates (and seeds those in `seed`) and starts the stack, whose gateway
+    limits the route classes in `rate_limits` (name -> limit, as `RATE_LIMIT_<name>` takes it) and no other."""
     config = StackConfig(
         ports={context: free_port() for context in CONTEXTS},
         gateway_port=free_port(),
         db_prefix=DB_PREFIX,
         state_dir=state_dir,
     )
-    # One address sends every request of a bench: the gateway's rate limits would measure themselves.
-    no_rate_limits = {f"RATE_LIMIT_{route_class}": "off" for route_class in ("SIGN_IN", "WRITES", "READS")}
-    env = base_env({"LOG_LEVEL": "WARNING", "SHUTDOWN_GRACE_SECONDS": "1", **no_rate_limits})
+    # One address sends every request of a bench: the gateway's rate limits would measure themselves, but for
+    # a limit the bench provokes on purpose.
+    limits = {f"RATE_LIMIT_{route_class}": "off" for route_class in ("SIGN_IN", "WRITES", "READS")}
+    limits |= {f"RATE_LIMIT_{route_class}": limit for route_class, limit in (rate_limits or {}).items()}
+    env = base_env({"LOG_LEVEL": "WARNING", "SHUTDOWN_GRACE_SECONDS": "1", **limits})
     env.pop("DATABASE_URL", None)
     await drop_stack_databases(server)  # whatever an interrupted run left behind
     await create_databases(server, config)
@@ -131,11 +135,14 @@ async def in_bench_stack(
     *,
     failures: tuple[type[Exception], ...],
     seed: Mapping[str, Mapping[str, str]] | None = None,
+    rate_limits: Mapping[str, str] | None = None,
 ) -> int:
-    """Runs a bench's body against a stack of its own (see `in_private_stack`); its databases go at the end."""
+    """Runs a bench's body against a stack of its own (see `in_private_stack` and `start_stack`); its databases go
+    at the end."""
 
     async def run(supervisor: Supervisor, state_dir: Path) -> int:
-        return await body(supervisor, await start_stack(console, supervisor, server, state_dir, seed=seed))
+        stack = await start_stack(console, supervisor, server, state_dir, seed=seed, rate_limits=rate_limits)
+        return await body(supervisor, stack)
 
     async def cleanup() -> None:
         await drop_stack_databases(server)

@@ -28,6 +28,22 @@ class Failed(Exception):
         self.kind = kind
 
 
+def reason_of(response: httpx.Response) -> str:
+    """The ErrorInfo reason of the gateway's error body (`{"code", "message", "details"}`), or ''."""
+    try:
+        details = response.json().get("details", [])
+    except ValueError:
+        return ""
+    return next((detail.get("reason", "") for detail in details if "reason" in detail), "")
+
+
+def expect_ok(response: httpx.Response) -> httpx.Response:
+    """The answer when it is a 200; else Failed, counted by its status and reason (`HTTP 409 LISTING_NOT_ACTIVE`)."""
+    if response.status_code != 200:
+        raise Failed(f"HTTP {response.status_code} {reason_of(response)}".strip())
+    return response
+
+
 def error_kind(error: Exception) -> str:
     if isinstance(error, Failed):
         return error.kind

@@ -19,7 +19,6 @@ import json
 import math
 import random
 import time
-import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from uuid import UUID
@@ -27,13 +26,13 @@ from uuid import UUID
 import grpc
 import httpx
 from rich.console import Console
-from rich.progress import Progress
 from rich.table import Table
 
 from devstack.bench import BenchStack, in_bench_stack, run_on_server
-from devstack.bench.load import http_clients, machine_summary
+from devstack.bench.load import Failed, http_clients, machine_summary
+from devstack.bench.market import start_conversations
 from devstack.bench.memory import children_rss_mb
-from devstack.bench.purchase_setup import LISTED_PER_SELLER, bearer, list_skins
+from devstack.bench.purchase_setup import bearer
 from devstack.bench.results import write_results
 from devstack.ports import free_port
 from devstack.services import gateway_env, python, service_env, wait_http_ok, wait_serving
@@ -108,34 +107,6 @@ async def start_second_messaging(supervisor: Supervisor, stack: BenchStack) -> t
     url = f"http://{config.gateway_host}:{gateway_port}"
     await wait_http_ok(supervisor, f"{url}/healthz", deadline)
     return messaging, gateway, url
-
-
-async def start_conversations(stack: BenchStack, pairs: int, console: Console) -> list[tuple[str, str, str]]:
-    """(conversation id, buyer id, seller id) of `pairs` new conversations, each about a skin of its seller."""
-    sellers = [uuid.uuid4() for _ in range(pairs)]
-    with Progress(console=console) as progress:
-        listings = await list_skins(stack, sellers, progress)
-        task = progress.add_task("starting conversations through the gateway", total=pairs)
-        clients = http_clients(stack.config.gateway_url, SENDERS)
-
-        async def start(index: int) -> tuple[str, str, str]:
-            buyer, seller = uuid.uuid4(), sellers[index]
-            client = clients[index % SENDERS]
-            body = {"listing_id": str(listings[index * LISTED_PER_SELLER])}
-            response = await client.post(
-                "/v1/conversations", json=body, headers={"authorization": bearer(stack, buyer)}
-            )
-            response.raise_for_status()
-            progress.advance(task)
-            return response.json()["id"], str(buyer), str(seller)
-
-        try:
-            found = []
-            for first in range(0, pairs, SENDERS):
-                found += await asyncio.gather(*(start(index) for index in range(first, min(first + SENDERS, pairs))))
-            return found
-        finally:
-            await asyncio.gather(*(client.aclose() for client in clients))
 
 
 async def send_messages(
@@ -251,7 +222,7 @@ async def _bench(server: str, console: Console, clients: int, rate: float, secon
         console,
         server,
         run,
-        failures=(TimeoutError, httpx.HTTPError, grpc.aio.AioRpcError, RuntimeError, OSError),
+        failures=(TimeoutError, httpx.HTTPError, grpc.aio.AioRpcError, RuntimeError, OSError, Failed),
         seed={"catalog": {}},
     )
 

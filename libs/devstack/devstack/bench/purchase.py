@@ -35,6 +35,7 @@ from accounts.repository.ledger_reads import invariant_violations
 from devstack.bench import BenchStack, in_bench_stack, run_on_server
 from devstack.bench.cpu import Costed, costed, cpu_table, postgres_pid
 from devstack.bench.load import Call, Failed, Result, http_clients, machine_summary, measure
+from devstack.bench.market import COMPLETED, buy
 from devstack.bench.purchase_ceiling import Event, Key, Sample, cache_accounts, measure_ceiling
 from devstack.bench.purchase_setup import SELLERS, bearer, prepare
 from devstack.bench.results import load_figures, write_results
@@ -42,8 +43,6 @@ from devstack.postgres import service_url
 from devstack.stack import Supervisor
 from servicekit.config import PoolSettings
 from servicekit.db import Database
-
-COMPLETED = "TRANSACTION_STATUS_COMPLETED"
 
 
 def buyer_calls(
@@ -57,24 +56,11 @@ def buyer_calls(
             listing_id = next(listings, None)
             if listing_id is None:
                 raise Failed("out of listings (raise --listings)")
-            headers = {"authorization": random.choice(tokens), "idempotency-key": uuid.uuid4().hex}
-            response = await client.post(f"/v1/listings/{listing_id}:buy", json={}, headers=headers)
-            if response.status_code != 200:
-                raise Failed(f"HTTP {response.status_code} {reason_of(response)}".strip())
-            if (status := response.json()["status"]) != COMPLETED:
-                raise Failed(f"HTTP 200 {status}")
+            await buy(client, listing_id, random.choice(tokens))
 
         return call
 
     return [call_of(client) for client in clients]
-
-
-def reason_of(response: httpx.Response) -> str:
-    try:
-        details = response.json().get("details", [])
-    except ValueError:
-        return ""
-    return next((detail.get("reason", "") for detail in details if "reason" in detail), "")
 
 
 async def measure_gateway(

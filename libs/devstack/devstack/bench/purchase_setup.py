@@ -10,6 +10,7 @@ import asyncio
 import itertools
 import random
 import uuid
+from datetime import timedelta
 from uuid import UUID
 
 import asyncpg
@@ -35,8 +36,8 @@ PRICE_MINOR = 1999  # USD; accounts' bench funds every wallet with 1,000,000.00
 PREPARING_CALLS = 16
 
 
-def bearer(stack: BenchStack, user_id: UUID) -> str:
-    return f"Bearer {stack.keys.token(user_id, Role.BOTH)}"
+def bearer(stack: BenchStack, user_id: UUID, ttl: timedelta = timedelta(minutes=30)) -> str:
+    return f"Bearer {stack.keys.token(user_id, Role.BOTH, ttl)}"
 
 
 async def skin_templates(stack: BenchStack) -> list[UUID]:

@@ -37,7 +37,7 @@ from devstack.bench import BenchStack, in_bench_stack, run_on_server
 from devstack.bench.load import Call, Result, error_kind, http_clients, machine_summary, measure
 from devstack.bench.results import load_figures, write_results
 from devstack.bench.search_data import ListingGenerator, load_listings
-from devstack.bench.search_queries import KINDS, QueryKind, Search, Vocabulary, http_params
+from devstack.bench.search_queries import KINDS, QueryKind, Search, Vocabulary, over_http
 from devstack.config import StackConfig
 from devstack.elasticsearch import elasticsearch_node
 from devstack.paths import ROOT
@@ -93,15 +93,6 @@ def in_process(backend: SearchBackend, catalog: CachedCatalog) -> Search:
         query, violations = search_query_from_proto(request)
         result = await search_listings(backend, catalog, query, violations, None)  # type: ignore[arg-type]
         return result.next_page_token
-
-    return search
-
-
-def over_http(client: httpx.AsyncClient) -> Search:
-    async def search(request: pb.SearchListingsRequest) -> str:
-        response = await client.get("/v1/listings", params=http_params(request))
-        response.raise_for_status()
-        return response.json().get("next_page_token", "")
 
     return search
 

@@ -10,7 +10,9 @@ import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from devstack.bench.load import Call
+import httpx
+
+from devstack.bench.load import Call, expect_ok
 from devstack.bench.search_data import BROAD_CATEGORY, CITIES, BenchCategory
 from marketplace.trading.v1 import trading_service_pb2 as pb
 from servicekit.filters import AttributeType
@@ -167,3 +169,13 @@ def http_params(request: pb.SearchListingsRequest) -> list[tuple[str, str]]:
     if request.sort:
         params.append(("sort", pb.ListingSort.Name(request.sort)))
     return params
+
+
+def over_http(client: httpx.AsyncClient) -> Search:
+    """Searches through the gateway's GET /v1/listings; an answer other than 200 raises Failed."""
+
+    async def search(request: pb.SearchListingsRequest) -> str:
+        response = expect_ok(await client.get("/v1/listings", params=http_params(request)))
+        return response.json().get("next_page_token", "")
+
+    return search
