@@ -21,13 +21,6 @@ measured minute, one more client signs in 20 times in a row, as fast as it is an
 and the odd one its bucket refills meanwhile, and refuses the rest with 429 RATE_LIMITED. Those 429s
 are provoked on purpose and counted apart; any other answer than a 200 is an error.
 
-The sign-ins go one after the other because accounts hashes passwords (argon2id, 19 MiB a hash) in the
-default pool of worker threads, and once a hash has given its buffer back, glibc raises its mmap
-threshold above that size: later buffers come from the hashing thread's own arena, which keeps them.
-Sign-ins at once would step accounts' RSS up whenever more of them are hashed at once than ever before,
-by 19 MiB a thread, up to the pool's size (6 threads on 2 cores): bounded, but the RSS check could not
-tell it from a leak. One at a time, the warm-up's sign-ins take it to where it stays.
-
 The warm-up (--warmup, default 2 minutes) is the load itself, unmeasured, long enough for every
 process to reach the memory it keeps: trading's RSS rises with the variety of searches it has
 answered, and settles after a few thousand (about 2 minutes of this mix on 2 busy cores).
