@@ -14,7 +14,7 @@ import time
 import httpx
 
 from devstack.bench import results
-from devstack.bench.cpu import cpu_seconds
+from devstack.bench.cpu import BackendCpu, cpu_seconds
 from devstack.bench.load import Failed, Result, measure
 from devstack.bench.purchase_ceiling import Event, Key, Sample
 
@@ -63,6 +63,37 @@ def test_a_process_is_charged_the_cpu_of_its_children_running_and_gone():
         while (spent := cpu_seconds({"parent": parent.pid})["parent"]) < 0.85 and time.monotonic() < deadline:
             time.sleep(0.05)
         assert 0.85 <= spent < 3
+    finally:
+        os.killpg(parent.pid, signal.SIGKILL)
+        parent.wait()
+
+
+def test_a_databases_backends_are_charged_what_they_burn_and_the_other_databases_are_not(tmp_path):
+    # A "postmaster" whose children are titled as PostgreSQL's backends are, one per database; each burns
+    # 0.3 s once told to (after the first sample), then waits.
+    go = tmp_path / "go"
+    backend = f"import os, time\nwhile not os.path.exists({str(go)!r}): time.sleep(0.01)\n" + BURN.format(seconds=0.3)
+    script = (
+        "import subprocess, sys, time\n"
+        f"code = {backend + 'time.sleep(60)'!r}\n"
+        "for db in ('mine', 'theirs'):\n"
+        "    subprocess.Popen(['postgres: me ' + db + ' local idle', '-c', code], executable=sys.executable)\n"
+        "print('started', flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        assert parent.stdout.readline() == "started\n"
+        backends = BackendCpu(parent.pid, "mine")
+        backends.sample()
+        go.touch()
+        deadline = time.monotonic() + 60
+        while backends.seconds < 0.25 and time.monotonic() < deadline:
+            time.sleep(0.05)
+            backends.sample()
+        time.sleep(0.3)  # it is done burning by now, and so is the other one
+        backends.sample()
+        assert 0.25 <= backends.seconds < 0.5
     finally:
         os.killpg(parent.pid, signal.SIGKILL)
         parent.wait()
