@@ -40,9 +40,8 @@ from rich.table import Table
 from devstack.bench import BenchStack, in_bench_stack, run_on_server
 from devstack.bench.buy_order_data import load_orders
 from devstack.bench.load import Call, Result, http_clients, machine_summary, measure
-from devstack.bench.results import load_figures, write_results
+from devstack.bench.results import load_figures, tell_written, write_results
 from devstack.bench.search_data import ListingGenerator, load_listings
-from devstack.paths import ROOT
 from devstack.postgres import service_url
 from devstack.stack import Supervisor
 from servicekit.auth import Role
@@ -271,7 +270,7 @@ async def _bench(server: str, console: Console, orders: int, concurrency: int, s
             "creation with the orders capped under every price / closed": round(1 - slowdown_capped, 3),
         }
         path = write_results("buy-orders", figures, ratios)
-        console.print(f"written to {path.relative_to(ROOT)}; whole scenario {time.monotonic() - started:.0f} s")
+        tell_written(console, path, time.monotonic() - started)
         return 0
 
     return await in_bench_stack(

@@ -34,8 +34,7 @@ from devstack.bench.load import Call, Result, http_clients, machine_summary, mea
 from devstack.bench.memory import children_rss_mb
 from devstack.bench.messaging import start_conversations
 from devstack.bench.purchase_setup import bearer, skin_templates
-from devstack.bench.results import load_figures, write_results
-from devstack.paths import ROOT
+from devstack.bench.results import load_figures, tell_written, write_results
 from devstack.stack import Supervisor
 from servicekit.config import CONTEXTS
 
@@ -249,7 +248,7 @@ async def _bench(server: str, console: Console, concurrency: int, seconds: float
             "targets": {"rss_mb": TARGET_MB},
         }
         path = write_results("memory", figures, {"highest RSS / target": round(highest(moments) / TARGET_MB, 3)})
-        console.print(f"written to {path.relative_to(ROOT)}; whole scenario {time.monotonic() - started:.0f} s")
+        tell_written(console, path, time.monotonic() - started)
         return 0
 
     return await in_bench_stack(

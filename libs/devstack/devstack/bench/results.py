@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
+
 from devstack.bench.load import Result
 from devstack.paths import ROOT
 
@@ -45,6 +47,11 @@ def write_results(scenario: str, figures: Mapping[str, Any], ratios: Mapping[str
     path = RESULTS / f"{scenario}.json"
     path.write_text(json.dumps(_without_nan(document), indent=2) + "\n")
     return path
+
+
+def tell_written(console: Console, path: Path, seconds: float) -> None:
+    """The last line of a scenario that took long: where its figures went, and how long it all took."""
+    console.print(f"written to {path.relative_to(ROOT)}; whole scenario {seconds:.0f} s")
 
 
 def _without_nan(value: Any) -> Any:

@@ -35,12 +35,11 @@ from rich.table import Table
 
 from devstack.bench import BenchStack, in_bench_stack, run_on_server
 from devstack.bench.load import Call, Result, error_kind, http_clients, machine_summary, measure
-from devstack.bench.results import load_figures, write_results
+from devstack.bench.results import load_figures, tell_written, write_results
 from devstack.bench.search_data import ListingGenerator, load_listings
 from devstack.bench.search_queries import KINDS, QueryKind, Search, Vocabulary, over_http
 from devstack.config import StackConfig
 from devstack.elasticsearch import elasticsearch_node
-from devstack.paths import ROOT
 from devstack.ports import free_port
 from devstack.postgres import service_url
 from devstack.services import python, service_env, start_gateway, wait_serving
@@ -326,7 +325,7 @@ async def _bench(server: str, elasticsearch_url: str | None, console: Console, l
             "reindex_seconds": None if indexed is None else round(indexed),
         }
         path = save_results(results, {"machine": machine, **facts, "concurrency": load.concurrency})
-        console.print(f"written to {path.relative_to(ROOT)}; whole scenario {time.monotonic() - started:.0f} s")
+        tell_written(console, path, time.monotonic() - started)
         return 0
 
     return await in_bench_stack(

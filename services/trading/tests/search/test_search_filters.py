@@ -71,6 +71,8 @@ async def test_a_changed_title_is_searched_as_it_is_now(search, trading, seller,
     )
     await trading.UpdateListing(edit, metadata=seller.auth)
     assert ids(await search(q="canvas", category_id=sneakers.id)) == [listing]
+    # The new title's words are typo candidates too.
+    assert ids(await search(q="canvaz", category_id=sneakers.id)) == [listing]
     assert ids(await search(q="leather", category_id=sneakers.id)) == []
 
 
