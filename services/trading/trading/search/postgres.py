@@ -165,13 +165,17 @@ class Counted:
         self.scale = 1.0
 
     def has_id(self, column: ColumnElement) -> ColumnElement[bool]:
-        # One array parameter: probed in the primary key, where a join would hash every row of the other side.
-        return column == any_(cast(literal(self.ids, ARRAY(Uuid)), ARRAY(Uuid)))
+        return _one_of(column, self.ids)
 
     def scaled(self, facet: Facet) -> Facet:
         if self.scale == 1.0:
             return facet
         return Facet(facet.field, tuple(FacetValue(v.value, round(v.count * self.scale)) for v in facet.values))
+
+
+def _one_of(column: ColumnElement, ids: list[UUID]) -> ColumnElement[bool]:
+    # One array parameter: probed in the primary key, where a join would hash every row of the other side.
+    return column == any_(cast(literal(ids, ARRAY(Uuid)), ARRAY(Uuid)))
 
 
 async def _estimated_matches(session: AsyncSession, query: SearchQuery, matching: list[ColumnElement[bool]]) -> int:
@@ -400,7 +404,7 @@ async def _page(
         wanted = query.page.size + 1 - len(rows)
         sparse = await _sparse_ids(session, matching, descending, wanted, sparse_part_matches) if part.by_id else None
         if sparse is not None:
-            matching = [Listing.id == any_(cast(literal(sparse), ARRAY(Uuid)))]
+            matching = [_one_of(Listing.id, sparse)]
         page_part = (
             stmt.add_columns(*part.keys)
             .where(*matching)
