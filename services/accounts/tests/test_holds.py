@@ -3,6 +3,7 @@ beyond what is left of it, once per key; through the running service and by hand
 
 import asyncio
 import uuid
+from datetime import UTC
 
 import asyncpg
 import grpc
@@ -194,6 +195,49 @@ async def test_a_replayed_capture_or_release_does_nothing_twice(accounts, funded
     assert again == first and again.hold.remaining == usd(700)
     assert await wallet_of(seller) == (270, 0)
     assert await wallet_of(buyer) == (200, 500)
+
+
+async def test_concurrent_repeats_of_a_capture_all_get_the_first_capture(accounts, funded, sign_up, wallet_of):
+    buyer, seller = await funded(1000), await sign_up()
+    hold = (await accounts.HoldFunds(hold_request(buyer.user.id, 1000))).hold
+    capture = capture_request(hold.id, seller.user.id, 300, fee_minor=30)
+    replies = await asyncio.gather(*(accounts.CaptureFunds(capture) for _ in range(10)))
+    assert len({reply.SerializeToString(deterministic=True) for reply in replies}) == 1
+    assert await wallet_of(seller) == (270, 0)
+    assert await wallet_of(buyer) == (0, 700)
+
+
+async def test_the_answers_of_a_hold_and_its_capture_are_what_the_ledger_stored(accounts, funded, sign_up, sql):
+    # Both are made before the write that stores them: their ids and times must be the database's.
+    buyer, seller = await funded(1000), await sign_up()
+    held = await accounts.HoldFunds(hold_request(buyer.user.id, 400))
+    captured = await accounts.CaptureFunds(capture_request(held.hold.id, seller.user.id, 100, fee_minor=5))
+    for reply in (held, captured):
+        stored = await sql.fetch(
+            "SELECT id, amount_minor, created_at FROM ledger_entries WHERE posting_id = $1 ORDER BY id",
+            uuid.UUID(reply.posting.id),
+        )
+        answered = [
+            (uuid.UUID(e.id), e.amount.amount_minor, e.create_time.ToDatetime(UTC)) for e in reply.posting.entries
+        ]
+        assert [tuple(row) for row in stored] == sorted(answered)
+        assert reply.posting.create_time == reply.posting.entries[0].create_time
+    hold = await sql.fetchrow("SELECT created_at, updated_at FROM holds WHERE id = $1", uuid.UUID(held.hold.id))
+    assert held.hold.create_time.ToDatetime(UTC) == held.hold.update_time.ToDatetime(UTC) == hold["created_at"]
+    assert (
+        captured.hold.update_time.ToDatetime(UTC) == hold["updated_at"] == captured.posting.create_time.ToDatetime(UTC)
+    )
+    assert (captured.hold.remaining, captured.hold.captured) == (usd(300), usd(100))
+
+
+async def test_a_key_used_before_is_refused_for_a_hold_that_does_not_exist(accounts, funded, sign_up):
+    buyer, seller = await funded(1000), await sign_up()
+    hold = (await accounts.HoldFunds(hold_request(buyer.user.id, 100))).hold
+    await accounts.CaptureFunds(capture_request(hold.id, seller.user.id, request_id="pay-once"))
+    error = await rpc_error(
+        accounts.CaptureFunds(capture_request(str(uuid.uuid4()), seller.user.id, request_id="pay-once"))
+    )
+    assert (error.code(), error_reason(error)) == (grpc.StatusCode.FAILED_PRECONDITION, "IDEMPOTENCY_KEY_REUSED")
 
 
 async def test_a_key_used_for_one_hold_is_refused_for_another(accounts, funded, sign_up, wallet_of):

@@ -4,10 +4,10 @@ One purchase is the saga's six database transactions, in its order, each a round
 statement on a connection of its own database (one connection per client and database):
 
     trading   claim the key; reserve the listing (lock and move); insert the transaction; its events; store the answer
-    accounts  claim the key; lock the buyer's accounts; write the hold with its posting; store the answer
+    accounts  claim the key and lock the buyer's accounts; write the hold with its posting and the answer
     trading   lock the listing; mark the transaction paid; its event
     catalog   claim the key; give the item to the buyer; its event; store the answer
-    accounts  claim the key; lock the hold, then the accounts; write the capture; store the answer
+    accounts  claim the key and lock the hold; lock the accounts; write the capture and the answer
     trading   sell the listing; complete the transaction; expire its pending offers; the events
 
 The ledger's part is accounts' own code on a bare connection (repository.ledger's statements and
@@ -28,6 +28,7 @@ from functools import cached_property
 from uuid import UUID
 
 import asyncpg
+from google.protobuf.message import Message
 
 from accounts.domain.ledger import (
     PLATFORM_SHARDS,
@@ -42,6 +43,8 @@ from accounts.domain.ledger import (
 from accounts.repository.ledger import AccountsMissing, Ledger, LedgerTransaction
 from accounts.service.ledger import HOLD_SCOPE
 from devstack.bench.load import Failed, Result, measure
+from marketplace.accounts.v1 import accounts_service_pb2 as accounts_pb
+from servicekit.idempotency import Once
 from servicekit.money import Money
 from trading.domain.transactions import platform_fee
 
@@ -85,6 +88,10 @@ class Key:
     scope: str
     request_hash: str
     response: bytes
+
+    def once(self, request_id: str, response: type[Message]) -> Once:
+        """The key as accounts' ledger claims it, answered with the sample's response."""
+        return Once(request_id, self.scope, self.request_hash, lambda _: response.FromString(self.response))
 
 
 @dataclass(frozen=True)
@@ -178,13 +185,11 @@ async def purchase(connections: Connections, ledger: Ledger, sample: Sample, lis
     hold_request = f"{transaction_id}:hold"
     legs = hold_legs(buyer_id, amount.amount_minor)
     async with accounts.transaction():
-        await _claim(accounts, key, key.scope, hold_request)
-        ledger_tx = LedgerTransaction(accounts)
+        ledger_tx = LedgerTransaction(accounts, key.once(hold_request, accounts_pb.HoldFundsResponse))
         shard = platform_shard(hold_request)
         planned = ledger.plan(PostingKind.HOLD, HOLD_SCOPE, hold_request, amount.currency, legs, shard, transaction_id)
         await ledger_tx.lock(planned)
         hold, hold_posting = await ledger_tx.open_hold(planned, buyer_id, amount.amount_minor)
-        await accounts.execute(ANSWER, key.scope, hold_request, key.response)
     ids |= {"hold": str(hold.id), "hold_posting": str(hold_posting.id)}
 
     async with trading.transaction():
@@ -205,8 +210,7 @@ async def purchase(connections: Connections, ledger: Ledger, sample: Sample, lis
     capture_request = f"{transaction_id}:capture"
     capture_scope = f"{PostingKind.CAPTURE.value}:{hold.id}"
     async with accounts.transaction():
-        await _claim(accounts, key, key.scope, capture_request)
-        ledger_tx = LedgerTransaction(accounts)
+        ledger_tx = LedgerTransaction(accounts, key.once(capture_request, accounts_pb.CaptureFundsResponse))
         hold, _ = await ledger_tx.lock_hold(hold.id, capture_scope, capture_request)
         moved, after = settle(hold.amounts, PostingKind.CAPTURE, None, hold.currency)
         legs = capture_legs(buyer_id, seller_id, moved, fee.amount_minor)
@@ -216,7 +220,6 @@ async def purchase(connections: Connections, ledger: Ledger, sample: Sample, lis
         )
         await ledger_tx.lock(planned)
         _, capture = await ledger_tx.settle_hold(planned, hold, after)
-        await accounts.execute(ANSWER, key.scope, capture_request, key.response)
     ids["settle_posting"] = str(capture.id)
 
     async with trading.transaction():

@@ -1,9 +1,12 @@
 """The ledger's statements, in bare asyncpg on the service's own connection pool.
 
 Every Hold, Capture and Release runs through here, so these skip the ORM (it measured five
-times slower than asyncpg on this path): a posting is BEGIN, one statement that locks its
-accounts, one that writes the posting with its entries (and its hold), COMMIT. A capture or a
-release first locks its hold, which orders every posting of one hold. The database does the
+times slower than asyncpg on this path): a posting is BEGIN, one statement that claims the
+request's idempotency key and locks its accounts, one that writes the posting with its entries
+(and its hold) and stores the response to the key, COMMIT. A capture or a release first locks its
+hold (claiming the key there), which orders every posting of one hold. The response is made
+before the write: the entries' ids are made here and their time is the transaction's, read by
+the lock. The database does the
 rest: triggers apply each entry to its account's balance and to its hold, the CHECKs refuse a
 negative user balance and a capture or release of more than a hold has left, and a deferred
 constraint trigger refuses, at commit, a posting whose entries do not sum to zero (see the
@@ -19,6 +22,8 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -34,7 +39,9 @@ from accounts.repository.ledger_reads import (
     hold_of,
     posting_of,
 )
+from servicekit import idempotency
 from servicekit.db import Database, broken_constraint
+from servicekit.idempotency import Once
 
 AccountKey = tuple[UUID | None, LedgerAccountKind, str, int]  # owner, kind, currency, shard
 
@@ -61,7 +68,7 @@ ON CONFLICT DO NOTHING
 # The subquery sees postings committed before this statement began: a duplicate committed while
 # we waited for the locks is not seen here, and is caught by the unique key when we insert.
 _LOCK = """
-SELECT id, balance_minor,
+SELECT id, balance_minor, now() AS now,
        (SELECT p.id FROM postings p WHERE p.scope = $2 AND p.request_id = $3) AS existing
 FROM ledger_accounts
 WHERE id = ANY($1::uuid[])
@@ -82,24 +89,26 @@ FOR NO KEY UPDATE
 _POSTING_WITH_ENTRIES = """
 posting AS (
     INSERT INTO postings (id, kind, scope, request_id, transaction_id, currency, hold_id)
-    VALUES ($1, $2::posting_kind, $3, $4, $5, $6, $9)
+    VALUES ($1, $2::posting_kind, $3, $4, $5, $6, $10)
     RETURNING id, currency
 )
 INSERT INTO ledger_entries (id, posting_id, account_id, currency, amount_minor)
-SELECT gen_random_uuid(), posting.id, line.account_id, posting.currency, line.amount_minor
-FROM posting, unnest($7::uuid[], $8::int8[]) AS line(account_id, amount_minor)
-RETURNING id, account_id, amount_minor, created_at
+SELECT line.id, posting.id, line.account_id, posting.currency, line.amount_minor
+FROM posting, unnest($7::uuid[], $8::int8[], $9::uuid[]) AS line(account_id, amount_minor, id)
 """
 
-# A deposit names no hold ($9 is NULL); a capture or a release names the one it takes from, which
-# the database applies it to.
+# A deposit names no hold ($10 is NULL), and answers with the wallet it reads after.
 _INSERT = f"WITH {_POSTING_WITH_ENTRIES}"
 
-# A hold posting makes its hold ($9, owned by $10) in the same statement, empty: the database fills
+# A capture or a release names the hold it takes from, which the database applies it to.
+_INSERT_SETTLING = f"WITH {idempotency.answering(11)}, {_POSTING_WITH_ENTRIES}"
+
+# A hold posting makes its hold ($10, owned by $14) in the same statement, empty: the database fills
 # it from the posting's entries.
 _INSERT_OPENING_HOLD = f"""
-WITH hold AS (
-    INSERT INTO holds (id, user_id, currency, request_id, transaction_id) VALUES ($9, $10, $6, $4, $5)
+WITH {idempotency.answering(11)},
+hold AS (
+    INSERT INTO holds (id, user_id, currency, request_id, transaction_id) VALUES ($10, $14, $6, $4, $5)
 ),
 {_POSTING_WITH_ENTRIES}
 """
@@ -114,6 +123,8 @@ WHERE p.scope = $1 AND p.request_id = $2
 """
 
 _HOLD = f"SELECT {HOLD_COLUMNS} FROM holds WHERE id = $1"
+
+_CLAIMING = {query: idempotency.claiming(query, 4) for query in (_LOCK, _LOCK_HOLD)}
 
 
 class DuplicatePosting(Exception):
@@ -150,10 +161,16 @@ class PlannedPosting:
 
 
 class LedgerTransaction:
-    """The statements of one posting, on a connection inside a transaction."""
+    """The statements of one posting, on a connection inside a transaction. With the request's key, the first
+    lock claims it and the write that makes the response stores it (servicekit.idempotency); a lock comes
+    before every write."""
 
-    def __init__(self, connection: asyncpg.Connection) -> None:
+    def __init__(self, connection: asyncpg.Connection, once: Once | None = None) -> None:
         self._connection = connection
+        self._once = once if once is not None and once.key else None
+        self._unclaimed = self._once is not None
+        self._answered = False
+        self._now: datetime | None = None
 
     @property
     def connection(self) -> asyncpg.Connection:
@@ -161,15 +178,26 @@ class LedgerTransaction:
 
     async def lock(self, planned: PlannedPosting) -> tuple[dict[UUID, int], UUID | None]:
         """Locks the accounts in id order; their balances, and the posting already made with the key, if seen."""
-        rows = await self._connection.fetch(_LOCK, planned.account_ids, planned.scope, planned.request_id)
+        rows = await self._locked(_LOCK, planned.account_ids, planned.scope, planned.request_id)
         if len(rows) < len(planned.account_ids):
             raise AccountsChanged()
+        self._now = rows[0]["now"]
         return {row["id"]: row["balance_minor"] for row in rows}, rows[0]["existing"]
 
     async def lock_hold(self, hold_id: UUID, scope: str, request_id: str) -> tuple[Hold | None, UUID | None]:
         """Locks the hold; it, and the posting already made with the key, if seen."""
-        row = await self._connection.fetchrow(_LOCK_HOLD, hold_id, scope, request_id)
-        return (hold_of(row), row["existing"]) if row else (None, None)
+        rows = await self._locked(_LOCK_HOLD, hold_id, scope, request_id)
+        return (hold_of(rows[0]), rows[0]["existing"]) if rows else (None, None)
+
+    async def _locked(self, query: str, *parameters: Any) -> list[asyncpg.Record]:
+        """The rows of a locking query, the first of which claims the key (Replayed when it was taken before)."""
+        if self._once is None or not self._unclaimed:
+            return await self._connection.fetch(query, *parameters)
+        rows = await self._connection.fetch(_CLAIMING[query], *parameters, *idempotency.claim_parameters(self._once))
+        self._unclaimed = False
+        if not rows[0]["claimed"]:
+            await idempotency.refuse(self._connection, self._once)
+        return [row for row in rows if row["id"] is not None]
 
     async def posting(self, scope: str, request_id: str) -> Posting | None:
         return posting_of(entry_of(row) for row in await self._connection.fetch(_POSTING, scope, request_id))
@@ -180,14 +208,15 @@ class LedgerTransaction:
 
     async def insert(self, planned: PlannedPosting) -> Posting:
         """Writes a posting that names no hold: a deposit."""
-        return await self._insert(_INSERT, planned, None)
+        entry_ids, posting = self._posting(planned, None)
+        await self._write(_INSERT, planned, entry_ids, posting)
+        return posting
 
     async def open_hold(self, planned: PlannedPosting, user_id: UUID, amount_minor: int) -> tuple[Hold, Posting]:
-        """Writes a hold posting and the hold it fills."""
-        hold_id = uuid.uuid4()
-        posting = await self._insert(_INSERT_OPENING_HOLD, planned, hold_id, user_id)
+        """Writes a hold posting and the hold it fills, and the response to the key."""
+        entry_ids, posting = self._posting(planned, uuid.uuid4())
         hold = Hold(
-            id=hold_id,
+            id=posting.hold_id,
             user_id=user_id,
             currency=planned.currency,
             amount_minor=amount_minor,
@@ -197,19 +226,58 @@ class LedgerTransaction:
             created_at=posting.created_at,
             updated_at=posting.created_at,
         )
-        return hold, posting
+        result = hold, posting
+        await self._write(_INSERT_OPENING_HOLD, planned, entry_ids, posting, *self._answer(result), user_id)
+        return result
 
     async def settle_hold(self, planned: PlannedPosting, hold: Hold, after: HoldAmounts) -> tuple[Hold, Posting]:
-        """Writes a capture or a release of the (locked) hold, which leaves it holding `after`."""
-        posting = await self._insert(_INSERT, planned, hold.id)
-        return replace(hold, amounts=after, updated_at=posting.created_at), posting
+        """Writes a capture or a release of the (locked) hold, which leaves it holding `after`, and the response
+        to the key."""
+        entry_ids, posting = self._posting(planned, hold.id)
+        result = replace(hold, amounts=after, updated_at=posting.created_at), posting
+        await self._write(_INSERT_SETTLING, planned, entry_ids, posting, *self._answer(result))
+        return result
 
-    async def _insert(self, statement: str, planned: PlannedPosting, hold_id: UUID | None, *owner: UUID) -> Posting:
+    async def answer(self, result: Any) -> None:
+        """Stores the response to result, unless the write that made it did."""
+        if not self._answered:
+            await idempotency.complete(self._connection, self._once, result)
+
+    def _answer(self, result: Any) -> tuple[bytes, str, str]:
+        if self._once is None:
+            raise RuntimeError("a hold, a capture or a release is keyed: its transaction needs the request's key")
+        self._answered = True
+        return idempotency.answer_parameters(self._once, result)
+
+    def _posting(self, planned: PlannedPosting, hold_id: UUID | None) -> tuple[list[UUID], Posting]:
+        """The posting about to be written, with the ids of its entries in the order of its lines."""
         posting_id = uuid.uuid4()
+        entry_ids = [uuid.uuid4() for _ in planned.lines]
+        posting = posting_of(
+            Entry(
+                id=entry_id,
+                posting_id=posting_id,
+                account=leg.account,
+                user_id=leg.user_id,
+                currency=planned.currency,
+                amount_minor=leg.amount_minor,
+                kind=planned.kind,
+                request_id=planned.request_id,
+                transaction_id=planned.transaction_id,
+                hold_id=hold_id,
+                created_at=self._now,
+            )
+            for entry_id, (_, leg) in zip(entry_ids, planned.lines, strict=True)
+        )
+        return entry_ids, posting
+
+    async def _write(
+        self, statement: str, planned: PlannedPosting, entry_ids: list[UUID], posting: Posting, *extra: Any
+    ) -> None:
         try:
-            rows = await self._connection.fetch(
+            await self._connection.execute(
                 statement,
-                posting_id,
+                posting.id,
                 planned.kind.value,
                 planned.scope,
                 planned.request_id,
@@ -217,30 +285,14 @@ class LedgerTransaction:
                 planned.currency,
                 [account_id for account_id, _ in planned.lines],
                 [leg.amount_minor for _, leg in planned.lines],
-                hold_id,
-                *owner,
+                entry_ids,
+                posting.hold_id,
+                *extra,
             )
         except asyncpg.UniqueViolationError as error:
             if broken_constraint(error) == DUPLICATE_POSTING:
                 raise DuplicatePosting() from error
             raise
-        legs = {account_id: leg for account_id, leg in planned.lines}
-        return posting_of(
-            Entry(
-                id=row["id"],
-                posting_id=posting_id,
-                account=legs[row["account_id"]].account,
-                user_id=legs[row["account_id"]].user_id,
-                currency=planned.currency,
-                amount_minor=row["amount_minor"],
-                kind=planned.kind,
-                request_id=planned.request_id,
-                transaction_id=planned.transaction_id,
-                hold_id=hold_id,
-                created_at=row["created_at"],
-            )
-            for row in rows
-        )
 
 
 class Ledger:
@@ -257,10 +309,10 @@ class Ledger:
         return self._db.connection()
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[LedgerTransaction]:
-        """One transaction; its end is the commit, where the deferred checks run."""
+    async def transaction(self, once: Once | None = None) -> AsyncIterator[LedgerTransaction]:
+        """One transaction, keyed by once; its end is the commit, where the deferred checks run."""
         async with self._db.connection() as connection, connection.transaction():
-            yield LedgerTransaction(connection)
+            yield LedgerTransaction(connection, once)
 
     def plan(
         self,

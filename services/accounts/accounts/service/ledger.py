@@ -1,8 +1,8 @@
 """Use cases of wallets: deposit; hold money, then capture or release the hold; read a wallet and its entries.
 
 Each money movement is one posting of the ledger (repository.ledger), made once per idempotency
-key. The kit's key (servicekit.idempotency) is claimed first in the posting's transaction: a
-repeat gets the first response, a key reused for another request is refused. The posting keeps
+key. The kit's key (servicekit.idempotency) is claimed first in the posting's transaction, by its
+first lock: a repeat gets the first response, a key reused for another request is refused. The posting keeps
 the key too, unique in the database, so a retry that comes after the kit's keys are gone, or a
 concurrent repeat that waited for the first one's locks, gets the first posting back instead of a
 second effect. A capture or a release
@@ -47,7 +47,6 @@ from accounts.repository.ledger import (
 )
 from accounts.repository.ledger_reads import Entry, Hold, Posting, WalletBalance
 from servicekit import audit as audit_log
-from servicekit import idempotency
 from servicekit.auth import Caller
 from servicekit.db import broken_constraint
 from servicekit.errors import Aborted, FailedPrecondition, InvalidArgument
@@ -91,7 +90,7 @@ async def deposit(
         [wallet] = await ledger_reads.wallets(tx.connection, caller.user_id, amount.currency)
         return wallet
 
-    return await _attempts(ledger, _keyed(once, post))
+    return await _attempts(ledger, once, post)
 
 
 async def hold_funds(
@@ -120,7 +119,7 @@ async def hold_funds(
             return await tx.open_hold(planned, user_id, amount.amount_minor)
         return await _replay(tx, HOLD_SCOPE, request_id)
 
-    return await _attempts(ledger, _keyed(once, post))
+    return await _attempts(ledger, once, post)
 
 
 async def capture_funds(
@@ -176,21 +175,7 @@ async def _settle(
                 return await tx.settle_hold(planned, hold, after)
         return await _replay(tx, scope, request_id)
 
-    return await _attempts(ledger, _keyed(once, post))
-
-
-def _keyed(
-    once: Once | None, post: Callable[[LedgerTransaction], Awaitable[T]]
-) -> Callable[[LedgerTransaction], Awaitable[T]]:
-    """post, between the claim of the request's key and the storing of its response, in its transaction."""
-
-    async def keyed(tx: LedgerTransaction) -> T:
-        await idempotency.claim(tx.connection, once)
-        result = await post(tx)
-        await idempotency.complete(tx.connection, once, result)
-        return result
-
-    return keyed
+    return await _attempts(ledger, once, post)
 
 
 async def _replay(tx: LedgerTransaction, scope: str, request_id: str) -> HoldAndPosting | None:
@@ -201,12 +186,15 @@ async def _replay(tx: LedgerTransaction, scope: str, request_id: str) -> HoldAnd
     return await tx.hold(posting.hold_id), posting
 
 
-async def _attempts(ledger: Ledger, post: Callable[[LedgerTransaction], Awaitable[T]]) -> T:
-    """Runs post in a transaction of its own until it commits, at most MAX_ATTEMPTS times."""
+async def _attempts(ledger: Ledger, once: Once | None, post: Callable[[LedgerTransaction], Awaitable[T]]) -> T:
+    """Runs post in a transaction of its own, keyed by once, until it commits, at most MAX_ATTEMPTS times; the
+    response to its result is stored before the commit."""
     for _ in range(MAX_ATTEMPTS):
         try:
-            async with ledger.transaction() as tx:
-                return await post(tx)
+            async with ledger.transaction(once) as tx:
+                result = await post(tx)
+                await tx.answer(result)
+                return result
         except AccountsMissing as missing:
             try:
                 await ledger.find_accounts(missing)
