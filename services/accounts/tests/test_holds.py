@@ -9,8 +9,13 @@ import asyncpg
 import grpc
 import pytest
 
+from accounts.api import escrow_to_proto
+from accounts.domain.ledger import LedgerAccountKind, capture_legs
+from accounts.repository.ledger import AccountsMissing, Ledger
+from accounts.service import ledger as ledger_service
 from marketplace.accounts.v1 import accounts_service_pb2 as pb
 from marketplace.accounts.v1 import resources_pb2
+from servicekit.idempotency import Once
 from testkit.grpc import error_metadata, error_reason, field_violations, rpc_error
 
 from .accounts_support import capture_request, hold_request, release_request, usd, write_posting
@@ -238,6 +243,22 @@ async def test_a_key_used_before_is_refused_for_a_hold_that_does_not_exist(accou
         accounts.CaptureFunds(capture_request(str(uuid.uuid4()), seller.user.id, request_id="pay-once"))
     )
     assert (error.code(), error_reason(error)) == (grpc.StatusCode.FAILED_PRECONDITION, "IDEMPOTENCY_KEY_REUSED")
+
+
+async def test_a_capture_whose_cached_account_id_is_wrong_looks_its_accounts_up_again(
+    accounts, accounts_db, funded, sign_up, wallet_of
+):
+    # Its accounts are locked by the statement that writes it: the entries' foreign key finds the wrong id.
+    buyer, seller = await funded(1000), await sign_up()
+    hold = (await accounts.HoldFunds(hold_request(buyer.user.id, 100))).hold
+    buyer_id, seller_id = uuid.UUID(buyer.user.id), uuid.UUID(seller.user.id)
+    ledger = Ledger(accounts_db)
+    await ledger.find_accounts(AccountsMissing("USD", capture_legs(buyer_id, seller_id, 100, 0), 0))
+    ledger._ids[(seller_id, LedgerAccountKind.AVAILABLE, "USD", 0)] = uuid.uuid4()
+    once = Once(uuid.uuid4().hex, "tests", "hash", lambda result: pb.CaptureFundsResponse(**escrow_to_proto(*result)))
+    captured, _ = await ledger_service.capture_funds(ledger, once, uuid.UUID(hold.id), seller_id, None, None)
+    assert captured.amounts.captured_minor == 100
+    assert await wallet_of(seller) == (100, 0)
 
 
 async def test_a_key_used_for_one_hold_is_refused_for_another(accounts, funded, sign_up, wallet_of):

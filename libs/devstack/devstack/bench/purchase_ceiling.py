@@ -7,7 +7,7 @@ statement on a connection of its own database (one connection per client and dat
     accounts  claim the key and lock the buyer's accounts; write the hold with its posting and the answer
     trading   lock the listing; mark the transaction paid; its event
     catalog   claim the key; give the item to the buyer; its event; store the answer
-    accounts  claim the key and lock the hold; lock the accounts; write the capture and the answer
+    accounts  claim the key and lock the hold; lock the accounts and write the capture and the answer
     trading   sell the listing; complete the transaction; expire its pending offers; the events
 
 The ledger's part is accounts' own code on a bare connection (repository.ledger's statements and
@@ -218,7 +218,6 @@ async def purchase(connections: Connections, ledger: Ledger, sample: Sample, lis
         planned = ledger.plan(
             PostingKind.CAPTURE, capture_scope, capture_request, hold.currency, legs, shard, transaction_id
         )
-        await ledger_tx.lock(planned)
         _, capture = await ledger_tx.settle_hold(planned, hold, after)
     ids["settle_posting"] = str(capture.id)
 

@@ -3,10 +3,10 @@
 Every Hold, Capture and Release runs through here, so these skip the ORM (it measured five
 times slower than asyncpg on this path): a posting is BEGIN, one statement that claims the
 request's idempotency key and locks its accounts, one that writes the posting with its entries
-(and its hold) and stores the response to the key, COMMIT. A capture or a release first locks its
-hold (claiming the key there), which orders every posting of one hold. The response is made
-before the write: the entries' ids are made here and their time is the transaction's, read by
-the lock. The database does the
+(and its hold) and stores the response to the key, COMMIT. A capture or a release locks its hold
+instead (claiming the key there), which orders every posting of one hold, and its accounts in the
+statement that writes it: it reads no balance. The response is made before the write: the
+entries' ids are made here and their time is the transaction's, read by the first lock. The database does the
 rest: triggers apply each entry to its account's balance and to its hold, the CHECKs refuse a
 negative user balance and a capture or release of more than a hold has left, and a deferred
 constraint trigger refuses, at commit, a posting whose entries do not sum to zero (see the
@@ -46,6 +46,7 @@ from servicekit.idempotency import Once
 AccountKey = tuple[UUID | None, LedgerAccountKind, str, int]  # owner, kind, currency, shard
 
 DUPLICATE_POSTING = "uq_postings_scope_request_id"
+ACCOUNT_MISSING = "fk_ledger_entries_account_id_ledger_accounts"
 NEGATIVE_BALANCE = "ck_ledger_accounts_balance_not_negative"
 USER_MISSING = "fk_ledger_accounts_user_id_users"
 # Worth retrying the whole posting: PostgreSQL gave up one side of a conflict.
@@ -76,20 +77,24 @@ ORDER BY id
 FOR NO KEY UPDATE
 """
 
-# As above, a posting of the key committed while we waited for the hold is not seen here; the
-# accounts' lock, a statement later, sees it.
+# As above, a posting of the key committed while we waited for the hold is not seen here, and the
+# unique key refuses ours.
 _LOCK_HOLD = f"""
-SELECT {HOLD_COLUMNS},
+SELECT {HOLD_COLUMNS}, now() AS now,
        (SELECT p.id FROM postings p WHERE p.scope = $2 AND p.request_id = $3) AS existing
 FROM holds
 WHERE id = $1
 FOR NO KEY UPDATE
 """
 
-_POSTING_WITH_ENTRIES = """
+
+def _posting_with_entries(first: str = "") -> str:
+    """The CTE that writes the posting, then the statement that writes its entries; the posting's row is selected
+    FROM `first` when given: what the statement does before it."""
+    return f"""
 posting AS (
     INSERT INTO postings (id, kind, scope, request_id, transaction_id, currency, hold_id)
-    VALUES ($1, $2::posting_kind, $3, $4, $5, $6, $10)
+    SELECT $1, $2::posting_kind, $3, $4, $5, $6, $10 {f"FROM {first}" if first else ""}
     RETURNING id, currency
 )
 INSERT INTO ledger_entries (id, posting_id, account_id, currency, amount_minor)
@@ -97,11 +102,18 @@ SELECT line.id, posting.id, line.account_id, posting.currency, line.amount_minor
 FROM posting, unnest($7::uuid[], $8::int8[], $9::uuid[]) AS line(account_id, amount_minor, id)
 """
 
-# A deposit names no hold ($10 is NULL), and answers with the wallet it reads after.
-_INSERT = f"WITH {_POSTING_WITH_ENTRIES}"
 
-# A capture or a release names the hold it takes from, which the database applies it to.
-_INSERT_SETTLING = f"WITH {idempotency.answering(11)}, {_POSTING_WITH_ENTRIES}"
+# A deposit names no hold ($10 is NULL), and answers with the wallet it reads after.
+_INSERT = f"WITH {_posting_with_entries()}"
+
+# A capture or a release names the hold it takes from, which the database applies it to. It locks its
+# accounts in id order before the posting is written (the posting's row reads their count), and so before
+# the triggers at the statement's end change their balances.
+_INSERT_SETTLING = f"""
+WITH {idempotency.answering(11)},
+locked AS (SELECT id FROM ledger_accounts WHERE id = ANY($7::uuid[]) ORDER BY id FOR NO KEY UPDATE),
+{_posting_with_entries("(SELECT count(*) FROM locked) AS accounts")}
+"""
 
 # A hold posting makes its hold ($10, owned by $14) in the same statement, empty: the database fills
 # it from the posting's entries.
@@ -110,7 +122,7 @@ WITH {idempotency.answering(11)},
 hold AS (
     INSERT INTO holds (id, user_id, currency, request_id, transaction_id) VALUES ($10, $14, $6, $4, $5)
 ),
-{_POSTING_WITH_ENTRIES}
+{_posting_with_entries()}
 """
 
 # An entry has its posting's time: matching it too reads one partition of the entries.
@@ -141,7 +153,7 @@ class AccountsMissing(Exception):
 
 
 class AccountsChanged(Exception):
-    """A lock found fewer accounts than the cache promised."""
+    """A lock or a write found fewer accounts than the cache promised."""
 
 
 @dataclass(frozen=True)
@@ -187,7 +199,10 @@ class LedgerTransaction:
     async def lock_hold(self, hold_id: UUID, scope: str, request_id: str) -> tuple[Hold | None, UUID | None]:
         """Locks the hold; it, and the posting already made with the key, if seen."""
         rows = await self._locked(_LOCK_HOLD, hold_id, scope, request_id)
-        return (hold_of(rows[0]), rows[0]["existing"]) if rows else (None, None)
+        if not rows:
+            return None, None
+        self._now = rows[0]["now"]
+        return hold_of(rows[0]), rows[0]["existing"]
 
     async def _locked(self, query: str, *parameters: Any) -> list[asyncpg.Record]:
         """The rows of a locking query, the first of which claims the key (Replayed when it was taken before)."""
@@ -231,8 +246,8 @@ class LedgerTransaction:
         return result
 
     async def settle_hold(self, planned: PlannedPosting, hold: Hold, after: HoldAmounts) -> tuple[Hold, Posting]:
-        """Writes a capture or a release of the (locked) hold, which leaves it holding `after`, and the response
-        to the key."""
+        """Locks the accounts and writes a capture or a release of the (locked) hold, which leaves it holding
+        `after`, and the response to the key."""
         entry_ids, posting = self._posting(planned, hold.id)
         result = replace(hold, amounts=after, updated_at=posting.created_at), posting
         await self._write(_INSERT_SETTLING, planned, entry_ids, posting, *self._answer(result))
@@ -292,6 +307,10 @@ class LedgerTransaction:
         except asyncpg.UniqueViolationError as error:
             if broken_constraint(error) == DUPLICATE_POSTING:
                 raise DuplicatePosting() from error
+            raise
+        except asyncpg.ForeignKeyViolationError as error:
+            if broken_constraint(error) == ACCOUNT_MISSING:
+                raise AccountsChanged() from error
             raise
 
 

@@ -170,9 +170,7 @@ async def _settle(
                 raise
             shard = platform_shard(request_id)
             planned = ledger.plan(kind, scope, request_id, hold.currency, legs, shard, hold.transaction_id)
-            _, existing = await tx.lock(planned)
-            if existing is None:
-                return await tx.settle_hold(planned, hold, after)
+            return await tx.settle_hold(planned, hold, after)
         return await _replay(tx, scope, request_id)
 
     return await _attempts(ledger, once, post)
