@@ -6,11 +6,12 @@ request's idempotency key and locks its accounts, one that writes the posting wi
 (and its hold) and stores the response to the key, COMMIT. A capture or a release locks its hold
 instead (claiming the key there), which orders every posting of one hold, and its accounts in the
 statement that writes it: it reads no balance. The response is made before the write: the
-entries' ids are made here and their time is the transaction's, read by the first lock. The database does the
-rest: triggers apply each entry to its account's balance and to its hold, the CHECKs refuse a
-negative user balance and a capture or release of more than a hold has left, and a deferred
-constraint trigger refuses, at commit, a posting whose entries do not sum to zero (see the
-migrations "enforce the ledger in the database" and "create holds").
+entries' ids are made here and their time is the transaction's, read by the first lock.
+
+The database does the rest: triggers apply each entry to its account's balance and to its hold,
+the CHECKs refuse a negative user balance and a capture or release of more than a hold has left,
+and a deferred constraint trigger refuses, at commit, a posting whose entries do not sum to zero
+(see the migrations "enforce the ledger in the database" and "create holds").
 
 Accounts never change what they are (a trigger refuses it), so their ids are cached here by
 (user, kind, currency, shard) and a posting locks them by primary key, in id order, which is
@@ -205,7 +206,7 @@ class LedgerTransaction:
         return hold_of(rows[0]), rows[0]["existing"]
 
     async def _locked(self, query: str, *parameters: Any) -> list[asyncpg.Record]:
-        """The rows of a locking query, the first of which claims the key (Replayed when it was taken before)."""
+        """The rows of a locking query; the transaction's first claims the key too (Replayed when it was taken)."""
         if self._once is None or not self._unclaimed:
             return await self._connection.fetch(query, *parameters)
         rows = await self._connection.fetch(_CLAIMING[query], *parameters, *idempotency.claim_parameters(self._once))
