@@ -65,6 +65,7 @@ def search_backend(runtime: Runtime) -> SearchBackend:
             runtime.db,
             settings.search_exact_total_limit,
             settings.search_dense_filter_values,
+            settings.search_dense_category_share,
             settings.search_sparse_part_matches,
         )
     from trading.search.elasticsearch import ElasticsearchSearch

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from servicekit.config import InvalidSetting, Settings, env, env_number
-from trading.search import DENSE_FILTER_VALUES, EXACT_TOTAL_LIMIT, SPARSE_PART_MATCHES
+from trading.search import DENSE_CATEGORY_SHARE, DENSE_FILTER_VALUES, EXACT_TOTAL_LIMIT, SPARSE_PART_MATCHES
 
 # Where the purchase saga may be told to kill its process (SAGA_FAULT), each just after that effect.
 SAGA_FAULTS = ("reserve", "hold", "pay", "transfer", "capture", "close", "settle")
@@ -33,6 +33,9 @@ class TradingSettings(Settings):
     # A filter matching more value rows than this is checked per listing of PostgreSQL's page
     # (trading.search.postgres._dense).
     search_dense_filter_values: int = DENSE_FILTER_VALUES
+    # A category holding more than this share of the listings is checked per listing where words lead
+    # (trading.search.postgres._dense); 1 never.
+    search_dense_category_share: float = DENSE_CATEGORY_SHARE
     # A part of a search's words with no more matches than this is read whole through the words' index
     # (trading.search.postgres._sparse_ids); 0 walks every part by primary key.
     search_sparse_part_matches: int = SPARSE_PART_MATCHES
@@ -55,6 +58,9 @@ class TradingSettings(Settings):
             "search_exact_total_limit": int(env_number("SEARCH_EXACT_TOTAL_LIMIT", cls.search_exact_total_limit, 1)),
             "search_dense_filter_values": int(
                 env_number("SEARCH_DENSE_FILTER_VALUES", cls.search_dense_filter_values, 0)
+            ),
+            "search_dense_category_share": env_number(
+                "SEARCH_DENSE_CATEGORY_SHARE", cls.search_dense_category_share, 0.0
             ),
             "search_sparse_part_matches": int(
                 env_number("SEARCH_SPARSE_PART_MATCHES", cls.search_sparse_part_matches, 0)

@@ -32,6 +32,9 @@ EXACT_TOTAL_LIMIT = 1_000
 # PostgreSQL: a filter matching more value rows than this is checked per listing of the page, which then walks
 # the index of its order (trading.search.postgres._dense).
 DENSE_FILTER_VALUES = 2_000
+# PostgreSQL: a category holding more than this share of the listings is checked per listing where words lead,
+# not ANDed from its index (trading.search.postgres._dense).
+DENSE_CATEGORY_SHARE = 0.15
 # PostgreSQL: a part of a search's words read in id order with no more matches than this reads them all through
 # the words' index; with more, it walks the primary key (trading.search.postgres._sparse_ids).
 SPARSE_PART_MATCHES = 4_000
