@@ -259,7 +259,7 @@ def _aggregations(attributes: Sequence[SearchAttribute]) -> dict:
     aggs: dict[str, Any] = {name: {"terms": {"field": name, **terms}} for name in COLUMN_FACETS}
     for attribute in attributes:
         name = f"attributes.{attribute.key}"
-        if attribute.type.is_numeric and _bounded(attribute):
+        if attribute.bounded:
             bounds = number_ranges(float(attribute.min_value), float(attribute.max_value))
             aggs[name] = _range_aggregation(attribute.key, bounds)
         elif attribute.type.is_numeric:
@@ -270,15 +270,11 @@ def _aggregations(attributes: Sequence[SearchAttribute]) -> dict:
     return aggs
 
 
-def _bounded(attribute: SearchAttribute) -> bool:
-    return attribute.min_value is not None and attribute.max_value is not None
-
-
 def _seen_ranges(attributes: Sequence[SearchAttribute], aggregations: dict) -> dict[str, list[tuple[float, float]]]:
     """The facet ranges of the number attributes catalog does not bound, from the values the matches have."""
     seen = {}
     for attribute in attributes:
-        if attribute.type.is_numeric and not _bounded(attribute):
+        if attribute.type.is_numeric and not attribute.bounded:
             stats = aggregations[f"attributes.{attribute.key}"]["key"]["values"]
             if stats["count"]:
                 seen[attribute.key] = number_ranges(stats["min"], stats["max"])
