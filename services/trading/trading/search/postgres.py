@@ -2,9 +2,9 @@
 
 A search is a few statements in one read-only transaction: the page (by relevance, the listings with every
 word in their title, then the other full-text matches, then the typos, each part read only when those before
-do not fill the page; by distance, after finding its farthest listing), the facets of the listing's own
-columns with the total over the matches the facets count (at most `exact_total_limit` + 1, their ids read in
-the same statement) and the attribute facets (one query over listing_attribute_values for those ids).
+do not fill the page; by distance, after finding its farthest listing), then in one statement over the
+matches the facets count (at most `exact_total_limit` + 1) the facets of the listing's own columns, the total
+and the attribute facets, these from the matches' own `attributes`.
 When there are no more matches than the limit, the facets and the total are exact; past it they count that
 subset of the matches, scaled to an estimate of them all, which is the total.
 """
@@ -93,6 +93,9 @@ COLUMN_FACETS = ("game_id", "category_id", "condition", "feed")
 SAMPLE_PERCENT = 1.0
 
 Values = ListingAttributeValue
+# The columns an attribute facet's row groups by (key, string, boolean, range low and high, bucket), which the
+# column facets' rows leave NULL in the one statement of both (a UNION's parts have as many columns).
+ATTRIBUTE_FACET_GROUPS = 6
 
 
 @dataclass(frozen=True)
@@ -211,7 +214,7 @@ def match_conditions(
     query: SearchQuery,
     filters: Sequence[Filter[SearchAttribute]],
     words: ColumnElement[bool] | None = None,
-    per_row: Dense | None = None,
+    per_row: Dense = Dense(),
 ) -> list[ColumnElement[bool]]:
     """What a listing must be to match: active, and everything the query and its filters ask; of the words,
     `words` when given (a part of their matches); what `per_row` makes dense listing by listing."""
@@ -223,7 +226,7 @@ def match_conditions(
     if query.game_id is not None:
         conditions.append(Listing.game_id == query.game_id)
     if query.category_id is not None:
-        if per_row is not None and per_row.category:
+        if per_row.category:
             # Which the planner cannot answer from the category's index.
             conditions.append(Listing.category_id.is_not_distinct_from(query.category_id))
         else:
@@ -243,11 +246,11 @@ def match_conditions(
         conditions.append(Listing.seller_id == query.seller_id)
     for condition in filters:
         key = condition.attribute.key
-        if per_row is not None and condition in per_row.filters:
+        if condition in per_row.filters:
             # The listing's own value of the key, read from its `attributes` in the row the statement reads
             # anyway: an operator or two a listing, where a probe of the values' index cost a few microseconds
             # and made the planner take a per-listing check for dearer than ANDing the whole category's index.
-            conditions.append(value_condition(condition, *_attribute_value(key)))
+            conditions.append(value_condition(condition, *_typed(Listing.attributes[key])))
         else:
             # A semi-join, which the planner may start from, on the (key, value) index of the value's type.
             conditions.append(
@@ -258,11 +261,6 @@ def match_conditions(
                 )
             )
     return conditions
-
-
-def _attribute_value(key: str) -> tuple[ColumnElement, ColumnElement, ColumnElement]:
-    """The listing's value of key (`_typed`)."""
-    return _typed(Listing.attributes[key])
 
 
 def _typed(value: ColumnElement) -> tuple[ColumnElement, ColumnElement, ColumnElement]:
@@ -377,7 +375,7 @@ async def _dense(
     rows where there are 10,000 and starts the page from them. With words, a category of more than
     `category_share` of the listings: the planner ANDs the few thousand listings of a word's typos with
     the category's whole index (270,000 entries, 22 ms) to spare checking a category per listing (6 ms)."""
-    by_category = query.words and query.category_id is not None
+    by_category = bool(query.words) and query.category_id is not None
     if not filters and not by_category:
         return Dense()
     counts = [
@@ -562,7 +560,7 @@ def _column_facet_rows(matched) -> Select:
     """The facets of game, category, condition and feed and, in the empty set, the count: one GROUPING SETS."""
     columns = [matched.c[name] for name in COLUMN_FACETS]
     return (
-        select(func.grouping(*columns), *columns, *(null() for _ in range(6)), func.count())
+        select(func.grouping(*columns), *columns, *(null() for _ in range(ATTRIBUTE_FACET_GROUPS)), func.count())
         .select_from(matched)
         .group_by(text("GROUPING SETS ((game_id), (category_id), (condition), (feed), ())"))
     )
@@ -574,14 +572,14 @@ def _attribute_facet_rows(matched, attributes: Sequence[SearchAttribute]) -> Sel
     listing_attribute_values for the matches read them again (12 ms of 1,000 matches), and a join hashed every
     value of the keys (1.8 million rows for a category of 30 % at 1,000,000 listings, 650 ms)."""
     by_key = {attribute.key: attribute for attribute in attributes}
-    attribute = (
+    entry = (
         func.jsonb_each(matched.c.attributes)
         .table_valued(column("key", Text), column("value", JSONB))
-        .render_derived(name="attribute")
+        .render_derived(name="entry")
     )
-    string, number, boolean = _typed(attribute.c.value)
+    string, number, boolean = _typed(entry.c.value)
     columns = [
-        attribute.c.key,
+        entry.c.key,
         string.label("value_string"),
         boolean.label("value_boolean"),
         number.label("value_number"),
@@ -591,16 +589,16 @@ def _attribute_facet_rows(matched, attributes: Sequence[SearchAttribute]) -> Sel
     seen = any(attribute.type.is_numeric and not attribute.bounded for attribute in attributes)
     if seen:
         columns += [
-            func.min(number).over(partition_by=attribute.c.key).label("seen_low"),
-            func.max(number).over(partition_by=attribute.c.key).label("seen_high"),
+            func.min(number).over(partition_by=entry.c.key).label("seen_low"),
+            func.max(number).over(partition_by=entry.c.key).label("seen_high"),
         ]
     values = (
         select(*columns)
         .select_from(matched)
-        .join(attribute, true())
+        .join(entry, true())
         .where(
-            attribute.c.key.in_(list(by_key)),
-            func.jsonb_typeof(attribute.c.value).in_(["string", "number", "boolean"]),
+            entry.c.key.in_(list(by_key)),
+            func.jsonb_typeof(entry.c.value).in_(["string", "number", "boolean"]),
         )
         .subquery()
     )
