@@ -1,6 +1,6 @@
 """Domain errors with stable reasons, and their gRPC status with google.rpc details.
 
-Services raise these; the error interceptor turns them into a status whose
+Services raise these; the error layer turns them into a status whose
 `grpc-status-details-bin` trailer carries ErrorInfo (the reason) and, for invalid
 arguments, BadRequest field violations.
 """

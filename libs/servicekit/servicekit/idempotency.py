@@ -91,7 +91,7 @@ class IdempotencyKeyReused(FailedPrecondition):
 
 
 class Replayed(Exception):
-    """Raised by `claim` for a key used before with the same request; the error interceptor answers
+    """Raised by `claim` for a key used before with the same request; the error layer answers
     the RPC with the stored response."""
 
     def __init__(self, response: bytes) -> None:

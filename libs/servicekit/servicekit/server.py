@@ -21,7 +21,7 @@ from servicekit import idempotency, partitions, retention
 from servicekit.config import Settings
 from servicekit.feed import EventFeedServicer
 from servicekit.health import ServiceHealth
-from servicekit.interceptors import AuthInterceptor, ErrorInterceptor, LoggingInterceptor, RequestChecksInterceptor
+from servicekit.interceptors import AuthLayer, ErrorLayer, Layers, LoggingLayer, RequestChecksLayer
 from servicekit.outbox import OUTBOX, OutboxEventMixin
 from servicekit.partitions import PartitionedTable
 from servicekit.runtime import Runtime
@@ -113,10 +113,14 @@ async def start(spec: ServiceSpec, settings: Settings, runtime: Runtime | None =
     server = grpc.aio.server(
         options=SERVER_OPTIONS,
         interceptors=[
-            LoggingInterceptor(),
-            ErrorInterceptor(domain=f"{spec.name}.marketplace"),
-            AuthInterceptor(runtime.verifier, runtime.service_keys, runtime.suspended),
-            RequestChecksInterceptor(),
+            Layers(
+                [
+                    LoggingLayer(),
+                    ErrorLayer(domain=f"{spec.name}.marketplace"),
+                    AuthLayer(runtime.verifier, runtime.service_keys, runtime.suspended),
+                    RequestChecksLayer(),
+                ]
+            )
         ],
     )
     registrations = [
