@@ -22,8 +22,8 @@ saga's retries) and then deleted by the service's maintenance (`prune`), a batch
 
 A use case on a raw asyncpg connection (the ledger's hot path) passes that connection instead of
 a session (servicekit.statements). It may also claim the key in the statement that takes its first
-locks (`claiming`) and store the response in the write that makes it (`answering`): two round trips
-fewer.
+locks (`claiming`), a round trip fewer; or, a write made in one statement outside a transaction,
+claim the key with its response in that statement (`claiming_answered`), made before it.
 """
 
 import hashlib
@@ -190,7 +190,17 @@ def claim_parameters(once: Once) -> tuple[str, str, str]:
 
 async def refuse(handle: Handle, once: Once) -> None:
     """For a key this transaction could not claim: raises Replayed, or IdempotencyKeyReused for another request."""
-    [(request_hash, response)] = await rows(handle, _ANSWERED, scope_value=once.scope, key_value=once.key)
+    await replay(handle, once)
+    raise RuntimeError(f"idempotency key {once.key!r} was taken, and is not stored")
+
+
+async def replay(handle: Handle, once: Once) -> None:
+    """Raises Replayed with the key's stored response, or IdempotencyKeyReused when it answered another request;
+    returns when the key is not stored."""
+    stored = await rows(handle, _ANSWERED, scope_value=once.scope, key_value=once.key)
+    if not stored:
+        return
+    [(request_hash, response)] = stored
     if request_hash != once.request_hash:
         raise IdempotencyKeyReused(
             "this request_id (Idempotency-Key) was used with another request: use a new key for a new request"
@@ -207,18 +217,22 @@ async def complete(handle: Handle, once: Once | None, result: Any) -> None:
         await rows(handle, _COMPLETE, scope_value=once.scope, key_value=once.key, response_value=response)
 
 
-def answering(first: int) -> str:
-    """A CTE `answer` that stores the response to the claimed key, for the WITH of the write that makes the
-    result: its response, scope and key are the parameters from $first on (`answer_parameters`)."""
-    return (
-        f"answer AS (UPDATE {IdempotencyKeyMixin.__tablename__} SET response = ${first}"
-        f" WHERE scope = ${first + 1} AND key = ${first + 2})"
-    )
+def claiming_answered(first: int, source: str = "") -> str:
+    """A CTE `claim` that claims the key with its response at once, for a write made in one statement outside a
+    transaction, where no later statement could store it; its one row is the claim, none when the key was taken.
+    The scope, key, request hash and response are the parameters from $first on (`answered_claim_parameters`);
+    `source` (FROM, WHERE) says from what the claim is made, and so what it waits for."""
+    return f"""claim AS (
+    INSERT INTO {IdempotencyKeyMixin.__tablename__} (scope, key, request_hash, response)
+    SELECT ${first}, ${first + 1}, ${first + 2}, ${first + 3} {source}
+    ON CONFLICT DO NOTHING
+    RETURNING key
+)"""
 
 
-def answer_parameters(once: Once, result: Any) -> tuple[bytes, str, str]:
-    """The parameters of `answering`'s answer to result."""
-    return once.response(result).SerializeToString(), once.scope, once.key
+def answered_claim_parameters(once: Once, result: Any) -> tuple[str, str, str, bytes]:
+    """The parameters of `claiming_answered`'s claim of the key with its response to result."""
+    return once.scope, once.key, once.request_hash, once.response(result).SerializeToString()
 
 
 PRUNE_BATCH = 5000

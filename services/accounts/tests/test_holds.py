@@ -53,6 +53,7 @@ async def test_a_hold_beyond_the_available_balance_is_insufficient_funds(account
     error = await rpc_error(accounts.HoldFunds(hold_request(buyer.user.id, 1001)))
     assert error.code() is grpc.StatusCode.FAILED_PRECONDITION
     assert error_reason(error) == "INSUFFICIENT_FUNDS"
+    assert error_metadata(error) == {"available": "1000"}
     no_wallet = await sign_up()
     error = await rpc_error(accounts.HoldFunds(hold_request(no_wallet.user.id, 1)))
     assert error_reason(error) == "INSUFFICIENT_FUNDS"
@@ -287,6 +288,34 @@ async def test_20_concurrent_captures_of_one_on_a_hold_of_ten_let_exactly_ten_th
     assert {error_reason(error) for error in refused} == {"HOLD_CLOSED"}
     assert await wallet_of(seller) == (10, 0)
     assert await wallet_of(buyer) == (490, 500)
+
+
+async def test_a_capture_that_finds_its_hold_taken_from_since_it_read_it_captures_what_is_left(
+    accounts, funded, sign_up, sql
+):
+    buyer, seller = await funded(1000), await sign_up()
+    hold = (await accounts.HoldFunds(hold_request(buyer.user.id, 100))).hold
+    hold_id = uuid.UUID(hold.id)
+    held, available = await held_and_available(sql, buyer.user.id, buyer.user.id)
+    async with sql.transaction():
+        await sql.execute("SELECT FROM holds WHERE id = $1 FOR UPDATE", hold_id)
+        capture = asyncio.ensure_future(accounts.CaptureFunds(capture_request(hold.id, seller.user.id)))
+        await waiting_for_a_lock(sql)  # it read 100 left, and waits to write
+        await write_posting(sql, [(held, -30), (available, 30)], kind="release", hold_id=hold_id)
+    reply = await capture
+    assert (reply.hold.remaining, reply.hold.captured, reply.hold.released) == (usd(0), usd(70), usd(30))
+    assert await hold_row(sql, hold_id) == (100, 0, 70, 30, "closed")
+
+
+async def waiting_for_a_lock(sql, seconds: float = 10) -> None:
+    for _ in range(int(seconds / 0.02)):
+        waiting = (
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        if await sql.fetchval(waiting):
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("no statement waits for a lock")
 
 
 async def test_captures_and_releases_racing_on_one_hold_never_take_more_than_it_holds(

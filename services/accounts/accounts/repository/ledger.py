@@ -1,29 +1,35 @@
 """The ledger's statements, in bare asyncpg on the service's own connection pool.
 
 Every Hold, Capture and Release runs through here, so these skip the ORM (it measured five
-times slower than asyncpg on this path): a posting is BEGIN, one statement that claims the
-request's idempotency key and locks its accounts, one that writes the posting with its entries
-(and its hold) and stores the response to the key, COMMIT. A capture or a release locks its hold
-instead (claiming the key there), which orders every posting of one hold, and its accounts in the
-statement that writes it: it reads no balance. The response is made before the write: the
-entries' ids are made here and their time is the transaction's, read by the first lock.
+times slower than asyncpg on this path), and each is one statement outside a transaction,
+its response made before it, with the time the service gives the posting:
+
+- a hold claims the request's idempotency key with that response (unless a posting already has
+  the key), locks its accounts and writes the hold, the posting and its entries;
+- a capture or a release reads its hold first, for what is left of it; then its statement locks
+  the hold only if that is still what is left (else it reads again: another posting of the hold
+  went through), claims the key, locks its accounts and writes the posting and its entries.
+
+A deposit, rare, is BEGIN, one statement that claims the key and locks its accounts, one that
+writes the posting, the audit record and the response, COMMIT.
 
 The database does the rest: triggers apply each entry to its account's balance and to its hold,
-the CHECKs refuse a negative user balance and a capture or release of more than a hold has left,
-and a deferred constraint trigger refuses, at commit, a posting whose entries do not sum to zero
-(see the migrations "enforce the ledger in the database" and "create holds").
+the CHECKs refuse a negative user balance (a hold of more than is available) and a capture or
+release of more than a hold has left, and a deferred constraint trigger refuses, at commit, a
+posting whose entries do not sum to zero (see the migrations "enforce the ledger in the database"
+and "create holds").
 
 Accounts never change what they are (a trigger refuses it), so their ids are cached here by
 (user, kind, currency, shard) and a posting locks them by primary key, in id order, which is
-the one order every posting takes its row locks in (after at most one hold): two postings never
-wait on each other in a cycle.
+the one order every posting takes its row locks in (after at most one hold, and the key): two
+postings never wait on each other in a cycle. A request that waits for a key holds no account.
 """
 
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -70,7 +76,7 @@ ON CONFLICT DO NOTHING
 # The subquery sees postings committed before this statement began: a duplicate committed while
 # we waited for the locks is not seen here, and is caught by the unique key when we insert.
 _LOCK = """
-SELECT id, balance_minor, now() AS now,
+SELECT id, now() AS now,
        (SELECT p.id FROM postings p WHERE p.scope = $2 AND p.request_id = $3) AS existing
 FROM ledger_accounts
 WHERE id = ANY($1::uuid[])
@@ -78,52 +84,67 @@ ORDER BY id
 FOR NO KEY UPDATE
 """
 
-# As above, a posting of the key committed while we waited for the hold is not seen here, and the
-# unique key refuses ours.
-_LOCK_HOLD = f"""
-SELECT {HOLD_COLUMNS}, now() AS now,
-       (SELECT p.id FROM postings p WHERE p.scope = $2 AND p.request_id = $3) AS existing
-FROM holds
-WHERE id = $1
-FOR NO KEY UPDATE
-"""
+_BALANCES = "SELECT id, balance_minor FROM ledger_accounts WHERE id = ANY($1::uuid[])"
 
 
-def _posting_with_entries(first: str = "") -> str:
-    """The CTE that writes the posting, then the statement that writes its entries; the posting's row is selected
-    FROM `first` when given: what the statement does before it."""
+def _posting_with_entries(when: str = "") -> str:
+    """The CTEs that write the posting (of the hold $10, at $11), only `when` (a WHERE) holds, and its entries."""
     return f"""
 posting AS (
-    INSERT INTO postings (id, kind, scope, request_id, transaction_id, currency, hold_id)
-    SELECT $1, $2::posting_kind, $3, $4, $5, $6, $10 {f"FROM {first}" if first else ""}
-    RETURNING id, currency
-)
-INSERT INTO ledger_entries (id, posting_id, account_id, currency, amount_minor)
-SELECT line.id, posting.id, line.account_id, posting.currency, line.amount_minor
-FROM posting, unnest($7::uuid[], $8::int8[], $9::uuid[]) AS line(account_id, amount_minor, id)
-"""
-
-
-# A deposit names no hold ($10 is NULL), and answers with the wallet it reads after.
-_INSERT = f"WITH {_posting_with_entries()}"
-
-# A capture or a release names the hold it takes from, which the database applies it to. It locks its
-# accounts in id order before the posting is written (the posting's row reads their count), and so before
-# the triggers at the statement's end change their balances.
-_INSERT_SETTLING = f"""
-WITH {idempotency.answering(11)},
-locked AS (SELECT id FROM ledger_accounts WHERE id = ANY($7::uuid[]) ORDER BY id FOR NO KEY UPDATE),
-{_posting_with_entries("(SELECT count(*) FROM locked) AS accounts")}
-"""
-
-# A hold posting makes its hold ($10, owned by $14) in the same statement, empty: the database fills
-# it from the posting's entries.
-_INSERT_OPENING_HOLD = f"""
-WITH {idempotency.answering(11)},
-hold AS (
-    INSERT INTO holds (id, user_id, currency, request_id, transaction_id) VALUES ($10, $14, $6, $4, $5)
+    INSERT INTO postings (id, kind, scope, request_id, transaction_id, currency, hold_id, created_at)
+    SELECT $1, $2::posting_kind, $3, $4, $5, $6, $10, $11 {when}
+    RETURNING id, currency, created_at
 ),
-{_posting_with_entries()}
+entries AS (
+    INSERT INTO ledger_entries (id, posting_id, account_id, currency, amount_minor, created_at)
+    SELECT line.id, posting.id, line.account_id, posting.currency, line.amount_minor, posting.created_at
+    FROM posting, unnest($7::uuid[], $8::int8[], $9::uuid[]) AS line(account_id, amount_minor, id)
+)"""
+
+
+# A deposit names no hold ($10 is NULL); it is written at the time of its transaction, read by its lock.
+_INSERT = f"WITH {_posting_with_entries()} SELECT count(*) FROM posting"
+
+
+# Counting reads every row of `locked`, and so takes every lock (EXISTS would stop at the first, and leave the
+# triggers to lock the others in their own order).
+_ONCE_LOCKED = "WHERE (SELECT count(*) FROM locked) > 0"
+
+
+def _claimed_posting(claim_from: str = "") -> str:
+    """The CTEs of a posting in one statement: the key claimed with its response (parameters $12 to $15), FROM
+    `claim_from` when given, unless a posting has the key (`existing`); its accounts locked after the claim
+    (they join it), and the posting and its entries written once they are."""
+    unposted = "NOT EXISTS (SELECT FROM existing)"
+    return f"""
+existing AS (SELECT id FROM postings WHERE scope = $3 AND request_id = $4),
+{idempotency.claiming_answered(12, f"{claim_from} WHERE {unposted}")},
+locked AS (
+    SELECT a.id FROM claim, ledger_accounts a WHERE a.id = ANY($7::uuid[]) ORDER BY a.id FOR NO KEY UPDATE OF a
+),
+{_posting_with_entries(_ONCE_LOCKED)}"""
+
+
+_CLAIMED = "(SELECT count(*) FROM claim) AS claimed, (SELECT id FROM existing) AS existing"
+
+# A hold posting makes its hold ($10, owned by $16) in the same statement, empty: the database fills it
+# from the posting's entries.
+_OPEN_HOLD = f"""
+WITH {_claimed_posting()},
+hold AS (
+    INSERT INTO holds (id, user_id, currency, request_id, transaction_id, created_at, updated_at)
+    SELECT $10, $16, $6, $4, $5, $11, $11 {_ONCE_LOCKED}
+)
+SELECT {_CLAIMED}
+"""
+
+# A capture or a release goes on only while its hold has $16 left, what it read: every posting of a hold
+# takes from what is left, so that is the hold as read. Its lock comes before the key's: a request that waits
+# for the hold holds nothing else, and one that holds the key waits only for accounts.
+_SETTLE_HOLD = f"""
+WITH current AS (SELECT id FROM holds WHERE id = $10 AND remaining_minor = $16 FOR NO KEY UPDATE),
+{_claimed_posting("FROM current")}
+SELECT (SELECT count(*) FROM current) AS current, {_CLAIMED}
 """
 
 # An entry has its posting's time: matching it too reads one partition of the entries.
@@ -137,11 +158,15 @@ WHERE p.scope = $1 AND p.request_id = $2
 
 _HOLD = f"SELECT {HOLD_COLUMNS} FROM holds WHERE id = $1"
 
-_CLAIMING = {query: idempotency.claiming(query, 4) for query in (_LOCK, _LOCK_HOLD)}
+_CLAIMING_LOCK = idempotency.claiming(_LOCK, 4)
 
 
 class DuplicatePosting(Exception):
     """Another request with the same key committed first; a new attempt finds its posting."""
+
+
+class HoldChanged(Exception):
+    """A capture or a release found its hold with less left than it read: another posting of the hold went through."""
 
 
 @dataclass
@@ -155,6 +180,9 @@ class AccountsMissing(Exception):
 
 class AccountsChanged(Exception):
     """A lock or a write found fewer accounts than the cache promised."""
+
+
+HoldAndPosting = tuple[Hold, Posting]
 
 
 @dataclass(frozen=True)
@@ -172,147 +200,111 @@ class PlannedPosting:
     def account_ids(self) -> list[UUID]:
         return sorted({account_id for account_id, _ in self.lines})
 
-
-class LedgerTransaction:
-    """The statements of one posting, on a connection inside a transaction. With the request's key, the first
-    lock claims it and the write that makes the response stores it (servicekit.idempotency); a lock comes
-    before every write."""
-
-    def __init__(self, connection: asyncpg.Connection, once: Once | None = None) -> None:
-        self._connection = connection
-        self._once = once if once is not None and once.key else None
-        self._unclaimed = self._once is not None
-        self._answered = False
-        self._now: datetime | None = None
-
-    @property
-    def connection(self) -> asyncpg.Connection:
-        return self._connection
-
-    async def lock(self, planned: PlannedPosting) -> tuple[dict[UUID, int], UUID | None]:
-        """Locks the accounts in id order; their balances, and the posting already made with the key, if seen."""
-        rows = await self._locked(_LOCK, planned.account_ids, planned.scope, planned.request_id)
-        if len(rows) < len(planned.account_ids):
-            raise AccountsChanged()
-        self._now = rows[0]["now"]
-        return {row["id"]: row["balance_minor"] for row in rows}, rows[0]["existing"]
-
-    async def lock_hold(self, hold_id: UUID, scope: str, request_id: str) -> tuple[Hold | None, UUID | None]:
-        """Locks the hold; it, and the posting already made with the key, if seen."""
-        rows = await self._locked(_LOCK_HOLD, hold_id, scope, request_id)
-        if not rows:
-            return None, None
-        self._now = rows[0]["now"]
-        return hold_of(rows[0]), rows[0]["existing"]
-
-    async def _locked(self, query: str, *parameters: Any) -> list[asyncpg.Record]:
-        """The rows of a locking query; the transaction's first claims the key too (Replayed when it was taken)."""
-        if self._once is None or not self._unclaimed:
-            return await self._connection.fetch(query, *parameters)
-        rows = await self._connection.fetch(_CLAIMING[query], *parameters, *idempotency.claim_parameters(self._once))
-        self._unclaimed = False
-        if not rows[0]["claimed"]:
-            await idempotency.refuse(self._connection, self._once)
-        return [row for row in rows if row["id"] is not None]
-
-    async def posting(self, scope: str, request_id: str) -> Posting | None:
-        return posting_of(entry_of(row) for row in await self._connection.fetch(_POSTING, scope, request_id))
-
-    async def hold(self, hold_id: UUID) -> Hold | None:
-        row = await self._connection.fetchrow(_HOLD, hold_id)
-        return hold_of(row) if row else None
-
-    async def insert(self, planned: PlannedPosting) -> Posting:
-        """Writes a posting that names no hold: a deposit."""
-        entry_ids, posting = self._posting(planned, None)
-        await self._write(_INSERT, planned, entry_ids, posting)
-        return posting
-
-    async def open_hold(self, planned: PlannedPosting, user_id: UUID, amount_minor: int) -> tuple[Hold, Posting]:
-        """Writes a hold posting and the hold it fills, and the response to the key."""
-        entry_ids, posting = self._posting(planned, uuid.uuid4())
-        hold = Hold(
-            id=posting.hold_id,
-            user_id=user_id,
-            currency=planned.currency,
-            amount_minor=amount_minor,
-            amounts=HoldAmounts(remaining_minor=amount_minor),
-            request_id=planned.request_id,
-            transaction_id=planned.transaction_id,
-            created_at=posting.created_at,
-            updated_at=posting.created_at,
-        )
-        result = hold, posting
-        await self._write(_INSERT_OPENING_HOLD, planned, entry_ids, posting, *self._answer(result), user_id)
-        return result
-
-    async def settle_hold(self, planned: PlannedPosting, hold: Hold, after: HoldAmounts) -> tuple[Hold, Posting]:
-        """Locks the accounts and writes a capture or a release of the (locked) hold, which leaves it holding
-        `after`, and the response to the key."""
-        entry_ids, posting = self._posting(planned, hold.id)
-        result = replace(hold, amounts=after, updated_at=posting.created_at), posting
-        await self._write(_INSERT_SETTLING, planned, entry_ids, posting, *self._answer(result))
-        return result
-
-    async def answer(self, result: Any) -> None:
-        """Stores the response to result, unless the write that made it did."""
-        if not self._answered:
-            await idempotency.complete(self._connection, self._once, result)
-
-    def _answer(self, result: Any) -> tuple[bytes, str, str]:
-        if self._once is None:
-            raise RuntimeError("a hold, a capture or a release is keyed: its transaction needs the request's key")
-        self._answered = True
-        return idempotency.answer_parameters(self._once, result)
-
-    def _posting(self, planned: PlannedPosting, hold_id: UUID | None) -> tuple[list[UUID], Posting]:
-        """The posting about to be written, with the ids of its entries in the order of its lines."""
+    def written(self, hold_id: UUID | None, at: datetime) -> tuple[list[UUID], Posting]:
+        """The posting as it will be written, with the ids of its entries in the order of its lines."""
         posting_id = uuid.uuid4()
-        entry_ids = [uuid.uuid4() for _ in planned.lines]
+        entry_ids = [uuid.uuid4() for _ in self.lines]
         posting = posting_of(
             Entry(
                 id=entry_id,
                 posting_id=posting_id,
                 account=leg.account,
                 user_id=leg.user_id,
-                currency=planned.currency,
+                currency=self.currency,
                 amount_minor=leg.amount_minor,
-                kind=planned.kind,
-                request_id=planned.request_id,
-                transaction_id=planned.transaction_id,
+                kind=self.kind,
+                request_id=self.request_id,
+                transaction_id=self.transaction_id,
                 hold_id=hold_id,
-                created_at=self._now,
+                created_at=at,
             )
-            for entry_id, (_, leg) in zip(entry_ids, planned.lines, strict=True)
+            for entry_id, (_, leg) in zip(entry_ids, self.lines, strict=True)
         )
         return entry_ids, posting
 
-    async def _write(
-        self, statement: str, planned: PlannedPosting, entry_ids: list[UUID], posting: Posting, *extra: Any
-    ) -> None:
-        try:
-            await self._connection.execute(
-                statement,
-                posting.id,
-                planned.kind.value,
-                planned.scope,
-                planned.request_id,
-                planned.transaction_id,
-                planned.currency,
-                [account_id for account_id, _ in planned.lines],
-                [leg.amount_minor for _, leg in planned.lines],
-                entry_ids,
-                posting.hold_id,
-                *extra,
-            )
-        except asyncpg.UniqueViolationError as error:
-            if broken_constraint(error) == DUPLICATE_POSTING:
-                raise DuplicatePosting() from error
-            raise
-        except asyncpg.ForeignKeyViolationError as error:
-            if broken_constraint(error) == ACCOUNT_MISSING:
-                raise AccountsChanged() from error
-            raise
+
+class LedgerTransaction:
+    """The statements of a deposit, on a connection inside a transaction. With the request's key, the lock claims
+    it (servicekit.idempotency); the lock comes before the write."""
+
+    def __init__(self, connection: asyncpg.Connection, once: Once | None = None) -> None:
+        self._connection = connection
+        self._once = once if once is not None and once.key else None
+        self._now: datetime | None = None
+
+    @property
+    def connection(self) -> asyncpg.Connection:
+        return self._connection
+
+    async def lock(self, planned: PlannedPosting) -> UUID | None:
+        """Locks the accounts in id order, claiming the key (Replayed when it was taken); the posting already made
+        with the key, if seen."""
+        parameters = (planned.account_ids, planned.scope, planned.request_id)
+        if self._once is None:
+            rows = await self._connection.fetch(_LOCK, *parameters)
+        else:
+            rows = await self._connection.fetch(_CLAIMING_LOCK, *parameters, *idempotency.claim_parameters(self._once))
+            if not rows[0]["claimed"]:
+                await idempotency.refuse(self._connection, self._once)
+            rows = [row for row in rows if row["id"] is not None]
+        if len(rows) < len(planned.account_ids):
+            raise AccountsChanged()
+        self._now = rows[0]["now"]
+        return rows[0]["existing"]
+
+    async def insert(self, planned: PlannedPosting) -> Posting:
+        """Writes a posting that names no hold, at the transaction's time."""
+        entry_ids, posting = planned.written(None, self._now)
+        await _write(self._connection, _INSERT, planned, entry_ids, posting)
+        return posting
+
+    async def answer(self, result: Any) -> None:
+        """Stores the response to result under the key."""
+        await idempotency.complete(self._connection, self._once, result)
+
+
+async def _write(
+    connection: asyncpg.Connection,
+    statement: str,
+    planned: PlannedPosting,
+    entry_ids: list[UUID],
+    posting: Posting,
+    *extra: Any,
+) -> asyncpg.Record:
+    try:
+        return await connection.fetchrow(
+            statement,
+            posting.id,
+            planned.kind.value,
+            planned.scope,
+            planned.request_id,
+            planned.transaction_id,
+            planned.currency,
+            [account_id for account_id, _ in planned.lines],
+            [leg.amount_minor for _, leg in planned.lines],
+            entry_ids,
+            posting.hold_id,
+            posting.created_at,
+            *extra,
+        )
+    except asyncpg.UniqueViolationError as error:
+        if broken_constraint(error) == DUPLICATE_POSTING:
+            raise DuplicatePosting() from error
+        raise
+    except asyncpg.ForeignKeyViolationError as error:
+        if broken_constraint(error) == ACCOUNT_MISSING:
+            raise AccountsChanged() from error
+        raise
+
+
+async def _replay(connection: asyncpg.Connection, once: Once, scope: str, request_id: str) -> HoldAndPosting | None:
+    """What the key answered: its stored response (raised as Replayed, or IdempotencyKeyReused for another
+    request); once the kit's key is pruned, the posting it made with its hold as it is now; None when neither."""
+    await idempotency.replay(connection, once)
+    posting = posting_of(entry_of(row) for row in await connection.fetch(_POSTING, scope, request_id))
+    if posting is None:
+        return None
+    return hold_of(await connection.fetchrow(_HOLD, posting.hold_id)), posting
 
 
 class Ledger:
@@ -333,6 +325,70 @@ class Ledger:
         """One transaction, keyed by once; its end is the commit, where the deferred checks run."""
         async with self._db.connection() as connection, connection.transaction():
             yield LedgerTransaction(connection, once)
+
+    async def open_hold(self, planned: PlannedPosting, once: Once, user_id: UUID, amount_minor: int) -> HoldAndPosting:
+        """Writes a hold posting and the hold it fills, with the response to the key; or what the key answered."""
+        now = datetime.now(UTC)
+        entry_ids, posting = planned.written(uuid.uuid4(), now)
+        amounts = HoldAmounts(remaining_minor=amount_minor)
+        hold = Hold(
+            posting.hold_id,
+            user_id,
+            planned.currency,
+            amount_minor,
+            amounts,
+            planned.request_id,
+            planned.transaction_id,
+            now,
+            now,
+        )
+        return await self._posted(_OPEN_HOLD, planned, once, entry_ids, (hold, posting), user_id)
+
+    async def settle_hold(self, planned: PlannedPosting, once: Once, hold: Hold, after: HoldAmounts) -> HoldAndPosting:
+        """Writes a capture or a release of the hold as read, which leaves it holding `after`, with the response to
+        the key; or what the key answered. HoldChanged when the hold has less left than it had."""
+        now = datetime.now(UTC)
+        entry_ids, posting = planned.written(hold.id, now)
+        result = replace(hold, amounts=after, updated_at=now), posting
+        return await self._posted(_SETTLE_HOLD, planned, once, entry_ids, result, hold.amounts.remaining_minor)
+
+    async def _posted(
+        self,
+        statement: str,
+        planned: PlannedPosting,
+        once: Once,
+        entry_ids: list[UUID],
+        result: HoldAndPosting,
+        *extra: Any,
+    ) -> HoldAndPosting:
+        claim = idempotency.answered_claim_parameters(once, result)
+        async with self._db.connection() as connection:
+            row = await _write(connection, statement, planned, entry_ids, result[1], *claim, *extra)
+            if row.get("current") == 0:  # a capture or a release whose hold had less left than it read
+                raise HoldChanged()
+            if row["claimed"]:
+                return result
+            replayed = await _replay(connection, once, planned.scope, planned.request_id)
+        if replayed is None:
+            raise DuplicatePosting()  # the key's row went between the statements: try again
+        return replayed
+
+    async def replay(self, once: Once, scope: str, request_id: str) -> HoldAndPosting | None:
+        """What the key answered before (raised as Replayed when stored), or None when it answered nothing."""
+        async with self._db.connection() as connection:
+            return await _replay(connection, once, scope, request_id)
+
+    async def hold(self, hold_id: UUID) -> Hold | None:
+        async with self._db.connection() as connection:
+            row = await connection.fetchrow(_HOLD, hold_id)
+        return hold_of(row) if row else None
+
+    async def balances(self, planned: PlannedPosting) -> dict[tuple[LedgerAccountKind, UUID | None], int]:
+        """The balances of the planned posting's accounts, by kind and owner."""
+        async with self._db.connection() as connection:
+            rows = await connection.fetch(_BALANCES, planned.account_ids)
+        by_id = {row["id"]: row["balance_minor"] for row in rows}
+        return {(leg.account, leg.user_id): by_id[account_id] for account_id, leg in planned.lines}
 
     def plan(
         self,

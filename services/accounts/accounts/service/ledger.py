@@ -1,13 +1,12 @@
 """Use cases of wallets: deposit; hold money, then capture or release the hold; read a wallet and its entries.
 
 Each money movement is one posting of the ledger (repository.ledger), made once per idempotency
-key. The kit's key (servicekit.idempotency) is claimed first in the posting's transaction, by its
-first lock: a repeat gets the first response, a key reused for another request is refused. The posting keeps
-the key too, unique in the database, so a retry that comes after the kit's keys are gone, or a
-concurrent repeat that waited for the first one's locks, gets the first posting back instead of a
-second effect. A capture or a release
-names its hold and locks it first, so the postings of one hold take turns and never take more
-than is left of it.
+key. The kit's key (servicekit.idempotency) is claimed with the posting, before its accounts are
+locked: a repeat gets the first response, a key reused for another request is refused. The posting keeps
+the key too, unique in the database, so a retry that comes after the kit's keys are gone gets the
+first posting back instead of a second effect. A capture or a release names its hold, reads what is
+left of it, and is written only while that is still what is left, so the postings of one hold take
+turns and never take more than is left of it.
 """
 
 import uuid
@@ -42,14 +41,15 @@ from accounts.repository.ledger import (
     AccountsChanged,
     AccountsMissing,
     DuplicatePosting,
+    HoldAndPosting,
+    HoldChanged,
     Ledger,
-    LedgerTransaction,
 )
-from accounts.repository.ledger_reads import Entry, Hold, Posting, WalletBalance
+from accounts.repository.ledger_reads import Entry, Hold, WalletBalance
 from servicekit import audit as audit_log
 from servicekit.auth import Caller
 from servicekit.db import broken_constraint
-from servicekit.errors import Aborted, FailedPrecondition, InvalidArgument
+from servicekit.errors import Aborted, FailedPrecondition, InvalidArgument, NotFound
 from servicekit.idempotency import Once
 from servicekit.money import Money
 from servicekit.pagination import Page, page_result
@@ -61,7 +61,6 @@ MAX_ATTEMPTS = 3
 HOLD_SCOPE = PostingKind.HOLD.value
 
 T = TypeVar("T")
-HoldAndPosting = tuple[Hold, Posting]
 
 
 async def deposit(
@@ -74,23 +73,24 @@ async def deposit(
     # Users choose their own keys: the scope keeps one user's key from ever meeting another's.
     scope = f"deposit:{caller.user_id}"
 
-    async def post(tx: LedgerTransaction) -> WalletBalance:
+    async def attempt() -> WalletBalance:
         planned = ledger.plan(PostingKind.DEPOSIT, scope, request_id, amount.currency, legs, platform_shard(request_id))
-        _, existing = await tx.lock(planned)
-        if existing is None:
-            posting = await tx.insert(planned)
-            if not development:
-                # Money from outside the marketplace: an admin's act, audited.
-                after = {
-                    "currency": amount.currency,
-                    "amount_minor": amount.amount_minor,
-                    "posting_id": str(posting.id),
-                }
-                await audit_log.record(tx.connection, "wallet.deposited", "user", caller.user_id, after=after)
-        [wallet] = await ledger_reads.wallets(tx.connection, caller.user_id, amount.currency)
-        return wallet
+        async with ledger.transaction(once) as tx:
+            if await tx.lock(planned) is None:
+                posting = await tx.insert(planned)
+                if not development:
+                    # Money from outside the marketplace: an admin's act, audited.
+                    after = {
+                        "currency": amount.currency,
+                        "amount_minor": amount.amount_minor,
+                        "posting_id": str(posting.id),
+                    }
+                    await audit_log.record(tx.connection, "wallet.deposited", "user", caller.user_id, after=after)
+            [wallet] = await ledger_reads.wallets(tx.connection, caller.user_id, amount.currency)
+            await tx.answer(wallet)
+            return wallet
 
-    return await _attempts(ledger, once, post)
+    return await _attempts(ledger, attempt)
 
 
 async def hold_funds(
@@ -100,26 +100,19 @@ async def hold_funds(
     legs = hold_legs(user_id, amount.amount_minor)
     request_id = once.key
 
-    async def post(tx: LedgerTransaction) -> HoldAndPosting:
+    async def attempt() -> HoldAndPosting:
         planned = ledger.plan(
             PostingKind.HOLD, HOLD_SCOPE, request_id, amount.currency, legs, platform_shard(request_id), transaction_id
         )
-        balances, existing = await tx.lock(planned)
-        if existing is None:
-            try:
-                check_funds(
-                    legs, {(leg.account, leg.user_id): balances[account_id] for account_id, leg in planned.lines}
-                )
-            except FailedPrecondition:
-                # A repeat whose first request committed while we waited for the locks is not short of
-                # money: the first hold is its answer.
-                if replayed := await _replay(tx, HOLD_SCOPE, request_id):
-                    return replayed
-                raise
-            return await tx.open_hold(planned, user_id, amount.amount_minor)
-        return await _replay(tx, HOLD_SCOPE, request_id)
+        try:
+            return await ledger.open_hold(planned, once, user_id, amount.amount_minor)
+        except asyncpg.CheckViolationError as error:
+            # The database refused to take the balance below zero: say what is available.
+            if broken_constraint(error) == NEGATIVE_BALANCE:
+                check_funds(legs, await ledger.balances(planned))
+            raise
 
-    return await _attempts(ledger, once, post)
+    return await _attempts(ledger, attempt)
 
 
 async def capture_funds(
@@ -154,45 +147,37 @@ async def _settle(
     scope = f"{kind.value}:{hold_id}"
     request_id = once.key
 
-    async def post(tx: LedgerTransaction) -> HoldAndPosting:
-        hold, existing = await tx.lock_hold(hold_id, scope, request_id)
-        if hold is None:
-            raise HoldNotFound(f"hold {hold_id} does not exist")
-        if existing is None:
-            try:
-                moved, after = settle(hold.amounts, kind, requested, hold.currency)
-                legs = legs_of(hold, moved)
-            except (FailedPrecondition, InvalidArgument):
-                # The first request with this key may have committed (and emptied the hold) while we
-                # waited for its lock: it is the answer, not a refusal.
-                if replayed := await _replay(tx, scope, request_id):
-                    return replayed
-                raise
-            shard = platform_shard(request_id)
-            planned = ledger.plan(kind, scope, request_id, hold.currency, legs, shard, hold.transaction_id)
-            return await tx.settle_hold(planned, hold, after)
-        return await _replay(tx, scope, request_id)
-
-    return await _attempts(ledger, once, post)
-
-
-async def _replay(tx: LedgerTransaction, scope: str, request_id: str) -> HoldAndPosting | None:
-    """The posting the key made before, with its hold as it is now."""
-    posting = await tx.posting(scope, request_id)
-    if posting is None:
-        return None
-    return await tx.hold(posting.hold_id), posting
-
-
-async def _attempts(ledger: Ledger, once: Once | None, post: Callable[[LedgerTransaction], Awaitable[T]]) -> T:
-    """Runs post in a transaction of its own, keyed by once, until it commits, at most MAX_ATTEMPTS times; the
-    response to its result is stored before the commit."""
-    for _ in range(MAX_ATTEMPTS):
+    async def attempt() -> HoldAndPosting:
         try:
-            async with ledger.transaction(once) as tx:
-                result = await post(tx)
-                await tx.answer(result)
-                return result
+            hold = await ledger.hold(hold_id)
+            if hold is None:
+                raise HoldNotFound(f"hold {hold_id} does not exist")
+            moved, after = settle(hold.amounts, kind, requested, hold.currency)
+            legs = legs_of(hold, moved)
+        except (NotFound, FailedPrecondition, InvalidArgument):
+            # A key that answered before answers the same (the first request may have emptied the hold), and a
+            # key used for another request is refused, whatever the hold is now.
+            if replayed := await ledger.replay(once, scope, request_id):
+                return replayed
+            raise
+        planned = ledger.plan(
+            kind, scope, request_id, hold.currency, legs, platform_shard(request_id), hold.transaction_id
+        )
+        return await ledger.settle_hold(planned, once, hold, after)
+
+    return await _attempts(ledger, attempt)
+
+
+async def _attempts(ledger: Ledger, attempt: Callable[[], Awaitable[T]]) -> T:
+    """Runs attempt until it goes through, at most MAX_ATTEMPTS times when it conflicts."""
+    conflicts = 0
+    while conflicts < MAX_ATTEMPTS:
+        try:
+            return await attempt()
+        except HoldChanged:
+            # Another posting of the hold went through since it was read: no conflict of ours, and a hold can
+            # only be taken from until nothing is left.
+            continue
         except AccountsMissing as missing:
             try:
                 await ledger.find_accounts(missing)
@@ -204,13 +189,13 @@ async def _attempts(ledger: Ledger, once: Once | None, post: Callable[[LedgerTra
             ledger.forget()
         except (DuplicatePosting, *RETRYABLE):
             # Another request with the key committed first, or PostgreSQL chose us as a conflict's
-            # victim: the next attempt finds the first posting under its locks, or goes through.
+            # victim: the next attempt finds the first posting, or goes through.
             pass
         except asyncpg.CheckViolationError as error:
-            # The database's own guard; the check under the locks should have refused first.
             if broken_constraint(error) != NEGATIVE_BALANCE:
                 raise
             raise InsufficientFunds("the balance is too low for this posting") from error
+        conflicts += 1
     raise Aborted("the posting kept conflicting with others; try again")
 
 
