@@ -4,10 +4,10 @@ One purchase is the saga's six database transactions, in its order, each a round
 statement on a connection of its own database (one connection per client and database):
 
     trading   claim the key; reserve the listing (lock and move); insert the transaction; its events; store the answer
-    accounts  claim the key and lock the buyer's accounts; write the hold with its posting and the answer
+    accounts  one statement: claim the key with the answer, lock the buyer's accounts, write the hold and its posting
     trading   lock the listing; mark the transaction paid; its event
     catalog   claim the key; give the item to the buyer; its event; store the answer
-    accounts  claim the key and lock the hold; lock the accounts and write the capture and the answer
+    accounts  read the hold; one statement: lock it, claim the key with the answer, lock the accounts, write the capture
     trading   sell the listing; complete the transaction; expire its pending offers; the events
 
 The ledger's part is accounts' own code on a bare connection (repository.ledger's statements and
@@ -40,7 +40,8 @@ from accounts.domain.ledger import (
     platform_shard,
     settle,
 )
-from accounts.repository.ledger import AccountsMissing, Ledger, LedgerTransaction
+from accounts.repository import ledger as postings
+from accounts.repository.ledger import AccountsMissing, Ledger
 from accounts.service.ledger import HOLD_SCOPE
 from devstack.bench.load import Failed, Result, measure
 from marketplace.accounts.v1 import accounts_service_pb2 as accounts_pb
@@ -184,12 +185,10 @@ async def purchase(connections: Connections, ledger: Ledger, sample: Sample, lis
     key = sample.hold_key
     hold_request = f"{transaction_id}:hold"
     legs = hold_legs(buyer_id, amount.amount_minor)
-    async with accounts.transaction():
-        ledger_tx = LedgerTransaction(accounts, key.once(hold_request, accounts_pb.HoldFundsResponse))
-        shard = platform_shard(hold_request)
-        planned = ledger.plan(PostingKind.HOLD, HOLD_SCOPE, hold_request, amount.currency, legs, shard, transaction_id)
-        await ledger_tx.lock(planned)
-        hold, hold_posting = await ledger_tx.open_hold(planned, buyer_id, amount.amount_minor)
+    shard = platform_shard(hold_request)
+    planned = ledger.plan(PostingKind.HOLD, HOLD_SCOPE, hold_request, amount.currency, legs, shard, transaction_id)
+    once = key.once(hold_request, accounts_pb.HoldFundsResponse)
+    hold, hold_posting = await postings.open_hold(accounts, planned, once, buyer_id, amount.amount_minor)
     ids |= {"hold": str(hold.id), "hold_posting": str(hold_posting.id)}
 
     async with trading.transaction():
@@ -209,16 +208,15 @@ async def purchase(connections: Connections, ledger: Ledger, sample: Sample, lis
     key = sample.capture_key
     capture_request = f"{transaction_id}:capture"
     capture_scope = f"{PostingKind.CAPTURE.value}:{hold.id}"
-    async with accounts.transaction():
-        ledger_tx = LedgerTransaction(accounts, key.once(capture_request, accounts_pb.CaptureFundsResponse))
-        hold, _ = await ledger_tx.lock_hold(hold.id, capture_scope, capture_request)
-        moved, after = settle(hold.amounts, PostingKind.CAPTURE, None, hold.currency)
-        legs = capture_legs(buyer_id, seller_id, moved, fee.amount_minor)
-        shard = platform_shard(capture_request)
-        planned = ledger.plan(
-            PostingKind.CAPTURE, capture_scope, capture_request, hold.currency, legs, shard, transaction_id
-        )
-        _, capture = await ledger_tx.settle_hold(planned, hold, after)
+    hold = await postings.read_hold(accounts, hold.id)
+    moved, after = settle(hold.amounts, PostingKind.CAPTURE, None, hold.currency)
+    legs = capture_legs(buyer_id, seller_id, moved, fee.amount_minor)
+    shard = platform_shard(capture_request)
+    planned = ledger.plan(
+        PostingKind.CAPTURE, capture_scope, capture_request, hold.currency, legs, shard, transaction_id
+    )
+    once = key.once(capture_request, accounts_pb.CaptureFundsResponse)
+    _, capture = await postings.settle_hold(accounts, planned, once, hold, after)
     ids["settle_posting"] = str(capture.id)
 
     async with trading.transaction():

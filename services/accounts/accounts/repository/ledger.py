@@ -297,7 +297,7 @@ async def _write(
         raise
 
 
-async def _replay(connection: asyncpg.Connection, once: Once, scope: str, request_id: str) -> HoldAndPosting | None:
+async def replay(connection: asyncpg.Connection, once: Once, scope: str, request_id: str) -> HoldAndPosting | None:
     """What the key answered: its stored response (raised as Replayed, or IdempotencyKeyReused for another
     request); once the kit's key is pruned, the posting it made with its hold as it is now; None when neither."""
     await idempotency.replay(connection, once)
@@ -305,6 +305,72 @@ async def _replay(connection: asyncpg.Connection, once: Once, scope: str, reques
     if posting is None:
         return None
     return hold_of(await connection.fetchrow(_HOLD, posting.hold_id)), posting
+
+
+async def open_hold(
+    connection: asyncpg.Connection, planned: PlannedPosting, once: Once, user_id: UUID, amount_minor: int
+) -> HoldAndPosting:
+    """Writes a hold posting and the hold it fills, with the response to the key; or what the key answered."""
+    now = datetime.now(UTC)
+    entry_ids, posting = planned.written(uuid.uuid4(), now)
+    amounts = HoldAmounts(remaining_minor=amount_minor)
+    hold = Hold(
+        posting.hold_id,
+        user_id,
+        planned.currency,
+        amount_minor,
+        amounts,
+        planned.request_id,
+        planned.transaction_id,
+        now,
+        now,
+    )
+    return await _posted(connection, _OPEN_HOLD, planned, once, entry_ids, (hold, posting), user_id)
+
+
+async def settle_hold(
+    connection: asyncpg.Connection, planned: PlannedPosting, once: Once, hold: Hold, after: HoldAmounts
+) -> HoldAndPosting:
+    """Writes a capture or a release of the hold as read, which leaves it holding `after`, with the response to the
+    key; or what the key answered. HoldChanged when the hold has less left than it had."""
+    now = datetime.now(UTC)
+    entry_ids, posting = planned.written(hold.id, now)
+    result = replace(hold, amounts=after, updated_at=now), posting
+    return await _posted(connection, _SETTLE_HOLD, planned, once, entry_ids, result, hold.amounts.remaining_minor)
+
+
+async def _posted(
+    connection: asyncpg.Connection,
+    statement: str,
+    planned: PlannedPosting,
+    once: Once,
+    entry_ids: list[UUID],
+    result: HoldAndPosting,
+    *extra: Any,
+) -> HoldAndPosting:
+    claim = idempotency.answered_claim_parameters(once, result)
+    row = await _write(connection, statement, planned, entry_ids, result[1], *claim, *extra)
+    if row.get("current") == 0:  # a capture or a release whose hold had less left than it read
+        raise HoldChanged()
+    if row["claimed"]:
+        return result
+    replayed = await replay(connection, once, planned.scope, planned.request_id)
+    if replayed is None:
+        raise DuplicatePosting()  # the key's row went between the statements: try again
+    return replayed
+
+
+async def read_hold(connection: asyncpg.Connection, hold_id: UUID) -> Hold | None:
+    row = await connection.fetchrow(_HOLD, hold_id)
+    return hold_of(row) if row else None
+
+
+async def balances(
+    connection: asyncpg.Connection, planned: PlannedPosting
+) -> dict[tuple[LedgerAccountKind, UUID | None], int]:
+    """The balances of the planned posting's accounts, by kind and owner."""
+    by_id = {row["id"]: row["balance_minor"] for row in await connection.fetch(_BALANCES, planned.account_ids)}
+    return {(leg.account, leg.user_id): by_id[account_id] for account_id, leg in planned.lines}
 
 
 class Ledger:
@@ -325,70 +391,6 @@ class Ledger:
         """One transaction, keyed by once; its end is the commit, where the deferred checks run."""
         async with self._db.connection() as connection, connection.transaction():
             yield LedgerTransaction(connection, once)
-
-    async def open_hold(self, planned: PlannedPosting, once: Once, user_id: UUID, amount_minor: int) -> HoldAndPosting:
-        """Writes a hold posting and the hold it fills, with the response to the key; or what the key answered."""
-        now = datetime.now(UTC)
-        entry_ids, posting = planned.written(uuid.uuid4(), now)
-        amounts = HoldAmounts(remaining_minor=amount_minor)
-        hold = Hold(
-            posting.hold_id,
-            user_id,
-            planned.currency,
-            amount_minor,
-            amounts,
-            planned.request_id,
-            planned.transaction_id,
-            now,
-            now,
-        )
-        return await self._posted(_OPEN_HOLD, planned, once, entry_ids, (hold, posting), user_id)
-
-    async def settle_hold(self, planned: PlannedPosting, once: Once, hold: Hold, after: HoldAmounts) -> HoldAndPosting:
-        """Writes a capture or a release of the hold as read, which leaves it holding `after`, with the response to
-        the key; or what the key answered. HoldChanged when the hold has less left than it had."""
-        now = datetime.now(UTC)
-        entry_ids, posting = planned.written(hold.id, now)
-        result = replace(hold, amounts=after, updated_at=now), posting
-        return await self._posted(_SETTLE_HOLD, planned, once, entry_ids, result, hold.amounts.remaining_minor)
-
-    async def _posted(
-        self,
-        statement: str,
-        planned: PlannedPosting,
-        once: Once,
-        entry_ids: list[UUID],
-        result: HoldAndPosting,
-        *extra: Any,
-    ) -> HoldAndPosting:
-        claim = idempotency.answered_claim_parameters(once, result)
-        async with self._db.connection() as connection:
-            row = await _write(connection, statement, planned, entry_ids, result[1], *claim, *extra)
-            if row.get("current") == 0:  # a capture or a release whose hold had less left than it read
-                raise HoldChanged()
-            if row["claimed"]:
-                return result
-            replayed = await _replay(connection, once, planned.scope, planned.request_id)
-        if replayed is None:
-            raise DuplicatePosting()  # the key's row went between the statements: try again
-        return replayed
-
-    async def replay(self, once: Once, scope: str, request_id: str) -> HoldAndPosting | None:
-        """What the key answered before (raised as Replayed when stored), or None when it answered nothing."""
-        async with self._db.connection() as connection:
-            return await _replay(connection, once, scope, request_id)
-
-    async def hold(self, hold_id: UUID) -> Hold | None:
-        async with self._db.connection() as connection:
-            row = await connection.fetchrow(_HOLD, hold_id)
-        return hold_of(row) if row else None
-
-    async def balances(self, planned: PlannedPosting) -> dict[tuple[LedgerAccountKind, UUID | None], int]:
-        """The balances of the planned posting's accounts, by kind and owner."""
-        async with self._db.connection() as connection:
-            rows = await connection.fetch(_BALANCES, planned.account_ids)
-        by_id = {row["id"]: row["balance_minor"] for row in rows}
-        return {(leg.account, leg.user_id): by_id[account_id] for account_id, leg in planned.lines}
 
     def plan(
         self,

@@ -33,6 +33,7 @@ from accounts.domain.ledger import (
     settle,
 )
 from accounts.domain.users import UserNotFound
+from accounts.repository import ledger as postings
 from accounts.repository import ledger_reads
 from accounts.repository.ledger import (
     NEGATIVE_BALANCE,
@@ -104,13 +105,14 @@ async def hold_funds(
         planned = ledger.plan(
             PostingKind.HOLD, HOLD_SCOPE, request_id, amount.currency, legs, platform_shard(request_id), transaction_id
         )
-        try:
-            return await ledger.open_hold(planned, once, user_id, amount.amount_minor)
-        except asyncpg.CheckViolationError as error:
-            # The database refused to take the balance below zero: say what is available.
-            if broken_constraint(error) == NEGATIVE_BALANCE:
-                check_funds(legs, await ledger.balances(planned))
-            raise
+        async with ledger.connection() as connection:
+            try:
+                return await postings.open_hold(connection, planned, once, user_id, amount.amount_minor)
+            except asyncpg.CheckViolationError as error:
+                # The database refused to take the balance below zero: say what is available.
+                if broken_constraint(error) == NEGATIVE_BALANCE:
+                    check_funds(legs, await postings.balances(connection, planned))
+                raise
 
     return await _attempts(ledger, attempt)
 
@@ -148,22 +150,22 @@ async def _settle(
     request_id = once.key
 
     async def attempt() -> HoldAndPosting:
-        try:
-            hold = await ledger.hold(hold_id)
-            if hold is None:
-                raise HoldNotFound(f"hold {hold_id} does not exist")
-            moved, after = settle(hold.amounts, kind, requested, hold.currency)
-            legs = legs_of(hold, moved)
-        except (NotFound, FailedPrecondition, InvalidArgument):
-            # A key that answered before answers the same (the first request may have emptied the hold), and a
-            # key used for another request is refused, whatever the hold is now.
-            if replayed := await ledger.replay(once, scope, request_id):
-                return replayed
-            raise
-        planned = ledger.plan(
-            kind, scope, request_id, hold.currency, legs, platform_shard(request_id), hold.transaction_id
-        )
-        return await ledger.settle_hold(planned, once, hold, after)
+        async with ledger.connection() as connection:
+            try:
+                hold = await postings.read_hold(connection, hold_id)
+                if hold is None:
+                    raise HoldNotFound(f"hold {hold_id} does not exist")
+                moved, after = settle(hold.amounts, kind, requested, hold.currency)
+                legs = legs_of(hold, moved)
+            except (NotFound, FailedPrecondition, InvalidArgument):
+                # A key that answered before answers the same (the first request may have emptied the hold), and
+                # a key used for another request is refused, whatever the hold is now.
+                if replayed := await postings.replay(connection, once, scope, request_id):
+                    return replayed
+                raise
+            shard = platform_shard(request_id)
+            planned = ledger.plan(kind, scope, request_id, hold.currency, legs, shard, hold.transaction_id)
+            return await postings.settle_hold(connection, planned, once, hold, after)
 
     return await _attempts(ledger, attempt)
 
