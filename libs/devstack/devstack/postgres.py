@@ -25,6 +25,9 @@ from devstack.ports import free_port
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 PGDATA = RUN / "pgdata"
 POSTGIS_PACKAGE = "postgresql-15-postgis-3"
+# Each service may hold 2 x DB_POOL_SIZE + DB_POOL_OVERFLOW connections (30 by default): four of them under a
+# bench's load, beside the bench's own, pass PostgreSQL's default of 100.
+MAX_CONNECTIONS = 200
 
 
 def _with_database(url: str, database: str, driver: str = "postgresql") -> str:
@@ -118,7 +121,7 @@ def start_private_cluster() -> tuple[str, bool]:
     status = subprocess.run(_as_owner([str(bin_dir / "pg_ctl"), "-D", str(data), "status"]), capture_output=True)
     started = status.returncode != 0
     if started:
-        options = f"-p {port} -k {data} -c listen_addresses=127.0.0.1"
+        options = f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c max_connections={MAX_CONNECTIONS}"
         subprocess.run(
             _as_owner(
                 [
