@@ -8,6 +8,10 @@ never skips one.
 It names itself to the producer and acknowledges its stored cursor as it goes (every
 `acknowledge_seconds` while events come, and when a stream ends), so that the producer
 keeps every event it has not handled yet (servicekit.retention).
+
+The record of a handled event guards against the feed sending it again (to another replica of
+the consumer, or after a cursor was moved back); past OUTBOX_RETENTION_DAYS, as long as a
+producer keeps its events, the service's maintenance deletes it (`prune`).
 """
 
 import asyncio
@@ -15,15 +19,16 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import grpc
-from sqlalchemy import DateTime, String, func, select
+from sqlalchemy import Connection, DateTime, Index, String, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from marketplace.common.v1 import events_pb2, events_pb2_grpc
+from servicekit import pruning
 from servicekit.db import Database
 from servicekit.health import ServiceHealth
 
@@ -50,6 +55,11 @@ class ProcessedEventMixin:
     """The events each consumer of this service has handled, for de-duplication."""
 
     __tablename__ = "processed_events"
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple:
+        # Pruning finds the old records by age (an index per service's table, hence a function).
+        return (Index("ix_processed_events_processed_at", "processed_at"),)
 
     consumer: Mapped[str] = mapped_column(String(100), primary_key=True)
     event_cursor: Mapped[str] = mapped_column(String(100), primary_key=True)
@@ -81,6 +91,17 @@ class EventConsumer:
         self._retry_seconds = retry_seconds
         self._max_retry_seconds = max_retry_seconds
         self._acknowledge_seconds = acknowledge_seconds
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def prune(self, connection: Connection, older_than: timedelta) -> int:
+        """Deletes the records of events handled longer ago than older_than; how many. On a connection in
+        autocommit."""
+        processed = self._processed.__table__
+        key = [processed.c.consumer, processed.c.event_cursor]
+        return pruning.prune(connection, processed, processed.c.processed_at, key, older_than)
 
     async def cursor(self) -> str:
         async with self._db.read() as session:

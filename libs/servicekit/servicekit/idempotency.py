@@ -41,16 +41,15 @@ from sqlalchemy import (
     String,
     bindparam,
     column,
-    delete,
     func,
     select,
     table,
-    tuple_,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
+from servicekit import pruning
 from servicekit.auth import current_call
 from servicekit.errors import FailedPrecondition
 from servicekit.statements import Handle, Prepared, rows
@@ -235,16 +234,6 @@ def answered_claim_parameters(once: Once, result: Any) -> tuple[str, str, str, b
     return once.scope, once.key, once.request_hash, once.response(result).SerializeToString()
 
 
-PRUNE_BATCH = 5000
-
-
 def prune(connection: Connection, older_than: timedelta) -> int:
-    """Deletes the keys older than older_than, a batch per statement so that no lock is held long; how many.
-    On a connection in autocommit."""
-    oldest_kept = select(func.now() - older_than).scalar_subquery()
-    batch = select(_KEYS.c.scope, _KEYS.c.key).where(_KEYS.c.created_at < oldest_kept).limit(PRUNE_BATCH)
-    statement = delete(_KEYS).where(tuple_(_KEYS.c.scope, _KEYS.c.key).in_(batch))
-    deleted = 0
-    while count := connection.execute(statement).rowcount:
-        deleted += count
-    return deleted
+    """Deletes the keys older than older_than; how many. On a connection in autocommit."""
+    return pruning.prune(connection, _KEYS, _KEYS.c.created_at, [_KEYS.c.scope, _KEYS.c.key], older_than)

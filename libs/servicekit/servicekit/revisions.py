@@ -267,23 +267,20 @@ def drop_outbox_retention() -> None:
     op.drop_table("outbox_consumers")
 
 
-def index_idempotency_keys_by_age() -> None:
-    """The index that pruning finds old idempotency keys by, built without blocking writes."""
+def index_by_age(table: str, column: str) -> None:
+    """The index that pruning finds a table's old rows by (servicekit.pruning), built without blocking writes."""
     with op.get_context().autocommit_block():
-        op.create_index(
-            "ix_idempotency_keys_created_at",
-            "idempotency_keys",
-            ["created_at"],
-            postgresql_concurrently=True,
-            if_not_exists=True,
-        )
+        op.create_index(f"ix_{table}_{column}", table, [column], postgresql_concurrently=True, if_not_exists=True)
+
+
+def drop_age_index(table: str, column: str) -> None:
+    with op.get_context().autocommit_block():
+        op.drop_index(f"ix_{table}_{column}", table_name=table, postgresql_concurrently=True, if_exists=True)
+
+
+def index_idempotency_keys_by_age() -> None:
+    index_by_age("idempotency_keys", "created_at")
 
 
 def drop_idempotency_keys_age_index() -> None:
-    with op.get_context().autocommit_block():
-        op.drop_index(
-            "ix_idempotency_keys_created_at",
-            table_name="idempotency_keys",
-            postgresql_concurrently=True,
-            if_exists=True,
-        )
+    drop_age_index("idempotency_keys", "created_at")

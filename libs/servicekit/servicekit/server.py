@@ -148,15 +148,21 @@ async def start(spec: ServiceSpec, settings: Settings, runtime: Runtime | None =
     await partitions.maintain(runtime.db, tables, health=health)
     await server.start()
     runtime.own_address = f"127.0.0.1:{port}"
-    tasks += [asyncio.create_task(consumer.run(health)) for consumer in spec.consumers(runtime)]
+    consumers = spec.consumers(runtime)
+    tasks += [asyncio.create_task(consumer.run(health)) for consumer in consumers]
     tasks += _follow_accounts(runtime)
     tasks += [asyncio.create_task(job) for job in spec.tasks(runtime)]
 
     def prune(connection: Connection) -> list[str]:
-        """The outbox's passed days, and the idempotency keys past their retention."""
-        dropped = retention.prune(connection, retention=timedelta(days=settings.outbox_retention_days))
+        """The outbox's passed days, the idempotency keys past their retention, and the records of the events the
+        consumers handled before the outbox's retention (no feed sends them again)."""
+        kept = timedelta(days=settings.outbox_retention_days)
+        dropped = retention.prune(connection, retention=kept)
         if deleted := idempotency.prune(connection, timedelta(hours=settings.idempotency_key_retention_hours)):
             log.info("deleted %d idempotency keys past their retention", deleted)
+        for consumer in consumers:
+            if deleted := consumer.prune(connection, kept):
+                log.info("deleted %d records of events %s handled", deleted, consumer.name)
         return dropped
 
     tasks.append(

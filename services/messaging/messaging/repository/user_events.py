@@ -14,13 +14,13 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 import asyncpg
-from sqlalchemy import delete, func, select, text, tuple_
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from messaging.models import UserEvent, UserEventHead
+from servicekit import pruning
 
 CHANNEL = "user_events"
-PRUNE_BATCH = 5000
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ async def after(connection: asyncpg.Connection, user_id: UUID, seq: int, limit: 
 async def prune_batch(session: AsyncSession, older_than: timedelta) -> int:
     """Deletes up to a batch of the events older than `older_than`, found through their age's index; how many.
     The heads stay: a number is never given twice."""
-    oldest_kept = select(func.now() - older_than).scalar_subquery()
-    batch = select(UserEvent.user_id, UserEvent.seq).where(UserEvent.created_at < oldest_kept).limit(PRUNE_BATCH)
-    result = await session.execute(delete(UserEvent).where(tuple_(UserEvent.user_id, UserEvent.seq).in_(batch)))
+    events = UserEvent.__table__
+    key = [events.c.user_id, events.c.seq]
+    result = await session.execute(pruning.deleting_a_batch(events, events.c.created_at, key, older_than))
     return result.rowcount

@@ -7,6 +7,7 @@ from datetime import timedelta
 from messaging.live import UserEventListener
 from messaging.repository import user_events as repository
 from messaging.repository.user_events import LoggedEvent
+from servicekit import pruning
 from servicekit.auth import Caller
 from servicekit.db import Database
 
@@ -54,5 +55,5 @@ async def prune(db: Database, retention: timedelta) -> int:
         async with db.begin() as session:
             count = await repository.prune_batch(session, retention)
         deleted += count
-        if count < repository.PRUNE_BATCH:
+        if count < pruning.BATCH:
             return deleted
