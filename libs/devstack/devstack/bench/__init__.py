@@ -9,8 +9,10 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import asyncpg
 from rich.console import Console
 
+from accounts.repository.ledger_reads import invariant_violations
 from devstack.config import StackConfig
 from devstack.keys import KeyFiles, ensure_keys
 from devstack.ports import free_port
@@ -88,6 +90,14 @@ class BenchStack:
     def database_url(self, context: str) -> str:
         """The context's database, in the form asyncpg takes."""
         return database_url(self.server, self.config.database(context))
+
+    async def ledger_violations(self) -> dict[str, list]:
+        """What breaks the ledger's invariants after a run, by invariant; empty when the ledger is sound."""
+        connection = await asyncpg.connect(self.database_url("accounts"))
+        try:
+            return await invariant_violations(connection)
+        finally:
+            await connection.close()
 
 
 async def drop_stack_databases(server: str) -> None:

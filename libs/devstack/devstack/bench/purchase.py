@@ -31,7 +31,6 @@ from rich.console import Console
 from rich.table import Table
 
 from accounts.repository.ledger import Ledger
-from accounts.repository.ledger_reads import invariant_violations
 from devstack.bench import BenchStack, in_bench_stack, run_on_server
 from devstack.bench.cpu import Costed, costed, cpu_table, postgres_pid
 from devstack.bench.load import Call, Failed, Result, http_clients, machine_summary, measure
@@ -155,12 +154,7 @@ async def check(stack: BenchStack) -> tuple[dict[str, list], dict[str, int]]:
         broken["a completed purchase's item is not its buyer's"] = [tuple(row.values()) for row in rows]
     if unfinished := {status: count for status, count in statuses.items() if status != "completed"}:
         broken["a purchase did not complete"] = [unfinished]
-    accounts = await asyncpg.connect(stack.database_url("accounts"))
-    try:
-        broken |= await invariant_violations(accounts)
-    finally:
-        await accounts.close()
-    return broken, statuses
+    return broken | await stack.ledger_violations(), statuses
 
 
 def report(

@@ -27,8 +27,9 @@ answered, and settles after a few thousand (about 2 minutes of this mix on 2 bus
 
 It prints a line per minute as it goes, then: per minute, requests/s by kind, sign-ins, 429s, errors
 and each process's RSS; per kind, requests/s, p50 and p99 over the measured time; each process's RSS
-after the warm-up and at the end. It fails (exit 1) on any error, the warm-up's included, or when a
-process's RSS grew by more than 10%. The figures also go to bench-results/soak.json.
+after the warm-up and at the end. It fails (exit 1) on any error, the warm-up's included, when a
+process's RSS grew by more than 10%, or when the ledger breaks one of its invariants after the run (the
+money the purchases moved all accounted for). The figures also go to bench-results/soak.json.
 """
 
 import asyncio
@@ -334,8 +335,9 @@ async def open_market(stack: BenchStack, console: Console, load: Load) -> Market
     )
 
 
-def report(console: Console, log: Log, load: Load) -> bool:
-    """Prints the tables and writes the figures; whether the soak passed."""
+def report(console: Console, log: Log, load: Load, ledger: dict[str, list]) -> bool:
+    """Prints the tables and writes the figures, with what broke the ledger's invariants (`ledger`); whether the
+    soak passed."""
     processes = list(log.periods[0].rss_mb)
     table = Table(title="per minute (a request counts in the minute it ended in)")
     columns = ("period", *(f"{kind}/s" for kind in WEIGHTS), "sign-ins", "429", "errors")
@@ -370,7 +372,9 @@ def report(console: Console, log: Log, load: Load) -> bool:
     limited = sum(period.limited for period in log.periods)
     console.print(f"429s provoked on purpose (sign-in bursts): {limited}", soft_wrap=True)
     grown = [name for name, (_, _, fraction) in growth.items() if fraction > RSS_GROWTH_LIMIT]
-    passed = not errors and not grown
+    for invariant, rows in ledger.items():
+        console.print(f"  [red]the ledger: {invariant}: {rows[:5]}[/]", soft_wrap=True)
+    passed = not errors and not grown and not ledger
     figures = {
         "concurrency": load.concurrency,
         "warmup_seconds": load.warmup,
@@ -379,6 +383,7 @@ def report(console: Console, log: Log, load: Load) -> bool:
         "weights": WEIGHTS,
         "errors": errors,
         "rate_limited": limited,
+        "ledger_violations": sorted(ledger),
         "passed": passed,
         "periods": [
             {
@@ -399,9 +404,15 @@ def report(console: Console, log: Log, load: Load) -> bool:
     }
     write_results("soak", figures, {f"{name} RSS end/start": 1 + fraction for name, (_, _, fraction) in growth.items()})
     if passed:
-        console.print("soak [green]passed[/]: no errors but the 429s provoked, no RSS grew past the limit")
+        console.print(
+            "soak [green]passed[/]: no errors but the 429s provoked, no RSS grew past the limit, the ledger's "
+            "invariants hold"
+        )
     else:
-        console.print(f"soak [red]FAILED[/]: {errors} errors; RSS grown past the limit: {', '.join(grown) or 'none'}")
+        console.print(
+            f"soak [red]FAILED[/]: {errors} errors; RSS grown past the limit: {', '.join(grown) or 'none'}; "
+            f"the ledger: {', '.join(ledger) or 'sound'}"
+        )
     return passed
 
 
@@ -418,7 +429,7 @@ async def _bench(server: str, console: Console, load: Load) -> int:
         console.print(f"[bold]soaking[/] for {load.warmup + load.seconds:g} s")
         log = await run_load(supervisor, stack, market, console, load)
         supervisor.check_alive()
-        return 0 if report(console, log, load) else 1
+        return 0 if report(console, log, load, await stack.ledger_violations()) else 1
 
     return await in_bench_stack(
         console,
