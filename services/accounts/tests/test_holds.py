@@ -203,6 +203,23 @@ async def test_a_replayed_capture_or_release_does_nothing_twice(accounts, funded
     assert await wallet_of(buyer) == (200, 500)
 
 
+async def test_a_hold_and_a_capture_retried_after_their_keys_are_pruned_find_their_postings(
+    accounts, funded, sign_up, wallet_of, sql
+):
+    # The postings keep the keys: a retry that outlives the kit's keys (a week) moves no money again.
+    buyer, seller = await funded(1000), await sign_up()
+    hold = hold_request(buyer.user.id, 400)
+    held = await accounts.HoldFunds(hold)
+    capture = capture_request(held.hold.id, seller.user.id, 100)
+    captured = await accounts.CaptureFunds(capture)
+    await sql.execute("DELETE FROM idempotency_keys WHERE key = ANY($1)", [hold.request_id, capture.request_id])
+    again = await accounts.HoldFunds(hold)
+    assert (again.hold.id, again.posting) == (held.hold.id, held.posting)
+    assert (await accounts.CaptureFunds(capture)).posting == captured.posting
+    assert await wallet_of(buyer) == (600, 300)
+    assert await wallet_of(seller) == (100, 0)
+
+
 async def test_concurrent_repeats_of_a_capture_all_get_the_first_capture(accounts, funded, sign_up, wallet_of):
     buyer, seller = await funded(1000), await sign_up()
     hold = (await accounts.HoldFunds(hold_request(buyer.user.id, 1000))).hold

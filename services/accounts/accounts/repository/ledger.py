@@ -313,17 +313,16 @@ async def open_hold(
     """Writes a hold posting and the hold it fills, with the response to the key; or what the key answered."""
     now = datetime.now(UTC)
     entry_ids, posting = planned.written(uuid.uuid4(), now)
-    amounts = HoldAmounts(remaining_minor=amount_minor)
     hold = Hold(
-        posting.hold_id,
-        user_id,
-        planned.currency,
-        amount_minor,
-        amounts,
-        planned.request_id,
-        planned.transaction_id,
-        now,
-        now,
+        id=posting.hold_id,
+        user_id=user_id,
+        currency=planned.currency,
+        amount_minor=amount_minor,
+        amounts=HoldAmounts(remaining_minor=amount_minor),
+        request_id=planned.request_id,
+        transaction_id=planned.transaction_id,
+        created_at=now,
+        updated_at=now,
     )
     return await _posted(connection, _OPEN_HOLD, planned, once, entry_ids, (hold, posting), user_id)
 
